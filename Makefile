@@ -1,0 +1,36 @@
+# The two set-up commands: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test pytest lint format check bench smoke fuzz fixtures-update clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(VENV)/bin/codemod apply --dry-run --color always fixtures/metaguardian
+
+test: venv lint pytest
+
+pytest: venv
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: venv
+	$(VENV)/bin/ruff check codemods tests
+	$(VENV)/bin/mypy
+
+format: venv
+	$(VENV)/bin/ruff check --fix codemods tests
+	$(VENV)/bin/ruff format codemods tests
+
+check: test
+
+clean:
+	rm -rf $(VENV) .codemod_cache .pytest_cache .mypy_cache .ruff_cache

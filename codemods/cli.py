@@ -1,0 +1,174 @@
+"""The ``codemod`` command line: parses arguments, calls :mod:`codemods.api`, renders results.
+
+Exit codes: 0 success (nothing to change, for ``check``); 1 changes would be made (``check``, or
+``apply --dry-run --exit-non-zero-on-change``); 2 usage or configuration error; 3 one or more
+files could not be processed (every other file still is; 3 wins over 1).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, registry
+from .config import ConfigError, find_pyproject, load, parse_python_version
+from .options import build_options
+from .render import Renderer
+
+EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+def _csv(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.argument(
+            "paths", nargs=-1, required=True,
+            type=click.Path(exists=True, allow_dash=True, path_type=Path),
+        ),
+        click.option("--select", callback=_csv, help="Comma-separated codemod ids to run (ALL for every one)."),
+        click.option("--ignore", callback=_csv, help="Comma-separated codemod ids not to run."),
+        click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply fixes marked unsafe."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores)."),
+        click.option("--exclude", multiple=True, help="Glob of paths to leave alone (repeatable)."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
+        click.option("--show-skips", is_flag=True, help="List every site left alone, with the reason."),
+        click.option("--quiet", "-q", is_flag=True, help="Print only errors (and diffs where asked)."),
+        click.option("--verbose", "-v", is_flag=True, help="List every change."),
+        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="pyproject.toml to read [tool.codemod] from (default: the nearest one)."),
+        click.option("--target-version", help="Oldest Python the code supports, e.g. 3.11."),
+        click.option("--include-generated", is_flag=True, default=None, help="Also process files marked @generated."),
+        click.option("--follow-symlinks", is_flag=True, help="Follow symlinks that point outside the given paths."),
+        click.option("--stdin-filename", help="Name shown (and used for config) when reading '-' from stdin."),
+    ]  # fmt: skip
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="codemod")
+def cli() -> None:
+    """Find and fix async anti-patterns in FastAPI/Starlette code, as reviewable diffs."""
+
+
+@cli.command()
+@common_options
+@click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
+@click.option("--exit-non-zero-on-change", is_flag=True, help="With --dry-run: exit 1 when anything would change.")
+def apply(dry_run: bool, exit_non_zero_on_change: bool, **kwargs: Any) -> int:
+    """Apply fixes to PATHS (files or directories; '-' for stdin)."""
+    return _run(kwargs, write=not dry_run, show_diff=dry_run, fail_on_change=exit_non_zero_on_change)
+
+
+@cli.command()
+@common_options
+@click.option("--diff", "show_diff", is_flag=True, help="Also print the diff.")
+def check(show_diff: bool, **kwargs: Any) -> int:
+    """Write nothing; exit 1 when anything in PATHS would change."""
+    return _run(kwargs, write=False, show_diff=show_diff, fail_on_change=True)
+
+
+@cli.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def list_codemods(fmt: str) -> int:
+    """List the codemods, their fix safety and whether they run by default."""
+    rows = [
+        (cid, "on" if cls.DEFAULT_ON else "opt-in", cls.FIX_SAFETY, registry.summary(cls))
+        for cid, cls in registry.all_codemods().items()
+    ]
+    if fmt == "markdown":
+        click.echo("| codemod | default | fix safety | what it does |")
+        click.echo("|---|---|---|---|")
+        for cid, default, safety, summary in rows:
+            click.echo(f"| `{cid}` | {default} | {safety} | {summary} |")
+        return EXIT_OK
+    width = max((len(r[0]) for r in rows), default=0)
+    for cid, default, safety, summary in rows:
+        click.echo(f"{cid:<{width}}  {default:<6}  {safety:<16}  {summary}")
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("codemod_id")
+def explain(codemod_id: str) -> int:
+    """Print a codemod's documentation."""
+    try:
+        codemod = registry.get(codemod_id)
+    except registry.UnknownCodemod:
+        known = ", ".join(registry.all_codemods())
+        raise click.UsageError(f"unknown codemod {codemod_id!r} (known: {known})") from None
+    click.echo(f"# {codemod.ID}\n")
+    click.echo(f"Default: {'on' if codemod.DEFAULT_ON else 'opt-in'}. Fix safety: {codemod.FIX_SAFETY}.\n")
+    click.echo(codemod.DOC)
+    return EXIT_OK
+
+
+def _run(kwargs: dict[str, Any], *, write: bool, show_diff: bool, fail_on_change: bool) -> int:
+    paths: tuple[Path, ...] = kwargs.pop("paths")
+    stdin = any(str(p) == "-" for p in paths)
+    if stdin and len(paths) > 1:
+        raise click.UsageError("'-' (stdin) cannot be combined with other paths")
+    start = Path(kwargs["stdin_filename"]).parent if stdin and kwargs["stdin_filename"] else (
+        Path.cwd() if stdin else paths[0]
+    )
+    config_path = kwargs.pop("config_path") or find_pyproject(start)
+    try:
+        config = load(config_path)
+        if kwargs["target_version"]:
+            kwargs["target_version"] = parse_python_version(kwargs["target_version"], "--target-version")
+        options = build_options(config, kwargs)
+        codemods = registry.selected(options.select, options.ignore)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    except registry.UnknownCodemod as exc:
+        known = ", ".join(registry.all_codemods())
+        raise click.UsageError(f"unknown codemod {exc} (known: {known})") from None
+    renderer = Renderer(
+        color=kwargs["color"], quiet=kwargs["quiet"], verbose=kwargs["verbose"],
+        show_skips=kwargs["show_skips"], show_diff=show_diff, write=write,
+    )  # fmt: skip
+    for warning in config.warnings:
+        renderer.message(f"warning: {warning}")
+    if stdin:
+        stats = renderer.stdin(codemods, options, kwargs["stdin_filename"])
+    else:
+        from .api import run_paths
+
+        stats = renderer.results(run_paths(list(paths), options, write=write, jobs=kwargs["jobs"]))
+    renderer.summary(stats, codemods)
+    if stats.failed:
+        return EXIT_FAILED
+    if stats.changed and fail_on_change:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``codemod`` console script; returns the exit code."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="codemod", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    return int(result) if isinstance(result, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

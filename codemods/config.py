@@ -1,0 +1,133 @@
+"""``[tool.codemod]`` in the nearest ``pyproject.toml``: found, validated, turned into Options.
+
+Configuration is data: it is read with ``tomllib`` and checked key by key; nothing in it is ever
+evaluated. Unknown keys give a warning (a typo should not silently do nothing); a value of the
+wrong type is an error (exit code 2).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import registry
+
+GLOBAL_KEYS = {
+    "select": "list of codemod ids to run (default: those on by default)",
+    "ignore": "list of codemod ids not to run",
+    "exclude": "list of glob patterns of paths to leave alone",
+    "unsafe-fixes": "apply unsafe fixes too (bool)",
+    "target-version": 'oldest Python the project supports, e.g. "3.11" or "py311"',
+    "target-fastapi": 'oldest FastAPI the project supports, e.g. "0.112.2"',
+    "include-generated": "also process files marked @generated (bool)",
+}
+
+
+class ConfigError(ValueError):
+    """Configuration that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    codemod_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` that has a ``[tool.codemod]`` table,
+    stopping at a repository root (a ``.git`` directory)."""
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate in [directory, *directory.parents]:
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                data = {}
+            if "codemod" in data.get("tool", {}):
+                return pyproject
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+def load(path: Path | None) -> Config:
+    """Read and validate ``[tool.codemod]`` from ``path`` (None: defaults)."""
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("codemod", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.codemod] must be a table")
+    codemods = registry.all_codemods()
+    values: dict[str, Any] = {}
+    options: dict[str, dict[str, Any]] = {}
+    warnings: list[str] = []
+    for key, value in table.items():
+        if key in GLOBAL_KEYS:
+            values[key] = _check_global(path, key, value)
+        elif key in codemods:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: [tool.codemod.{key}] must be a table")
+            known = codemods[key].OPTIONS
+            for name, item in value.items():
+                if name not in known:
+                    warnings.append(f"{path}: unknown option {key}.{name} (ignored)")
+                    continue
+                options.setdefault(key, {})[name] = _check_option(path, f"{key}.{name}", item, known[name])
+        else:
+            warnings.append(f"{path}: unknown key tool.codemod.{key} (ignored)")
+    return Config(path=path, values=values, codemod_options=options, warnings=tuple(warnings))
+
+
+def _check_global(path: Path, key: str, value: Any) -> Any:
+    if key in {"select", "ignore", "exclude"}:
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ConfigError(f"{path}: tool.codemod.{key} must be a list of strings")
+        return tuple(value)
+    if key in {"unsafe-fixes", "include-generated"}:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: tool.codemod.{key} must be true or false")
+        return value
+    if key == "target-version":
+        return parse_python_version(str(value), f"{path}: tool.codemod.target-version")
+    return parse_version(str(value), f"{path}: tool.codemod.target-fastapi")
+
+
+def _check_option(path: Path, key: str, value: Any, option: Any) -> Any:
+    kind = option.kind
+    if kind is list:
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ConfigError(f"{path}: tool.codemod.{key} must be a list of strings")
+        return tuple(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{path}: tool.codemod.{key} must be of type {kind.__name__}")
+    if option.choices and value not in option.choices:
+        raise ConfigError(f"{path}: tool.codemod.{key} must be one of {', '.join(option.choices)}")
+    return value
+
+
+def parse_python_version(text: str, where: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(?:py)?3\.?(\d{1,2})", text.strip())
+    if not m:
+        raise ConfigError(f"{where}: expected a Python version like 3.11 or py311, got {text!r}")
+    return (3, int(m.group(1)))
+
+
+def parse_version(text: str, where: str) -> tuple[int, ...]:
+    if not re.fullmatch(r"\d+(\.\d+)*", text.strip()):
+        raise ConfigError(f"{where}: expected a version like 0.112.2, got {text!r}")
+    return tuple(int(p) for p in text.strip().split("."))

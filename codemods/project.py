@@ -1,0 +1,264 @@
+"""The read-only gather phase: facts about the whole project, computed before any transform.
+
+It uses the standard library's ``ast`` (far cheaper than libcst) and never imports or runs the
+code it reads. A file that ``ast`` cannot parse on this interpreter (newer syntax, or broken)
+is still named and placed in the module graph, but marked *opaque*: codemods must treat what
+it might do as unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .io import decode_source
+
+STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """Where a file sits in the import system."""
+
+    #: Dotted module name, e.g. ``app.routes.users`` (``__init__`` files name the package).
+    name: str
+    #: Absolute path of the file.
+    path: str
+    #: The directory that has to be on ``sys.path`` for ``name`` to import.
+    root: str
+    is_package: bool = False
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """Cross-file facts handed read-only to every codemod instance."""
+
+    modules: Mapping[str, ModuleInfo] = field(default_factory=dict)
+    #: resolved path -> its module (two scripts may share a module name; paths are unique)
+    by_path: Mapping[str, ModuleInfo] = field(default_factory=dict)
+    #: module -> first-party modules it imports while being imported (module level and class
+    #: bodies, excluding ``if TYPE_CHECKING:``).
+    imports: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Modules whose source could not be analysed (their imports are unknown).
+    opaque: frozenset[str] = frozenset()
+    #: Resolved paths of the files ``ast`` could not parse.
+    opaque_paths: frozenset[str] = frozenset()
+    #: True when any gathered file imports ``fastapi``.
+    uses_fastapi: bool = False
+    #: Facts each codemod gathered for itself, keyed by codemod id.
+    codemod_facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def module_for(self, path: str | Path) -> ModuleInfo | None:
+        return self.by_path.get(str(Path(path).resolve()))
+
+    def is_opaque(self, path: str | Path) -> bool:
+        return str(Path(path).resolve()) in self.opaque_paths
+
+    def is_first_party(self, module: str) -> bool:
+        top = module.split(".")[0]
+        return any(m == top or m.startswith(top + ".") for m in self.modules)
+
+    def reaches(self, start: str, target: str) -> bool | None:
+        """Does importing ``start`` (transitively) import ``target``?
+
+        Returns None when the answer depends on a module that could not be analysed.
+        """
+        seen: set[str] = set()
+        stack = [start]
+        unknown = False
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current in self.opaque:
+                unknown = True
+            for nxt in self.imports.get(current, ()):
+                if nxt == target:
+                    return True
+                stack.append(nxt)
+        return None if unknown else False
+
+
+def module_info(path: Path) -> ModuleInfo:
+    """Name a file the way ``import`` would, walking up through ``__init__.py`` packages."""
+    path = path.resolve()
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    name = ".".join(parts) or path.parent.name
+    return ModuleInfo(name=name, path=str(path), root=str(directory), is_package=is_package)
+
+
+def is_type_checking_test(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return False
+
+
+def import_time_imports(tree: ast.Module) -> Iterable[ast.Import | ast.ImportFrom]:
+    """Imports executed while the module is imported: module level, nested in module-level
+    ``if``/``try``/``with``/loops and class bodies, but not in functions or TYPE_CHECKING blocks."""
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        elif isinstance(node, ast.If) and is_type_checking_test(node.test):
+            stack.extend(reversed(node.orelse))
+        else:
+            for child in reversed(list(ast.iter_child_nodes(node))):
+                if isinstance(child, ast.stmt):
+                    stack.append(child)
+                elif isinstance(child, ast.ExceptHandler | ast.match_case):
+                    stack.extend(reversed(child.body))
+
+
+def resolve_relative(current: ModuleInfo, module: str | None, level: int) -> str | None:
+    if level == 0:
+        return module
+    package = current.name.split(".") if current.is_package else current.name.split(".")[:-1]
+    if level - 1 > len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    if module:
+        base = [*base, module]
+    return ".".join(base) or None
+
+
+def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> list[str]:
+    """Every module an import statement may load (including ``from pkg import submodule``)."""
+    names: list[str] = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            names.append(alias.name)
+        return names
+    base = resolve_relative(current, node.module, node.level)
+    if base is None:
+        return names
+    names.append(base)
+    for alias in node.names:
+        if alias.name != "*":
+            names.append(f"{base}.{alias.name}")
+    return names
+
+
+def _with_parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+GatherFn = Callable[[ast.Module, ModuleInfo], Any]
+
+
+@dataclass
+class _Gatherer:
+    gatherers: Mapping[str, GatherFn]
+    modules: dict[str, ModuleInfo] = field(default_factory=dict)
+    by_path: dict[str, ModuleInfo] = field(default_factory=dict)
+    opaque_paths: set[str] = field(default_factory=set)
+    raw_imports: dict[str, list[str]] = field(default_factory=dict)
+    opaque: set[str] = field(default_factory=set)
+    uses_fastapi: bool = False
+    per_codemod: dict[str, dict[str, Any]] = field(default_factory=dict)
+    roots: set[str] = field(default_factory=set)
+
+    def add(self, path: Path, queue: list[Path]) -> None:
+        resolved = str(path.resolve())
+        if resolved in self.by_path:
+            return
+        info = module_info(path)
+        self.by_path[resolved] = info
+        self.modules.setdefault(info.name, info)
+        self.roots.add(info.root)
+        tree = _parse(path)
+        if tree is None:
+            self.opaque.add(info.name)
+            self.opaque_paths.add(resolved)
+            self.raw_imports.setdefault(info.name, [])
+            return
+        raw: list[str] = []
+        for node in import_time_imports(tree):
+            raw.extend(imported_names(node, info))
+        self.raw_imports.setdefault(info.name, []).extend(raw)
+        every_import = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+        if any(name.split(".")[0] == "fastapi" for n in every_import for name in imported_names(n, info)):
+            self.uses_fastapi = True
+        for codemod_id, gather in self.gatherers.items():
+            self.per_codemod.setdefault(codemod_id, {})[info.name] = gather(tree, info)
+        # Follow first-party imports (also function-level ones) so cross-file facts are
+        # complete even when only part of the project was given.
+        for imp in every_import:
+            for name in imported_names(imp, info):
+                found = self.find_file(name, info.root)
+                if found is not None:
+                    queue.append(found)
+
+    def find_file(self, name: str, preferred_root: str) -> Path | None:
+        if name.split(".")[0] in STDLIB_MODULES:
+            return None
+        rel = Path(*name.split("."))
+        for root in [preferred_root, *sorted(self.roots - {preferred_root})]:
+            base = Path(root) / rel
+            for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                if candidate.is_file():
+                    return candidate
+        return None
+
+
+def _parse(path: Path) -> ast.Module | None:
+    try:
+        text, _ = decode_source(path.read_bytes())
+        return ast.parse(text, filename=str(path))
+    except (OSError, SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
+        return None
+
+
+def gather_project(
+    paths: Iterable[Path],
+    gatherers: Mapping[str, GatherFn] | None = None,
+    combiners: Mapping[str, Callable[[Mapping[str, Any], ProjectFacts], Any]] | None = None,
+) -> ProjectFacts:
+    """Build :class:`ProjectFacts` for ``paths`` and the first-party modules they import."""
+    state = _Gatherer(gatherers=gatherers or {})
+    queue = list(paths)
+    while queue:
+        state.add(queue.pop(), queue)
+    known = set(state.modules)
+    imports: dict[str, frozenset[str]] = {}
+    for name, raw in state.raw_imports.items():
+        edges = {parent for r in raw for parent in _with_parents(r) if parent in known}
+        edges.discard(name)
+        imports[name] = frozenset(edges)
+    facts = ProjectFacts(
+        modules=dict(state.modules),
+        by_path=dict(state.by_path),
+        imports=imports,
+        opaque=frozenset(state.opaque),
+        opaque_paths=frozenset(state.opaque_paths),
+        uses_fastapi=state.uses_fastapi,
+    )
+    combined: dict[str, Any] = {}
+    for codemod_id, per_file in state.per_codemod.items():
+        combine = (combiners or {}).get(codemod_id)
+        combined[codemod_id] = combine(per_file, facts) if combine else per_file
+    return ProjectFacts(
+        modules=facts.modules,
+        by_path=facts.by_path,
+        imports=facts.imports,
+        opaque=facts.opaque,
+        opaque_paths=facts.opaque_paths,
+        uses_fastapi=facts.uses_fastapi,
+        codemod_facts=combined,
+    )

@@ -1,0 +1,128 @@
+"""Test helpers shared by every codemod test (the four checks of ``assert_codemod``)."""
+
+from __future__ import annotations
+
+import textwrap
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+
+from codemods import registry
+from codemods.api import run_paths
+from codemods.engine import SourceResult, transform_source
+from codemods.project import ProjectFacts
+from codemods.types import FileResult, Options
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def dedent(code: str) -> str:
+    return textwrap.dedent(code).lstrip("\n")
+
+
+def compiles(code: str) -> bool:
+    try:
+        compile(code, "<test>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    return True
+
+
+def run(
+    codemod_ids: str | Sequence[str],
+    code: str,
+    options: Options | None = None,
+    project: ProjectFacts | None = None,
+    path: Path | None = None,
+) -> SourceResult:
+    ids = [codemod_ids] if isinstance(codemod_ids, str) else list(codemod_ids)
+    codemods = [registry.get(i) for i in ids]
+    return transform_source(code, codemods, options or Options(), project, path)
+
+
+def assert_codemod(
+    codemod_ids: str | Sequence[str],
+    before: str,
+    after: str | None = None,
+    *,
+    options: Options | None = None,
+    unsafe: bool = False,
+    skips: Sequence[str] | None = None,
+    changes: int | None = None,
+    project: ProjectFacts | None = None,
+    path: Path | None = None,
+    dedent_code: bool = True,
+) -> SourceResult:
+    """Check ``before`` -> ``after`` (``after=None``: no change), that the output parses (and
+    compiles when the input did), that a second pass changes nothing, and, when given, that
+    the skip reasons contain each expected substring (in order) and the number of changes."""
+    if dedent_code:
+        before = dedent(before)
+        after = dedent(after) if after is not None else None
+    expected = before if after is None else after
+    opts = options or Options()
+    if unsafe:
+        opts = replace(opts, unsafe_fixes=True)
+    result = run(codemod_ids, before, opts, project, path)
+    assert result.code == expected, (
+        f"\n--- before\n{before}\n--- expected\n{expected}\n--- got\n{result.code}"
+    )
+    cst.parse_module(result.code)
+    if compiles(before):
+        assert compiles(result.code), "output does not compile"
+    again = run(codemod_ids, result.code, opts, project, path)
+    assert again.code == result.code, f"second pass changed the code:\n{again.code}"
+    assert not any(c.applied for c in again.changes), f"second pass applied {again.changes}"
+    if skips is not None:
+        reasons = [s.reason for s in result.skips]
+        assert len(reasons) == len(skips), f"expected skips {list(skips)}, got {reasons}"
+        for want, got in zip(skips, reasons, strict=True):
+            assert want in got, f"skip reason {got!r} does not contain {want!r}"
+    if changes is not None:
+        assert len(result.changes) == changes, result.changes
+    return result
+
+
+def write_tree(root: Path, files: Mapping[str, str]) -> None:
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dedent(content), encoding="utf-8")
+
+
+def run_tree(
+    root: Path, options: Options | None = None, write: bool = False, jobs: int = 1
+) -> dict[str, FileResult]:
+    """Run over a directory; results keyed by the path relative to ``root``."""
+    results = {}
+    for result in run_paths([root], options or Options(), write=write, jobs=jobs):
+        rel = Path(result.path).resolve().relative_to(root.resolve()).as_posix()
+        results[rel] = result
+    return results
+
+
+def case_options(case: Path) -> tuple[Options, dict[str, Any]]:
+    """Read the optional ``<case>.toml`` next to a fixture pair.
+
+    Keys: ``select`` (codemod ids; default: the fixture directory's id), ``unsafe-fixes``,
+    ``target-version`` ("3.12"), ``target-fastapi`` ("0.112.2"), ``skips`` (expected skip
+    reason substrings, in line order), ``[options]`` (per-codemod options table keyed by id).
+    """
+    meta_path = case.with_suffix(".toml") if case.is_file() else case / "case.toml"
+    meta: dict[str, Any] = {}
+    if meta_path.is_file():
+        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
+    target = meta.get("target-version")
+    fastapi = meta.get("target-fastapi")
+    options = Options(
+        unsafe_fixes=bool(meta.get("unsafe-fixes", False)),
+        target_version=tuple(int(p) for p in target.split(".")) if target else None,  # type: ignore[arg-type]
+        target_fastapi=tuple(int(p) for p in fastapi.split(".")) if fastapi else None,
+        codemod_options={k: {n: tuple(v) if isinstance(v, list) else v for n, v in o.items()}
+                         for k, o in meta.get("options", {}).items()},
+    )
+    return options, meta
