@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test pytest lint format check bench smoke fuzz fixtures-update clean
+.PHONY: venv demo test pytest lint format check readme clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ format: venv
 	$(VENV)/bin/ruff format codemods tests
 
 check: test
+
+readme: venv
+	$(PY) scripts/update_readme.py
 
 clean:
 	rm -rf $(VENV) .codemod_cache .pytest_cache .mypy_cache .ruff_cache

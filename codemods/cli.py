@@ -18,6 +18,7 @@ from . import __version__, registry
 from .config import ConfigError, find_pyproject, load, parse_python_version
 from .options import build_options
 from .render import Renderer
+from .reports import REPORT_FORMATS, RunInfo
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
@@ -49,6 +50,10 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--include-generated", is_flag=True, default=None, help="Also process files marked @generated."),
         click.option("--follow-symlinks", is_flag=True, help="Follow symlinks that point outside the given paths."),
         click.option("--stdin-filename", help="Name shown (and used for config) when reading '-' from stdin."),
+        click.option("--format", "fmt", type=click.Choice(sorted(REPORT_FORMATS)), default="diff", show_default=True,
+                     help="Output format: a unified diff, or a report for bots and reviewers."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                     help="Write the report (or diff) to this file instead of stdout."),
     ]  # fmt: skip
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -67,7 +72,7 @@ def cli() -> None:
 @click.option("--exit-non-zero-on-change", is_flag=True, help="With --dry-run: exit 1 when anything would change.")
 def apply(dry_run: bool, exit_non_zero_on_change: bool, **kwargs: Any) -> int:
     """Apply fixes to PATHS (files or directories; '-' for stdin)."""
-    return _run(kwargs, write=not dry_run, show_diff=dry_run, fail_on_change=exit_non_zero_on_change)
+    return _run(kwargs, "apply", write=not dry_run, show_diff=dry_run, fail_on_change=exit_non_zero_on_change)
 
 
 @cli.command()
@@ -75,7 +80,7 @@ def apply(dry_run: bool, exit_non_zero_on_change: bool, **kwargs: Any) -> int:
 @click.option("--diff", "show_diff", is_flag=True, help="Also print the diff.")
 def check(show_diff: bool, **kwargs: Any) -> int:
     """Write nothing; exit 1 when anything in PATHS would change."""
-    return _run(kwargs, write=False, show_diff=show_diff, fail_on_change=True)
+    return _run(kwargs, "check", write=False, show_diff=show_diff, fail_on_change=True)
 
 
 @cli.command("list")
@@ -113,7 +118,7 @@ def explain(codemod_id: str) -> int:
     return EXIT_OK
 
 
-def _run(kwargs: dict[str, Any], *, write: bool, show_diff: bool, fail_on_change: bool) -> int:
+def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, fail_on_change: bool) -> int:
     paths: tuple[Path, ...] = kwargs.pop("paths")
     stdin = any(str(p) == "-" for p in paths)
     if stdin and len(paths) > 1:
@@ -133,9 +138,13 @@ def _run(kwargs: dict[str, Any], *, write: bool, show_diff: bool, fail_on_change
     except registry.UnknownCodemod as exc:
         known = ", ".join(registry.all_codemods())
         raise click.UsageError(f"unknown codemod {exc} (known: {known})") from None
+    fmt: str = kwargs["fmt"]
+    output: Path | None = kwargs["output"]
+    report = fmt != "diff"
     renderer = Renderer(
-        color=kwargs["color"], quiet=kwargs["quiet"], verbose=kwargs["verbose"],
-        show_skips=kwargs["show_skips"], show_diff=show_diff, write=write,
+        color="never" if output else kwargs["color"], quiet=kwargs["quiet"], verbose=kwargs["verbose"],
+        show_skips=kwargs["show_skips"], show_diff=show_diff and not report, write=write,
+        keep_results=report, output=output if not report else None,
     )  # fmt: skip
     for warning in config.warnings:
         renderer.message(f"warning: {warning}")
@@ -145,12 +154,29 @@ def _run(kwargs: dict[str, Any], *, write: bool, show_diff: bool, fail_on_change
         from .api import run_paths
 
         stats = renderer.results(run_paths(list(paths), options, write=write, jobs=kwargs["jobs"]))
+    reporter = REPORT_FORMATS[fmt]
+    if reporter is not None:
+        info = RunInfo(
+            command=command,
+            argv=tuple(sys.argv[1:]),
+            config=str(config_path) if config_path else None,
+            options=options,
+            codemods=tuple(c.ID for c in codemods),
+        )
+        _write_report(reporter(info, stats.results, codemods), output)
     renderer.summary(stats, codemods)
     if stats.failed:
         return EXIT_FAILED
     if stats.changed and fail_on_change:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _write_report(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,6 +24,7 @@ RUN_ORDER: tuple[str, ...] = (
     "lifespan",
     "startup-checks",
     "windows-loop-policy",
+    "event-loop-policy",
 )
 
 

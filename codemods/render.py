@@ -6,6 +6,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 from moreorless.click import echo_color_precomputed_diff
@@ -39,6 +40,7 @@ class Renderer:
         show_diff: bool = False,
         write: bool = False,
         keep_results: bool = False,
+        output: Path | None = None,
     ) -> None:
         self.color = color == "always" or (color == "auto" and sys.stdout.isatty())
         self.quiet = quiet
@@ -47,6 +49,8 @@ class Renderer:
         self.show_diff = show_diff
         self.write = write
         self.keep_results = keep_results
+        #: With ``--output``, diffs go to this file instead of stdout.
+        self.output = output.open("wb") if output is not None else None
 
     def message(self, text: str) -> None:
         click.echo(text, err=True)
@@ -54,12 +58,16 @@ class Renderer:
     def diff(self, result: FileResult) -> None:
         if not result.diff:
             return
+        data = result.diff.encode(result.encoding, errors="surrogateescape")
+        if self.output is not None:
+            self.output.write(data)
+            return
         if self.color:
             echo_color_precomputed_diff(result.diff)
             return
         # Bytes in the file's own encoding, so `git apply` reproduces the file exactly.
         sys.stdout.flush()
-        sys.stdout.buffer.write(result.diff.encode(result.encoding, errors="surrogateescape"))
+        sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
 
     def results(self, results: Iterable[FileResult]) -> Stats:
@@ -133,6 +141,8 @@ class Renderer:
         return stats
 
     def summary(self, stats: Stats, codemods: Sequence[type[Codemod]]) -> None:
+        if self.output is not None:
+            self.output.close()
         if self.quiet:
             return
         verb = "changed" if self.write else "would change"
@@ -152,6 +162,4 @@ class Renderer:
 
 
 def display_path_or(filename: str | None) -> str:
-    from pathlib import Path
-
     return display_path(Path(filename)) if filename else "stdin"
