@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from . import registry
 from .base import Codemod
 from .engine import SourceResult, TransformError, run_file, transform_source
 from .files import discover
-from .project import ProjectFacts, gather_project
+from .project import FileFacts, GatherFn, ProjectFacts, gather_file, gather_project
 from .types import FileResult, Options
 
 __all__ = [
@@ -37,14 +37,40 @@ def select_codemods(options: Options) -> list[type[Codemod]]:
     return registry.selected(options.select, options.ignore)
 
 
-def gather(paths: Sequence[Path], codemods: Sequence[type[Codemod]]) -> ProjectFacts:
+def _gatherers(codemods: Sequence[type[Codemod]]) -> dict[str, GatherFn]:
+    return {c.ID: c.gather for c in codemods if c.has_gather()}
+
+
+def gather(
+    paths: Sequence[Path], codemods: Sequence[type[Codemod]], jobs: int = 1
+) -> ProjectFacts:
     """The gather phase for ``paths``, including each selected codemod's own facts."""
-    gatherers = {c.ID: c.gather for c in codemods if c.has_gather()}
     combiners = {c.ID: c.combine for c in codemods if c.has_gather()}
-    return gather_project(paths, gatherers, combiners)
+    if jobs < 2 or len(paths) < 2:
+        return gather_project(paths, _gatherers(codemods), combiners)
+    with _pool(jobs, _init_gather_worker, ([c.ID for c in codemods],)) as pool:
+        chunk = _chunksize(len(paths), jobs)
+
+        def pool_map(_fn: Callable[[Path], FileFacts], items: list[Path]) -> Iterable[FileFacts]:
+            # the workers run the same gather_file with the same gatherers, looked up by id
+            return pool.map(_gather_work, items, chunksize=chunk)
+
+        return gather_project(paths, _gatherers(codemods), combiners, map_fn=pool_map)
 
 
 _WORKER: dict[str, Any] = {}
+
+
+def _init_gather_worker(codemod_ids: list[str]) -> None:
+    _WORKER["gatherers"] = _gatherers([registry.get(c) for c in codemod_ids])
+
+
+def _gather_work(path: Path) -> FileFacts:
+    return gather_file(path, _WORKER["gatherers"])
+
+
+def _chunksize(items: int, jobs: int) -> int:
+    return max(1, min(16, items // (jobs * 8) or 1))
 
 
 def _init_worker(
@@ -60,12 +86,12 @@ def _work(path: Path) -> FileResult:
     return run_file(path, _WORKER["codemods"], _WORKER["options"], _WORKER["project"], _WORKER["write"])
 
 
-def _pool(jobs: int, initargs: tuple[Any, ...]) -> Executor:
+def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> Executor:
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(method),
-        initializer=_init_worker,
+        initializer=initializer,
         initargs=initargs,
     )
 
@@ -86,13 +112,13 @@ def run_paths(
     for path, reason in found.ignored:
         yield FileResult(str(path), skipped=reason)
     files = found.files
-    project = gather(files, codemods)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    project = gather(files, codemods, jobs)
     if jobs == 1 or len(files) < 2:
         for path in files:
             yield run_file(path, codemods, options, project, write)
         return
     initargs = ([c.ID for c in codemods], options, project, write)
-    with _pool(jobs, initargs) as pool:
+    with _pool(jobs, _init_worker, initargs) as pool:
         # map() keeps submission order, so output is sorted whatever finishes first.
-        yield from pool.map(_work, files, chunksize=max(1, min(16, len(files) // (jobs * 8) or 1)))
+        yield from pool.map(_work, files, chunksize=_chunksize(len(files), jobs))

@@ -71,8 +71,10 @@ def write_atomic(path: Path, data: bytes, expected_digest: str) -> None:
     Refuses (``SourceError("conflict")``) when the file no longer holds the bytes that were read,
     so an edit made by someone else during the run is never overwritten. The new content goes to
     a temporary file in the same directory, is flushed to disk, then renamed over the original:
-    a crash at any moment leaves either the old or the new file, never a mix.
+    a crash at any moment leaves either the old or the new file, never a mix. A symlink is
+    written through (its target is replaced), never replaced by a regular file.
     """
+    path = Path(os.path.realpath(path))
     try:
         current = path.read_bytes()
     except FileNotFoundError:

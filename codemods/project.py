@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -160,61 +160,61 @@ def _with_parents(name: str) -> list[str]:
 
 
 GatherFn = Callable[[ast.Module, ModuleInfo], Any]
+CombineFn = Callable[[Mapping[str, Any], ProjectFacts], Any]
+MapFn = Callable[[Callable[[Path], "FileFacts"], list[Path]], Iterable["FileFacts"]]
 
 
-@dataclass
-class _Gatherer:
-    gatherers: Mapping[str, GatherFn]
-    modules: dict[str, ModuleInfo] = field(default_factory=dict)
-    by_path: dict[str, ModuleInfo] = field(default_factory=dict)
-    opaque_paths: set[str] = field(default_factory=set)
-    raw_imports: dict[str, list[str]] = field(default_factory=dict)
-    opaque: set[str] = field(default_factory=set)
+@dataclass(frozen=True)
+class FileFacts:
+    """What the gather phase learned from one file (picklable: computed in worker processes)."""
+
+    path: str
+    info: ModuleInfo
+    parsed: bool
+    #: Modules possibly loaded while this module is imported.
+    import_time: tuple[str, ...] = ()
+    #: Every module any import statement of the file may load (followed to find more files).
+    mentioned: tuple[str, ...] = ()
     uses_fastapi: bool = False
-    per_codemod: dict[str, dict[str, Any]] = field(default_factory=dict)
-    roots: set[str] = field(default_factory=set)
+    #: codemod id -> that codemod's ``gather`` result for this file.
+    codemod: Mapping[str, Any] = field(default_factory=dict)
 
-    def add(self, path: Path, queue: list[Path]) -> None:
-        resolved = str(path.resolve())
-        if resolved in self.by_path:
-            return
-        info = module_info(path)
-        self.by_path[resolved] = info
-        self.modules.setdefault(info.name, info)
-        self.roots.add(info.root)
-        tree = _parse(path)
-        if tree is None:
-            self.opaque.add(info.name)
-            self.opaque_paths.add(resolved)
-            self.raw_imports.setdefault(info.name, [])
-            return
-        raw: list[str] = []
-        for node in import_time_imports(tree):
-            raw.extend(imported_names(node, info))
-        self.raw_imports.setdefault(info.name, []).extend(raw)
-        every_import = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
-        if any(name.split(".")[0] == "fastapi" for n in every_import for name in imported_names(n, info)):
-            self.uses_fastapi = True
-        for codemod_id, gather in self.gatherers.items():
-            self.per_codemod.setdefault(codemod_id, {})[info.name] = gather(tree, info)
-        # Follow first-party imports (also function-level ones) so cross-file facts are
-        # complete even when only part of the project was given.
-        for imp in every_import:
-            for name in imported_names(imp, info):
-                found = self.find_file(name, info.root)
-                if found is not None:
-                    queue.append(found)
 
-    def find_file(self, name: str, preferred_root: str) -> Path | None:
-        if name.split(".")[0] in STDLIB_MODULES:
-            return None
-        rel = Path(*name.split("."))
-        for root in [preferred_root, *sorted(self.roots - {preferred_root})]:
-            base = Path(root) / rel
-            for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-                if candidate.is_file():
-                    return candidate
+def gather_file(path: Path, gatherers: Mapping[str, GatherFn]) -> FileFacts:
+    """The gather phase for one file. Never raises; an unparsable file is ``parsed=False``."""
+    info = module_info(path)
+    resolved = str(path.resolve())
+    tree = _parse(path)
+    if tree is None:
+        return FileFacts(resolved, info, parsed=False)
+    import_time = [name for node in import_time_imports(tree) for name in imported_names(node, info)]
+    every_import = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    mentioned = [name for node in every_import for name in imported_names(node, info)]
+    per_codemod: dict[str, Any] = {}
+    for codemod_id, gather in gatherers.items():
+        per_codemod[codemod_id] = gather(tree, info)
+    return FileFacts(
+        path=resolved,
+        info=info,
+        parsed=True,
+        import_time=tuple(import_time),
+        mentioned=tuple(dict.fromkeys(mentioned)),
+        uses_fastapi=any(name.split(".")[0] == "fastapi" for name in mentioned),
+        codemod=per_codemod,
+    )
+
+
+def find_module_file(name: str, preferred_root: str, roots: Iterable[str]) -> Path | None:
+    """The first-party file ``import name`` would load, searching the project's roots."""
+    if name.split(".")[0] in STDLIB_MODULES:
         return None
+    rel = Path(*name.split("."))
+    for root in [preferred_root, *sorted(set(roots) - {preferred_root})]:
+        base = Path(root) / rel
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def _parse(path: Path) -> ast.Module | None:
@@ -228,37 +228,64 @@ def _parse(path: Path) -> ast.Module | None:
 def gather_project(
     paths: Iterable[Path],
     gatherers: Mapping[str, GatherFn] | None = None,
-    combiners: Mapping[str, Callable[[Mapping[str, Any], ProjectFacts], Any]] | None = None,
+    combiners: Mapping[str, CombineFn] | None = None,
+    map_fn: MapFn | None = None,
 ) -> ProjectFacts:
-    """Build :class:`ProjectFacts` for ``paths`` and the first-party modules they import."""
-    state = _Gatherer(gatherers=gatherers or {})
-    queue = list(paths)
-    while queue:
-        state.add(queue.pop(), queue)
-    known = set(state.modules)
+    """Build :class:`ProjectFacts` for ``paths`` and the first-party modules they import.
+
+    ``map_fn`` (default: the builtin ``map``) runs :func:`gather_file` over a batch of paths;
+    the API passes a process pool's ``map``. First-party imports are followed in rounds, so
+    facts are complete even when only part of a project was given.
+    """
+    gatherers = gatherers or {}
+
+    def one(path: Path) -> FileFacts:
+        return gather_file(path, gatherers)
+
+    mapper: MapFn = map_fn or (lambda fn, items: map(fn, items))
+    records: dict[str, FileFacts] = {}
+    pending = list(paths)
+    while pending:
+        batch = list({str(p.resolve()): p for p in pending if str(p.resolve()) not in records}.values())
+        new = list(mapper(one, batch))
+        for record in new:
+            records[record.path] = record
+        roots = {r.info.root for r in records.values()}
+        pending = [
+            found
+            for record in new
+            for name in record.mentioned
+            if (found := find_module_file(name, record.info.root, roots)) is not None
+        ]
+    return assemble(list(records.values()), combiners or {})
+
+
+def assemble(records: list[FileFacts], combiners: Mapping[str, CombineFn]) -> ProjectFacts:
+    """Fold per-file facts into :class:`ProjectFacts` (deterministic: sorted by path)."""
+    records = sorted(records, key=lambda r: r.path)
+    modules: dict[str, ModuleInfo] = {}
+    for record in records:
+        modules.setdefault(record.info.name, record.info)
+    raw: dict[str, list[str]] = {}
+    for record in records:
+        raw.setdefault(record.info.name, []).extend(record.import_time)
+    known = set(modules)
     imports: dict[str, frozenset[str]] = {}
-    for name, raw in state.raw_imports.items():
-        edges = {parent for r in raw for parent in _with_parents(r) if parent in known}
+    for name, names in raw.items():
+        edges = {parent for r in names for parent in _with_parents(r) if parent in known}
         edges.discard(name)
         imports[name] = frozenset(edges)
     facts = ProjectFacts(
-        modules=dict(state.modules),
-        by_path=dict(state.by_path),
+        modules=modules,
+        by_path={r.path: r.info for r in records},
         imports=imports,
-        opaque=frozenset(state.opaque),
-        opaque_paths=frozenset(state.opaque_paths),
-        uses_fastapi=state.uses_fastapi,
+        opaque=frozenset(r.info.name for r in records if not r.parsed),
+        opaque_paths=frozenset(r.path for r in records if not r.parsed),
+        uses_fastapi=any(r.uses_fastapi for r in records),
     )
     combined: dict[str, Any] = {}
-    for codemod_id, per_file in state.per_codemod.items():
-        combine = (combiners or {}).get(codemod_id)
-        combined[codemod_id] = combine(per_file, facts) if combine else per_file
-    return ProjectFacts(
-        modules=facts.modules,
-        by_path=facts.by_path,
-        imports=facts.imports,
-        opaque=facts.opaque,
-        opaque_paths=facts.opaque_paths,
-        uses_fastapi=facts.uses_fastapi,
-        codemod_facts=combined,
-    )
+    for codemod_id in sorted({cid for r in records for cid in r.codemod}):
+        per_module = {r.info.name: r.codemod[codemod_id] for r in records if codemod_id in r.codemod}
+        combine = combiners.get(codemod_id)
+        combined[codemod_id] = combine(per_module, facts) if combine else per_module
+    return replace(facts, codemod_facts=combined)
