@@ -7,17 +7,21 @@ path order whatever the number of workers, one :class:`FileResult` per file, nev
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import registry
 from .base import Codemod
-from .engine import SourceResult, TransformError, run_file, transform_source
+from .cache import Cache, digest
+from .engine import SourceResult, TransformError, display_path, run_file, transform_source
 from .files import discover
 from .project import FileFacts, GatherFn, ProjectFacts, gather_file, gather_project
 from .types import FileResult, Options
@@ -42,20 +46,60 @@ def _gatherers(codemods: Sequence[type[Codemod]]) -> dict[str, GatherFn]:
 
 
 def gather(
-    paths: Sequence[Path], codemods: Sequence[type[Codemod]], jobs: int = 1
-) -> ProjectFacts:
-    """The gather phase for ``paths``, including each selected codemod's own facts."""
+    paths: Sequence[Path],
+    codemods: Sequence[type[Codemod]],
+    jobs: int = 1,
+    cache: Cache | None = None,
+) -> tuple[ProjectFacts, str]:
+    """The gather phase for ``paths``, including each selected codemod's own facts.
+
+    Returns the facts and a digest of everything they were computed from (the gather keys of
+    every file read), which keys cached results.
+    """
     combiners = {c.ID: c.combine for c in codemods if c.has_gather()}
+    gatherers = _gatherers(codemods)
+    salt = cache.salt("gather", *sorted(gatherers)) if cache else ""
+    keys: dict[str, str] = {}
+
+    def run(items: list[Path], compute: Callable[[list[Path]], Iterable[FileFacts]]) -> Iterable[FileFacts]:
+        if cache is None:
+            yield from compute(items)
+            return
+        item_keys = {}
+        for path in items:
+            resolved = str(path.resolve())
+            try:
+                item_keys[resolved] = digest(salt, resolved, path.read_bytes())
+            except OSError:
+                item_keys[resolved] = digest(salt, resolved, "unreadable", os.urandom(8))
+        keys.update(item_keys)
+        hits = cache.get_many(item_keys.values())
+        misses = [p for p in items if item_keys[str(p.resolve())] not in hits]
+        computed = {r.path: r for r in compute(misses)}
+        for path in items:
+            key = item_keys[str(path.resolve())]
+            if key in hits and isinstance(hits[key], FileFacts):
+                yield hits[key]
+            else:
+                record = computed[str(path.resolve())]
+                cache.put(key, record)
+                yield record
+
     if jobs < 2 or len(paths) < 2:
-        return gather_project(paths, _gatherers(codemods), combiners)
-    with _pool(jobs, _init_gather_worker, ([c.ID for c in codemods],)) as pool:
-        chunk = _chunksize(len(paths), jobs)
+        facts = gather_project(
+            paths, gatherers, combiners,
+            map_fn=lambda fn, items: run(items, lambda batch: map(fn, batch)),
+        )  # fmt: skip
+    else:
+        with _pool(jobs, _init_gather_worker, ([c.ID for c in codemods],)) as pool:
+            chunk = _chunksize(len(paths), jobs)
 
-        def pool_map(_fn: Callable[[Path], FileFacts], items: list[Path]) -> Iterable[FileFacts]:
-            # the workers run the same gather_file with the same gatherers, looked up by id
-            return pool.map(_gather_work, items, chunksize=chunk)
+            def pool_map(_fn: Callable[[Path], FileFacts], items: list[Path]) -> Iterable[FileFacts]:
+                # the workers run the same gather_file with the same gatherers, looked up by id
+                return run(items, lambda batch: pool.map(_gather_work, batch, chunksize=chunk))
 
-        return gather_project(paths, _gatherers(codemods), combiners, map_fn=pool_map)
+            facts = gather_project(paths, gatherers, combiners, map_fn=pool_map)
+    return facts, digest(*(f"{k}={keys[k]}" for k in sorted(keys)))
 
 
 _WORKER: dict[str, Any] = {}
@@ -101,11 +145,13 @@ def run_paths(
     options: Options,
     write: bool = False,
     jobs: int | None = None,
+    cache_dir: Path | None = None,
 ) -> Iterator[FileResult]:
     """Process every Python file under ``paths``; yield results sorted by path.
 
     ``write=False`` computes diffs and writes nothing. Explicitly named paths that were passed
-    over (excluded) are yielded as skipped results.
+    over (excluded) are yielded as skipped results. With ``cache_dir``, gather facts and
+    unchanged files are remembered across runs (see :mod:`codemods.cache`).
     """
     codemods = select_codemods(options)
     found = discover(paths, options.exclude, options.follow_symlinks)
@@ -113,12 +159,63 @@ def run_paths(
         yield FileResult(str(path), skipped=reason)
     files = found.files
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
-    project = gather(files, codemods, jobs)
-    if jobs == 1 or len(files) < 2:
+    cache = Cache(cache_dir) if cache_dir is not None else None
+    try:
+        project, facts_digest = gather(files, codemods, jobs, cache)
+        yield from _transform_all(files, codemods, options, project, write, jobs, cache, facts_digest)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _transform_all(
+    files: list[Path],
+    codemods: Sequence[type[Codemod]],
+    options: Options,
+    project: ProjectFacts,
+    write: bool,
+    jobs: int,
+    cache: Cache | None,
+    facts_digest: str,
+) -> Iterator[FileResult]:
+    keys: dict[Path, str] = {}
+    shas: dict[Path, str] = {}
+    cached: dict[str, Any] = {}
+    if cache is not None:
+        salt = cache.salt("result", *(c.ID for c in codemods), repr(options), facts_digest)
         for path in files:
-            yield run_file(path, codemods, options, project, write)
-        return
-    initargs = ([c.ID for c in codemods], options, project, write)
-    with _pool(jobs, _init_worker, initargs) as pool:
+            with contextlib.suppress(OSError):
+                shas[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+                keys[path] = digest(salt, str(path.resolve()), shas[path])
+        cached = cache.get_many(keys.values())
+    todo = [p for p in files if keys.get(p) not in cached]
+    computed: Iterator[FileResult]
+    pool: Executor | None = None
+    if jobs == 1 or len(todo) < 2:
+        computed = (run_file(p, codemods, options, project, write) for p in todo)
+    else:
+        initargs = ([c.ID for c in codemods], options, project, write)
+        pool = _pool(min(jobs, len(todo)), _init_worker, initargs)
         # map() keeps submission order, so output is sorted whatever finishes first.
-        yield from pool.map(_work, files, chunksize=_chunksize(len(files), jobs))
+        computed = pool.map(_work, todo, chunksize=_chunksize(len(todo), jobs))
+    try:
+        for path in files:
+            key = keys.get(path)
+            hit = cached.get(key) if key else None
+            if isinstance(hit, FileResult):
+                yield replace(hit, path=display_path(path))
+                continue
+            result = next(computed)
+            # cache only what needs no work, and only if the worker read the bytes the key names
+            if (
+                cache is not None
+                and key
+                and not result.changed
+                and result.failure is None
+                and result.source_digest == shas.get(path)
+            ):
+                cache.put(key, replace(result, path=""))
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from . import __version__, registry
+from .cache import CACHE_DIR_NAME
 from .config import ConfigError, find_pyproject, load, parse_python_version
 from .options import build_options
 from .render import Renderer
@@ -50,6 +51,9 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--include-generated", is_flag=True, default=None, help="Also process files marked @generated."),
         click.option("--follow-symlinks", is_flag=True, help="Follow symlinks that point outside the given paths."),
         click.option("--stdin-filename", help="Name shown (and used for config) when reading '-' from stdin."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the .codemod_cache directory."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CODEMOD_CACHE_DIR",
+                     help="Where the cache lives (default: .codemod_cache in the working directory)."),
         click.option("--format", "fmt", type=click.Choice(sorted(REPORT_FORMATS)), default="diff", show_default=True,
                      help="Output format: a unified diff, or a report for bots and reviewers."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
@@ -153,7 +157,10 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
     else:
         from .api import run_paths
 
-        stats = renderer.results(run_paths(list(paths), options, write=write, jobs=kwargs["jobs"]))
+        cache_dir = None if kwargs["no_cache"] else (kwargs["cache_dir"] or Path(CACHE_DIR_NAME))
+        stats = renderer.results(
+            run_paths(list(paths), options, write=write, jobs=kwargs["jobs"], cache_dir=cache_dir)
+        )
     reporter = REPORT_FORMATS[fmt]
     if reporter is not None:
         info = RunInfo(

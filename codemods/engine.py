@@ -166,8 +166,11 @@ def run_file(
         raw, text, encoding = read_source(path)
     except SourceError as exc:
         return FileResult(shown, failure=Failure(exc.stage, exc.message))
+    source_digest = digest(raw)
     if not options.include_generated and is_generated(text):
-        return FileResult(shown, encoding=encoding, skipped="generated file (@generated marker)")
+        return FileResult(
+            shown, encoding=encoding, skipped="generated file (@generated marker)", source_digest=source_digest
+        )
     try:
         result = transform_source(text, codemods, options, project, path)
     except TransformError as exc:
@@ -175,7 +178,7 @@ def run_file(
     except Exception as exc:  # the engine itself must never take the run down
         return FileResult(shown, failure=Failure("internal", f"{type(exc).__name__}: {exc}"))
     if result.code == text:
-        return FileResult(shown, result.changes, result.skips, encoding=encoding)
+        return FileResult(shown, result.changes, result.skips, encoding=encoding, source_digest=source_digest)
     try:
         data = encode_source(result.code, encoding)
     except UnicodeEncodeError as exc:

@@ -76,6 +76,8 @@ class FileResult:
     #: Why the whole file was skipped (generated, excluded, ...), if it was.
     skipped: str | None = None
     written: bool = False
+    #: SHA-256 of the bytes that were read (empty when the file could not be read).
+    source_digest: str = ""
 
     @property
     def changed(self) -> bool:
