@@ -78,14 +78,18 @@ def transform_source(
     options: Options,
     project: ProjectFacts | None = None,
     path: Path | None = None,
+    prefilter: bool = True,
 ) -> SourceResult:
     """Run ``codemods`` on ``text`` and return the new code with what was changed and skipped.
+
+    ``prefilter=False`` runs every codemod even when its textual trigger does not match (the
+    tests use it to prove the prefilter never skips a file a full run would change).
 
     Raises :class:`TransformError` when the text does not parse, a codemod crashes, or the
     output fails verification; the caller keeps the original text in that case.
     """
     project = project or ProjectFacts()
-    active = triggered(codemods, text)
+    active = triggered(codemods, text) if prefilter else list(codemods)
     # A file the gather phase could not read with ``ast`` is parsed here even when no trigger
     # matched: either libcst reads it (newer syntax) or its syntax error is reported.
     if not active and not (path is not None and project.is_opaque(path)):
