@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
-from moreorless.click import echo_color_precomputed_diff
 
 from .base import Codemod
 from .engine import TransformError, display_path, is_generated, make_diff, transform_source
 from .io import SourceError, decode_source, encode_source
 from .types import FileResult, Options, Safety
+
+
+_DIFF_COLOURS = {"---": "red", "+++": "green", "@": "cyan", "-": "red", "+": "green"}
 
 
 @dataclass
@@ -63,7 +65,9 @@ class Renderer:
             self.output.write(data)
             return
         if self.color:
-            echo_color_precomputed_diff(result.diff)
+            for line in result.diff.splitlines(keepends=True):
+                colour = _DIFF_COLOURS.get(line[:3], _DIFF_COLOURS.get(line[:1]))
+                click.echo(click.style(line, fg=colour) if colour else line, nl=False, color=True)
             return
         # Bytes in the file's own encoding, so `git apply` reproduces the file exactly.
         sys.stdout.flush()

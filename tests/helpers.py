@@ -112,7 +112,7 @@ def case_options(case: Path) -> tuple[Options, dict[str, Any]]:
     ``target-version`` ("3.12"), ``target-fastapi`` ("0.112.2"), ``skips`` (expected skip
     reason substrings, in line order), ``[options]`` (per-codemod options table keyed by id).
     """
-    meta_path = case.with_suffix(".toml") if case.is_file() else case / "case.toml"
+    meta_path = case / "case.toml" if case.is_dir() else case.with_name(case.name + ".toml")
     meta: dict[str, Any] = {}
     if meta_path.is_file():
         meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""Read-only helpers shared by codemods: analyses of a file that never change the tree."""
