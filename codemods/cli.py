@@ -74,8 +74,15 @@ def cli() -> None:
 @common_options
 @click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
 @click.option("--exit-non-zero-on-change", is_flag=True, help="With --dry-run: exit 1 when anything would change.")
-def apply(dry_run: bool, exit_non_zero_on_change: bool, **kwargs: Any) -> int:
+@click.option("--interactive", "-i", is_flag=True, help="Review each change (y/n/a/d/q); write only the accepted ones.")
+def apply(dry_run: bool, exit_non_zero_on_change: bool, interactive: bool, **kwargs: Any) -> int:
     """Apply fixes to PATHS (files or directories; '-' for stdin)."""
+    if interactive:
+        if dry_run:
+            raise click.UsageError("--interactive and --dry-run cannot be combined")
+        from .interactive import command
+
+        return command(kwargs)
     return _run(kwargs, "apply", write=not dry_run, show_diff=dry_run, fail_on_change=exit_non_zero_on_change)
 
 
@@ -120,6 +127,34 @@ def explain(codemod_id: str) -> int:
     click.echo(f"Default: {'on' if codemod.DEFAULT_ON else 'opt-in'}. Fix safety: {codemod.FIX_SAFETY}.\n")
     click.echo(codemod.DOC)
     return EXIT_OK
+
+
+@cli.command()
+@click.argument("repos", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--repos-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File listing one repository path per line (# comments; relative to the file).")
+@click.option("--branch", help="Branch to create in each repository (default: codemod/<codemods>).")
+@click.option("--verify", help="Shell command run in each repository after the fixes (its tests); on failure the repository is restored.")
+@click.option("--verify-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds before --verify counts as failed.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Directory for the pull-request bodies (<repo>.md).")
+@click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path), help="Write the summary as JSON to this file.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Repositories processed at once.")
+@click.option("--select", callback=_csv, help="Comma-separated codemod ids to run (ALL for every one).")
+@click.option("--ignore", callback=_csv, help="Comma-separated codemod ids not to run.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply fixes marked unsafe.")
+@click.option("--exclude", multiple=True, help="Glob of paths to leave alone (repeatable).")
+@click.option("--target-version", help="Oldest Python the code supports, e.g. 3.11.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+def batch(repos: tuple[Path, ...], repos_file: Path | None, **kwargs: Any) -> int:
+    """Apply fixes to many git checkouts: a branch and one commit each, never pushed."""
+    from . import batch as batch_run
+
+    settings, paths = batch_run.settings_from_cli(repos, repos_file, kwargs)
+    outcomes = batch_run.run(paths, settings, jobs=kwargs["jobs"], progress=not kwargs["quiet"] and sys.stderr.isatty())
+    click.echo(batch_run.table(outcomes), nl=False)
+    if kwargs["summary_json"]:
+        batch_run.write_summary(kwargs["summary_json"], outcomes, settings)
+    return EXIT_FAILED if any(o.status in batch_run.NOT_DONE for o in outcomes) else EXIT_OK
 
 
 def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, fail_on_change: bool) -> int:

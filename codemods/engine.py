@@ -151,10 +151,18 @@ def display_path(path: Path) -> str:
     return rel.replace(os.sep, "/")
 
 
-def make_diff(before: str, after: str, shown: str) -> str:
+def make_diff(before: str, after: str, shown: str, encoding: str = "utf-8") -> str:
+    """A unified diff that ``git apply`` accepts; a BOM is part of the first line, as git sees it."""
     if before == after:
         return ""
+    if encoding == "utf-8-sig":
+        before, after = "\ufeff" + before, "\ufeff" + after
     return str(moreorless.unified_diff(before, after, shown))
+
+
+def diff_codec(encoding: str) -> str:
+    """The codec a diff is written in: the file's own, with a BOM kept inside the first line."""
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def run_file(
@@ -189,7 +197,7 @@ def run_file(
         return FileResult(
             shown, failure=Failure("write", f"result cannot be encoded as {encoding}: {exc.reason}")
         )
-    diff = make_diff(text, result.code, shown)
+    diff = make_diff(text, result.code, shown, encoding)
     written = False
     if write:
         try:

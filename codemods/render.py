@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .base import Codemod
-from .engine import TransformError, display_path, is_generated, make_diff, transform_source
+from .engine import TransformError, diff_codec, display_path, is_generated, make_diff, transform_source
 from .io import SourceError, decode_source, encode_source
 from .types import FileResult, Options, Safety
 
@@ -60,7 +60,7 @@ class Renderer:
     def diff(self, result: FileResult) -> None:
         if not result.diff:
             return
-        data = result.diff.encode(result.encoding, errors="surrogateescape")
+        data = result.diff.encode(diff_codec(result.encoding), errors="surrogateescape")
         if self.output is not None:
             self.output.write(data)
             return
@@ -133,7 +133,7 @@ class Renderer:
                 after = outcome.code
                 result = FileResult(
                     shown, outcome.changes, outcome.skips, before=text, after=after,
-                    diff=make_diff(text, after, shown), encoding=encoding,
+                    diff=make_diff(text, after, shown, encoding), encoding=encoding,
                 )  # fmt: skip
             except TransformError as exc:
                 result = FileResult(shown, failure=exc.failure, encoding=encoding)

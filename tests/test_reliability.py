@@ -110,7 +110,7 @@ def test_five_megabyte_one_line_file(cli: CLI, tmp_path: Path) -> None:
 
 NEW_SYNTAX = {
     "pep695.py": "def first[T](items: list[T]) -> T:\n    import json\n    return json.loads(json.dumps(items))[0]\n\ntype Alias = list[int]\n",
-    "pep701.py": "def show(d):\n    import json\n    return f\"{json.dumps(d["k"])} {f"{'nested'}"}\"\n",
+    "pep701.py": 'def show(d):\n    import json\n    return f"{json.dumps(d["k"])} {f"{\'nested\'}"}"\n',
     "pep758.py": "def parse(s):\n    import json\n    try:\n        return json.loads(s)\n    except ValueError, TypeError:\n        return None\n",
 }
 

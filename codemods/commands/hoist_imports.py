@@ -1,23 +1,30 @@
 """Move imports at the top of a function body to the module's import block.
 
 ## What it does
-Finds `import` statements that sit at the top level of a function body (sync or `async def`,
-methods included) and moves them to the module's import block, after the docstring,
-`from __future__` imports and the existing imports. If the module already has the identical
-import, the function's copy is simply removed. It is the fix for ruff's `PLC0415`
+Finds `import` statements that sit alone on a line at the top level of a function body (sync or
+`async def`, methods and nested functions included) and moves them to the module's import
+block: after the docstring, the `from __future__` imports and the last import of the module's
+leading block of imports and setup statements, so never above a `sys.path.insert(...)` or an
+event-loop-policy line that precedes an existing import. Several functions importing the same
+thing give one module-level import; a `from m import x` without comments is merged into the
+module's existing `from m import ...` line; an import the module already has is simply removed
+from the function. Comments travel with the moved line (or stay in the function when the line
+is only removed), and a body left empty gets a `pass`. It is the fix for ruff's `PLC0415`
 (`import-outside-top-level`), which has no autofix.
 
 ## Why is this bad?
 An import inside a function runs when the function is first called, not when the module is
-imported. A missing or broken dependency then surfaces only when that endpoint is hit — as an
-HTTP 500 on every request to it — while the application starts and passes its health checks.
-Hoisted, the same failure stops the application at startup (uvicorn exits with code 3), where
-deployment checks catch it. In an `async def`, the first call also runs the imported module's
-code on the event loop, stalling every other request meanwhile.
+imported. A missing or broken dependency then surfaces only when that endpoint is hit, as an
+HTTP 500 on every request to it (a failed import is retried, and logged, each time), while the
+application starts and passes its health checks. Hoisted, the same failure stops the application
+at startup (uvicorn exits with code 3), where deployment checks catch it. In an `async def`, a
+first-call import runs the imported module's code on the event loop, stalling every other
+request meanwhile.
 
 This is hygiene and fail-fast behaviour, not a crash fix: a failing import inside an endpoint
-does not crash a uvicorn server (it returns 500 and keeps serving), and nothing about it is
-specific to Windows or Python 3.13.
+does not crash a uvicorn server (it answers 500 and keeps serving), and nothing about it is
+specific to Windows or Python 3.13. A cached function-level import costs about 180 ns per call:
+moving it is not a speed-up either.
 
 ## Example
 ```python
@@ -36,52 +43,71 @@ async def review_queue(db: Session = Depends(get_db)):
 ```
 
 ## Fix safety
-Hoisting changes *when* the import runs, which is the point. It is left alone, with a reason in
-the skip report (`--show-skips`), wherever that is not provably safe:
-- imports under `if`, `with`, `for`, `while`, `match`, `except`, `else`, `finally`, under
-  `if TYPE_CHECKING`, and in class bodies (they are class attributes);
-- a `try` whose handlers catch `ImportError`/`ModuleNotFoundError` (or everything), or whose body
-  holds only imports: an optional dependency;
-- any name bound elsewhere in the function (parameter, assignment, loop/`with`/`except` target,
-  `del`, `nonlocal`, nested definition), used before the import, bound in an enclosing function,
-  or bound to something else at module level; two functions importing different things under one
-  name;
-- first-party imports where the project's import graph shows the imported module (transitively)
-  imports this one — such a deferred import breaks an import cycle — or where that cannot be
-  proven because a module could not be analysed;
-- platform-only modules (`winreg`, `msvcrt`, `fcntl`, `termios`, `resource`, `pwd`, …), standard
-  library modules removed in Python 3.13 (PEP 594), modules in `keep-lazy`, star imports, imports
-  sharing a line with other statements, and imports that follow a statement they may depend on
-  (`sys.path`, `os.environ`, `importlib`, `django.setup()`, `matplotlib.use()`, monkey-patching);
-- lines marked `# noqa: PLC0415` or `# codemod: skip`.
+Hoisting changes *when* the import runs, which is the point. Each import is left alone, with a
+reason in the skip report (`--show-skips`), wherever that is not provably harmless:
+- imports under `if`, `with`, `for`, `while`, `match`, `except`, `else` or `finally` in the
+  function, under `if TYPE_CHECKING`, in class bodies (they are class attributes), in functions
+  that are themselves defined under a condition (`if sys.platform == "win32": def ...`), and
+  imports sharing their line with other statements;
+- a `try` whose handlers catch `ImportError`/`ModuleNotFoundError` (also in a tuple, or as
+  `builtins.X`), `BaseException` or everything (bare `except:`), or whose body holds only
+  imports: an optional dependency;
+- a name with another binding in the function (parameter, assignment, `del`, loop, `with`,
+  `except`, `match` or walrus target, nested `def`/`class`), declared `nonlocal`, used in the
+  function before the import, or bound in an enclosing function; a name bound to something else
+  at module level (including under module-level `if`/`try` or `if TYPE_CHECKING`), or that would
+  shadow a builtin (`from os import open`), or that a module-level star import may bind; two
+  functions importing different things under one name (`global x` then `import x` is fine);
+- a third-party import whose name is never used in the function: it is there for its side
+  effects (plugin registration, monkey-patching), which would then happen at import time;
+- first-party imports (relative, or of a module of the analysed project) where the import graph
+  shows the imported module (transitively) imports this one, so the deferred import breaks an
+  import cycle; where function-level imports of other modules, hoisted too, would close a cycle;
+  or where that cannot be proven (a module could not be analysed, or this file's module name is
+  unknown, as for stdin);
+- platform-only modules (`winreg`, `msvcrt`, `fcntl`, `termios`, `resource`, `pwd`, `uvloop`, ...),
+  standard-library modules removed in Python 3.13 (PEP 594, and `lib2to3`), modules in
+  `keep-lazy`, star and `__future__` imports;
+- imports that follow a statement of the function touching import state (`sys.path`,
+  `sys.modules`, `os.environ`, `importlib`, `site.addsitedir`, `django.setup()`,
+  `matplotlib.use(...)`, `patch_all()`), and all imports of a module that changes such state at
+  module level below its import block (a late `sys.path.insert(...)`);
+- an import the module already has, but only further down (often a deliberate cycle breaker);
+- lines marked `# noqa: PLC0415` (or a bare `# noqa`) or `# codemod: skip`.
 
 An import at the top of a `try` used for general error handling (`except Exception:` around the
-whole handler) is hoisted as an **unsafe** fix: an import failure no longer reaches that handler;
-it stops the application at startup instead. Removing an already-imported copy that carries a
-trailing comment would delete the comment, so that is unsafe too.
+whole handler) is hoisted as an **unsafe** fix: an import failure no longer reaches that
+handler; it stops the application at startup instead.
 
 ## Options
-- `keep-lazy` (list of module names, default: `torch`, `tensorflow`, `jax`, `pandas`,
+- `keep-lazy` (list of module names; default `torch`, `tensorflow`, `jax`, `pandas`,
   `matplotlib`, `scipy`, `sklearn`, `transformers`, `cv2`, `spacy`, `nltk`): modules deferred on
-  purpose because they are expensive to import; a name also covers its submodules.
+  purpose because they are expensive to import. A name also covers its submodules; setting the
+  option replaces the default list.
 
 ## References
 - [ruff `PLC0415` import-outside-top-level](https://docs.astral.sh/ruff/rules/import-outside-top-level/)
 - [PEP 8: Imports](https://peps.python.org/pep-0008/#imports)
-- [PEP 594: removed dead batteries](https://peps.python.org/pep-0594/)
-- [PEP 810: explicit lazy imports](https://peps.python.org/pep-0810/)
+- [PEP 594: Removing dead batteries from the standard library](https://peps.python.org/pep-0594/)
+- [PEP 810: Explicit lazy imports](https://peps.python.org/pep-0810/)
+- [uvicorn release notes (0.50.0: exit code 3 when startup fails)](https://www.uvicorn.org/release-notes/)
 """
 
 from __future__ import annotations
 
+import ast
 import re
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import libcst as cst
 
 from ..base import Codemod, Option
+from ..project import ModuleInfo, ProjectFacts, imported_names
 from ..types import Safety
-from ..visitors.hoisting import Candidate, Planner, insert_imports, remove_statements
+from ..visitors.hoist_edits import Move, apply_edits, plan_edits
+from ..visitors.hoisting import Candidate, Planner
+from ..visitors.imports import runtime_module_imports
 
 DEFAULT_KEEP_LAZY = (
     "torch", "tensorflow", "jax", "pandas", "matplotlib", "scipy", "sklearn", "transformers",
@@ -92,33 +118,85 @@ DEFAULT_KEEP_LAZY = (
 class Command(Codemod):
     DEFAULT_ON = True
     FIX_SAFETY = "sometimes unsafe"
-    TRIGGER = re.compile(r"^[ \t]+(?:import[ \t]+[\w.]|from[ \t]+[.\w]+[ \t]+import\b)", re.M)
+    #: An import statement starting an indented line: the only kind this codemod moves.
+    TRIGGER = re.compile(r"^[ \t\f]+(?:import[ \t\f\\]|from[ \t\f\\.])", re.M)
     OPTIONS: ClassVar[dict[str, Option]] = {
         "keep-lazy": Option(DEFAULT_KEEP_LAZY, "modules deferred on purpose (never hoisted)", list),
     }
 
+    @classmethod
+    def gather(cls, tree: ast.Module, module: ModuleInfo) -> tuple[str, ...]:
+        """Every module a function-level import of this file may load if it were hoisted (the
+        imports at the top of a function body, or of a ``try`` there)."""
+        found: list[str] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                body = list(node.body)
+                for stmt in node.body:
+                    if isinstance(stmt, ast.Try | ast.TryStar):
+                        body.extend(stmt.body)
+                for stmt in body:
+                    if isinstance(stmt, ast.Import | ast.ImportFrom):
+                        found.extend(imported_names(stmt, module))
+        return tuple(dict.fromkeys(found))
+
+    @classmethod
+    def combine(
+        cls, per_module: Mapping[str, Any], project: ProjectFacts
+    ) -> dict[str, frozenset[str]]:
+        """module -> the first-party modules (and their parent packages) it would import."""
+        graph: dict[str, frozenset[str]] = {}
+        for name, loads in per_module.items():
+            edges: set[str] = set()
+            for load in loads:
+                parts = load.split(".")
+                edges.update(
+                    p
+                    for i in range(1, len(parts) + 1)
+                    if (p := ".".join(parts[:i])) in project.modules
+                )
+            edges.discard(name)
+            if edges:
+                graph[name] = frozenset(edges)
+        return graph
+
     def transform(self, module: cst.Module) -> cst.Module:
-        planner = Planner(self, module, tuple(self.option("keep-lazy")))
-        plan = planner.plan()
-        moved: list[Candidate] = []
-        dropped: list[Candidate] = []
-        for candidate in plan.hoist:
-            unsafe = candidate.unsafe_reason is not None
-            message = f"Import `{candidate.code}` inside function `{candidate.function}`"
-            if candidate.already_imported:
-                comment = candidate.trailing_comment
-                safety = Safety.UNSAFE if (unsafe or comment) else Safety.SAFE
-                why = f" (already imported at module level{'; removing it deletes its comment' if comment else ''})"
-                if candidate.unsafe_reason:
-                    why += f"; {candidate.unsafe_reason}"
-                if self.report(candidate.line, message + why, "Remove the function-level import", safety, candidate.end_line):
-                    dropped.append(candidate)
+        facts = self.facts if isinstance(self.facts, Mapping) else None
+        planner = Planner(self, module, tuple(self.option("keep-lazy")), facts)
+        prelude = runtime_module_imports(module, planner.insertion.index)
+        present = [b for pairs in prelude.values() for b, _ in pairs]
+        moves: list[Candidate] = []
+        for c in planner.plan():
+            blocked = [(o, name) for o, name in c.needs if not o.applied]
+            if blocked:
+                outer, name = blocked[0]
+                self.skip(
+                    c.line, f"`{name}` is also bound in the enclosing function `{outer.function}`"
+                )
+                continue
+            already = all(any(b.satisfied_by(p) for p in present) for b in c.bindings)
+            message = f"Import {_describe(c)} inside function `{c.function}`"
+            if already:
+                message += " (already imported at module level)"
+                title = "Remove the import: the module already has it"
             else:
-                why = f" ({candidate.unsafe_reason})" if unsafe else ""
-                safety = Safety.UNSAFE if unsafe else Safety.SAFE
-                if self.report(candidate.line, message + why, "Move the import to the top of the module", safety, candidate.end_line):
-                    moved.append(candidate)
-        if not moved and not dropped:
+                message += " (moved to module level)"
+                title = "Move import to the top of the module"
+            if c.unsafe_reason is not None:
+                message += f"; {c.unsafe_reason}"
+            safety = Safety.UNSAFE if c.unsafe_reason is not None else Safety.SAFE
+            if self.report(c.line, message, title, safety, end_line=c.end_line):
+                c.applied = True
+                moves.append(c)
+        if not moves:
             return module
-        module = remove_statements(module, {c.stmt: c for c in [*moved, *dropped]}, moved_ids={id(c.stmt) for c in moved})
-        return insert_imports(module, moved, planner.existing_runtime_imports())
+        ordered = [Move(c.stmt, c.imp, c.bindings) for c in sorted(moves, key=lambda c: c.line)]
+        return apply_edits(module, plan_edits(module, planner.insertion, ordered))
+
+
+def _describe(c: Candidate) -> str:
+    first = c.bindings[0]
+    if first.kind == "import":
+        return ", ".join(f"`{b.module}{f' as {b.asname}' if b.asname else ''}`" for b in c.bindings)
+    names = ", ".join(f"`{b.name}{f' as {b.asname}' if b.asname else ''}`" for b in c.bindings)
+    return f"{names} from `{first.module}`"

@@ -28,3 +28,9 @@ Reporter = Callable[[RunInfo, Sequence[FileResult], Sequence[type[Codemod]]], st
 
 #: ``--format`` name -> reporter. ``diff`` is rendered by the CLI itself.
 REPORT_FORMATS: dict[str, Reporter | None] = {"diff": None}
+
+from . import github, json, markdown, sarif  # noqa: E402  (they import RunInfo from here)
+
+REPORT_FORMATS.update(
+    {"github": github.render, "json": json.render, "markdown": markdown.render, "sarif": sarif.render}
+)

@@ -1,196 +1,232 @@
-"""The analysis and the edits behind ``hoist-imports``: which function-level imports can move
-(and why not, for the rest), where they go, and the two tree edits (remove, insert)."""
+"""The analysis behind ``hoist-imports``: which imports at the top of a function body can move
+to the module's import block, and a user-facing reason for every import left in place.
+
+One walk over the module collects the candidates (and records skips for imports in nested
+blocks and class bodies); each candidate then goes through the checks of :meth:`Planner.why_not`
+in order, the first failing one giving the skip reason. Names are resolved with libcst's
+``ScopeProvider``, plus the bindings it does not record (``del``, ``match`` captures, walrus
+targets inside comprehensions, ``global``/``nonlocal`` declarations).
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.helpers import get_full_name_for_node
-from libcst.metadata import FunctionScope, GlobalScope, PositionProvider, Scope, ScopeProvider
+from libcst.metadata import (
+    Assignment,
+    ComprehensionScope,
+    FunctionScope,
+    GlobalScope,
+    PositionProvider,
+    ScopeProvider,
+)
 
 from ..project import STDLIB_MODULES, resolve_relative
+from .hoist_edits import child_blocks, insertion_point
+from .hoist_rules import (
+    BUILTINS,
+    PLATFORM_ONLY,
+    REMOVED_IN_313,
+    BindingCollector,
+    ExtraBindings,
+    block_label,
+    find_path,
+    guard_reason,
+    matches,
+    with_parents,
+)
 from .imports import (
     Binding,
     bindings,
-    comment_lines,
     has_import,
+    import_state_change,
     is_type_checking,
-    runtime_module_imports,
+    module_text,
     sole_import,
-    trailing_comment,
 )
 
 if TYPE_CHECKING:
     from ..base import Codemod
 
-PLATFORM_ONLY = frozenset({
-    "winreg", "_winreg", "winsound", "msvcrt", "_winapi", "nt", "_overlapped", "win32api",
-    "win32con", "pywintypes", "fcntl", "termios", "tty", "pty", "resource", "pwd", "grp", "posix",
-    "crypt", "spwd", "nis", "syslog", "readline", "curses", "_curses", "uvloop",
-})  # fmt: skip
-REMOVED_IN_313 = frozenset({
-    "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "mailcap", "msilib", "nis",
-    "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
-    "lib2to3",
-})  # fmt: skip
-_SETUP = re.compile(
-    r"\bsys\.path\b|\bsys\.modules\b|\bos\.environ\b|\bos\.putenv\b|\bimportlib\b|"
-    r"\bsite\.addsitedir\b|\.setup\(|\.use\(|\bpatch_all\b|\bset_event_loop_policy\b"
-)
-_GUARD_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "BaseException"}
-_COMPOUND_NAMES = {
-    cst.If: "if", cst.For: "for", cst.While: "while", cst.With: "with", cst.Match: "match",
-    cst.Try: "try", cst.TryStar: "try",
-}  # fmt: skip
+_KIND = {cst.If: "if", cst.For: "for", cst.While: "while", cst.With: "with", cst.Match: "match"}
+CLASS_BODY = "in a class body (the import binds a class attribute)"
 
 
 @dataclass
 class Candidate:
+    """An import statement alone on its line at the top of a function body (or of a ``try``
+    at the top of one)."""
+
     stmt: cst.SimpleStatementLine
     imp: cst.Import | cst.ImportFrom
     bindings: list[Binding]
+    fn: cst.FunctionDef
+    #: Dotted display name, e.g. ``Queue.submit``.
     function: str
-    chain: list[cst.FunctionDef]
+    depth: int
     line: int
     end_line: int
+    #: Statements of the function that run before the import.
     preceding: list[cst.BaseStatement]
-    in_try: cst.Try | None = None
-    code: str = ""
+    in_try: cst.Try | cst.TryStar | None
+    #: Why the function itself is conditional ("defined under `if` (line 3)"), if it is.
+    guard: str | None
     unsafe_reason: str | None = None
-    already_imported: bool = False
-    #: bindings that still have to be added at module level
-    new_bindings: list[Binding] = field(default_factory=list)
-
-    @property
-    def trailing_comment(self) -> str | None:
-        return trailing_comment(self.stmt)
+    #: Enclosing-function candidates binding the same object: they must be hoisted first.
+    needs: list[tuple[Candidate, str]] = field(default_factory=list)
+    applied: bool = False
 
 
-@dataclass
-class Plan:
-    hoist: list[Candidate] = field(default_factory=list)
+@dataclass(frozen=True)
+class _Ctx:
+    fn: cst.FunctionDef | None
+    name: str
+    depth: int
+    #: The skip reason for an import met here (None: at the top of a function, or module level).
+    reason: str | None
+    guard: str | None
 
 
 class Planner:
-    """Walks the module once, records skips on the codemod, returns what can be hoisted."""
+    """Walks the module once; records skips on the codemod; :meth:`plan` returns the survivors."""
 
-    def __init__(self, codemod: Codemod, module: cst.Module, keep_lazy: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        codemod: Codemod,
+        module: cst.Module,
+        keep_lazy: Sequence[str],
+        pending_imports: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         self.codemod = codemod
         self.module = module
-        self.keep_lazy = keep_lazy
+        self.keep_lazy = tuple(keep_lazy)
+        self.pending_imports = pending_imports or {}
         wrapper = codemod.wrap(module)
         self.positions = wrapper.resolve(PositionProvider)
         self.scopes = wrapper.resolve(ScopeProvider)
+        self.insertion = insertion_point(module)
         self.candidates: list[Candidate] = []
+        self.extras: dict[cst.CSTNode, ExtraBindings] = {}
+        self.late_state = self._late_state()
 
-    # -- walking -------------------------------------------------------------------------------
-
-    def line(self, node: cst.CSTNode) -> tuple[int, int]:
-        pos = self.positions[node]
-        return pos.start.line, pos.end.line
+    def line(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line if node in self.positions else 0
 
     def skip(self, node: cst.CSTNode, reason: str) -> None:
-        self.codemod.skip(self.line(node)[0], reason)
+        self.codemod.skip(self.line(node), reason)
 
-    def plan(self) -> Plan:
-        self.walk_block(self.module.body, chain=[], context=None)
-        return Plan(hoist=[c for c in self.candidates if self.check(c)])
+    def code(self, node: cst.CSTNode) -> str:
+        text = self.module.code_for_node(node).strip().splitlines()
+        first = text[0].strip() if text else ""
+        return first if len(first) <= 60 else first[:57] + "..."
 
-    def walk_block(
-        self, stmts: object, chain: list[cst.FunctionDef], context: str | None
-    ) -> None:
-        assert isinstance(stmts, list | tuple)
+    # -- walking ---------------------------------------------------------------------------------
+
+    def plan(self) -> list[Candidate]:
+        self.walk(self.module.body, _Ctx(None, "", 0, None, None))
+        self.by_imp = {id(c.imp): c for c in self.candidates}
+        survivors = [c for c in self.candidates if self.check(c)]
+        return sorted(self.drop_conflicting(survivors), key=lambda c: (c.depth, c.line))
+
+    def walk(self, stmts: Sequence[cst.BaseStatement], ctx: _Ctx) -> None:
         for stmt in stmts:
             if isinstance(stmt, cst.FunctionDef):
-                self.walk_function(stmt, [*chain, stmt])
+                self.walk_function(stmt, ctx)
             elif isinstance(stmt, cst.ClassDef):
-                self.walk_class(stmt, chain)
+                name = f"{ctx.name}.{stmt.name.value}" if ctx.name else stmt.name.value
+                inner = replace(ctx, name=name, reason=CLASS_BODY)
+                if isinstance(stmt.body, cst.IndentedBlock):
+                    self.walk(stmt.body.body, inner)
+                elif has_import(stmt.body):
+                    self.skip(stmt, CLASS_BODY)
             elif has_import(stmt):
-                if chain and context is not None:
-                    self.skip(stmt, context)
+                if ctx.reason is not None:
+                    self.skip(stmt, ctx.reason)
             elif isinstance(stmt, cst.BaseCompoundStatement):
-                self.walk_compound(stmt, chain, context)
+                self.walk_compound(stmt, ctx)
 
-    def walk_compound(self, stmt: cst.BaseCompoundStatement, chain: list[cst.FunctionDef], context: str | None) -> None:
-        kind = _COMPOUND_NAMES.get(type(stmt), "block")
-        reason = context or f"under `{kind}` inside the function"
-        if isinstance(stmt, cst.If) and is_type_checking(stmt.test):
-            reason = "under `if TYPE_CHECKING` (not imported at runtime)"
-        if isinstance(stmt, cst.Try | cst.TryStar) and context is None:
-            reason = "under `try` inside the function (not at the top of the try body)"
-        for block in _blocks(stmt):
-            self.walk_block(block, chain, reason if chain else context)
+    def walk_compound(self, stmt: cst.BaseCompoundStatement, ctx: _Ctx) -> None:
+        kind = _KIND.get(type(stmt), "try")
+        checking = isinstance(stmt, cst.If) and is_type_checking(stmt.test)
+        for block, where in child_blocks(stmt):
+            if checking and where == "body":
+                guard = "defined under `if TYPE_CHECKING`"
+                reason = "under `if TYPE_CHECKING` (not imported at runtime)"
+            else:
+                label = block_label(kind, where)
+                guard = f"defined {label} (line {self.line(stmt)})"
+                reason = label
+            keep = ctx.fn is None or ctx.reason is not None  # module level / class body / nested
+            self.walk(
+                block, replace(ctx, reason=ctx.reason if keep else reason, guard=ctx.guard or guard)
+            )
 
-    def walk_class(self, cls: cst.ClassDef, chain: list[cst.FunctionDef]) -> None:
-        if isinstance(cls.body, cst.IndentedBlock):
-            for stmt in cls.body.body:
-                if has_import(stmt):
-                    self.skip(stmt, "in a class body (the import is a class attribute)")
-                elif isinstance(stmt, cst.FunctionDef):
-                    self.walk_function(stmt, [*chain, stmt])
-                elif isinstance(stmt, cst.ClassDef):
-                    self.walk_class(stmt, chain)
-                elif isinstance(stmt, cst.BaseCompoundStatement):
-                    self.walk_compound(stmt, chain, None if not chain else None)
-
-    def walk_function(self, fn: cst.FunctionDef, chain: list[cst.FunctionDef]) -> None:
+    def walk_function(self, fn: cst.FunctionDef, ctx: _Ctx) -> None:
+        name = f"{ctx.name}.{fn.name.value}" if ctx.name else fn.name.value
+        inner = _Ctx(fn, name, ctx.depth + 1, None, ctx.guard)
         if not isinstance(fn.body, cst.IndentedBlock):
-            if any(isinstance(s, cst.Import | cst.ImportFrom) for s in fn.body.body):
+            if has_import(fn.body):
                 self.skip(fn, "on the same line as its `def`")
             return
         body = list(fn.body.body)
         for index, stmt in enumerate(body):
             if has_import(stmt):
-                self.add(stmt, chain, body[:index], None)
-            elif isinstance(stmt, cst.Try):
-                self.walk_try(stmt, chain, body[:index])
-            elif isinstance(stmt, cst.FunctionDef):
-                self.walk_function(stmt, [*chain, stmt])
-            elif isinstance(stmt, cst.ClassDef):
-                self.walk_class(stmt, chain)
-            elif isinstance(stmt, cst.BaseCompoundStatement):
-                self.walk_compound(stmt, chain, None)
+                self.add(stmt, inner, body[:index], None)
+            elif isinstance(stmt, cst.Try | cst.TryStar):
+                self.walk_try(stmt, inner, body[:index])
+            else:
+                self.walk([stmt], inner)
 
-    def walk_try(self, node: cst.Try, chain: list[cst.FunctionDef], before: list[cst.BaseStatement]) -> None:
-        body = list(node.body.body)
-        for index, stmt in enumerate(body):
-            if has_import(stmt):
-                self.add(stmt, chain, before + body[:index], node)
-            elif isinstance(stmt, cst.FunctionDef):
-                self.walk_function(stmt, [*chain, stmt])
-            elif isinstance(stmt, cst.ClassDef):
-                self.walk_class(stmt, chain)
-            elif isinstance(stmt, cst.BaseCompoundStatement):
-                self.walk_compound(stmt, chain, "under `try` inside the function (nested further)")
-        for handler in node.handlers:
-            self.walk_block(handler.body.body, chain, "under `except` inside the function")
-        for extra, name in ((node.orelse, "else"), (node.finalbody, "finally")):
-            if extra is not None:
-                self.walk_block(extra.body.body, chain, f"under `{name}` inside the function")
+    def walk_try(
+        self, node: cst.Try | cst.TryStar, ctx: _Ctx, before: list[cst.BaseStatement]
+    ) -> None:
+        if not isinstance(node.body, cst.IndentedBlock):
+            if has_import(node.body):
+                self.skip(node, "on the same line as its `try:`")
+        else:
+            body = list(node.body.body)
+            for index, stmt in enumerate(body):
+                if has_import(stmt):
+                    self.add(stmt, ctx, before + body[:index], node)
+                else:
+                    self.walk([stmt], ctx)
+        for block, where in child_blocks(node)[1:]:
+            label = block_label("try", where)
+            self.walk(
+                block,
+                replace(
+                    ctx,
+                    reason=label,
+                    guard=ctx.guard or f"defined {label} (line {self.line(node)})",
+                ),
+            )
 
-    def add(self, stmt: cst.BaseStatement, chain: list[cst.FunctionDef], before: list[cst.BaseStatement], in_try: cst.Try | None) -> None:
+    def add(
+        self,
+        stmt: cst.BaseStatement,
+        ctx: _Ctx,
+        before: list[cst.BaseStatement],
+        in_try: cst.Try | cst.TryStar | None,
+    ) -> None:
         imp = sole_import(stmt)
         if imp is None:
             self.skip(stmt, "shares its line with other statements")
             return
-        assert isinstance(stmt, cst.SimpleStatementLine)
-        line, end = self.line(stmt)
+        assert isinstance(stmt, cst.SimpleStatementLine) and ctx.fn is not None
         found = bindings(imp)
         if found is None:
             self.skip(stmt, "star import")
             return
-        self.candidates.append(
-            Candidate(
-                stmt=stmt, imp=imp, bindings=found, function=chain[-1].name.value, chain=chain,
-                line=line, end_line=end, preceding=before, in_try=in_try,
-                code=self.module.code_for_node(imp),
-            )
-        )  # fmt: skip
+        pos = self.positions[stmt]
+        self.candidates.append(Candidate(
+            stmt, imp, found, ctx.fn, ctx.name, ctx.depth, pos.start.line, pos.end.line, before,
+            in_try, ctx.guard,
+        ))  # fmt: skip
 
-    # -- checks --------------------------------------------------------------------------------
+    # -- checks ----------------------------------------------------------------------------------
 
     def check(self, c: Candidate) -> bool:
         reason = self.why_not(c)
@@ -202,387 +238,205 @@ class Planner:
     def why_not(self, c: Candidate) -> str | None:
         if self.codemod.context.suppressions.has_noqa("PLC0415", range(c.line, c.end_line + 1)):
             return "kept by `# noqa: PLC0415`"
-        target = self.absolute_module(c)
-        module_reason = self.module_reason(c, target)
-        if module_reason:
-            return module_reason
-        if c.in_try is not None:
-            guard = _guard_reason(c.in_try)
-            if guard:
-                return guard
-            c.unsafe_reason = "inside `try`: an import failure no longer reaches its `except`, it stops the app at startup"
+        if c.guard is not None:
+            return f"function `{c.function}` is {c.guard}: hoisting would take the import out of it"
+        loads, reason = self.loads(c)
+        if reason is None:
+            reason = self.module_reason(loads)
+        if reason is None and c.in_try is not None:
+            reason = guard_reason(c.in_try)
+            c.unsafe_reason = "inside `try`: an import failure no longer reaches its handler, it stops the app at startup"
         for stmt in c.preceding:
-            code = self.module.code_for_node(stmt).strip()
-            if _SETUP.search(code):
-                first = code.splitlines()[0] if code else ""
-                return f"runs after `{first}`, which it may depend on"
+            found = import_state_change(stmt) if reason is None else None
+            if found is not None:
+                shown = self.code(stmt if isinstance(stmt, cst.SimpleStatementLine) else found)
+                reason = f"runs after `{shown}`, which it may depend on"
+        stdlib = all(n.split(".")[0] in STDLIB_MODULES for n in loads)
+        if reason is None and self.late_state:
+            line, code = self.late_state
+            reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
         for binding in c.bindings:
-            reason = self.binding_reason(c, binding)
-            if reason:
-                return reason
-        return self.conflict_reason(c)
+            reason = (
+                reason
+                or self.function_reason(c, binding, stdlib)
+                or self.module_conflict(c, binding)
+            )
+        return reason or self.cycle_reason(loads)
 
-    def absolute_module(self, c: Candidate) -> str | None:
-        binding = c.bindings[0]
-        if not binding.module.startswith("."):
-            return binding.module
-        level = len(binding.module) - len(binding.module.lstrip("."))
-        current = self.codemod.context.module
-        if current is None:
-            return None
-        return resolve_relative(current, binding.module.lstrip(".") or None, level)
+    def loads(self, c: Candidate) -> tuple[list[str], str | None]:
+        """The absolute modules the import loads (its targets; ``from m import x`` may load
+        ``m.x``); or a reason when they cannot be named."""
+        first = c.bindings[0]
+        if first.kind == "import":
+            return [b.module for b in c.bindings], None
+        if first.module == "__future__":
+            return [], "`__future__` import (only valid at the top of the module)"
+        target = first.module
+        if target.startswith("."):
+            current = self.codemod.context.module
+            if current is None:
+                return [], "relative import in a file whose module is unknown"
+            level = len(target) - len(target.lstrip("."))
+            resolved = resolve_relative(current, target.lstrip(".") or None, level)
+            if resolved is None:
+                return [], "relative import beyond the top-level package"
+            target = resolved
+        return [target, *(f"{target}.{b.name}" for b in c.bindings)], None
 
-    def module_reason(self, c: Candidate, target: str | None) -> str | None:
-        if target is None:
-            return "relative import in a file whose package is unknown"
-        top = target.split(".")[0]
-        if top in PLATFORM_ONLY:
-            return f"`{top}` is a platform-only module"
-        if top in REMOVED_IN_313:
-            return f"`{top}` was removed from the standard library in Python 3.13 (PEP 594)"
-        for lazy in self.keep_lazy:
-            if target == lazy or target.startswith(lazy + "."):
-                return f"`{lazy}` is in `keep-lazy` (deferred on purpose)"
-        project = self.codemod.context.project
-        current = self.codemod.context.module
-        if top in STDLIB_MODULES or current is None:
-            return None
-        loaded = [target] + [f"{target}.{b.name}" for b in c.bindings if b.kind == "from"]
-        for name in loaded:
-            if name not in project.modules:
-                continue
-            if name == current.name:
-                return "imports its own module"
-            reaches = project.reaches(name, current.name)
-            if reaches:
-                return f"breaks an import cycle: `{name}` imports `{current.name}`"
-            if reaches is None:
-                return f"cannot prove there is no import cycle (`{name}` imports a module that could not be analysed)"
-        if target.startswith(".") or (project.is_first_party(target) and target not in project.modules and project.opaque):
-            return "cannot prove there is no import cycle"
+    def module_reason(self, loads: list[str]) -> str | None:
+        for name in loads:
+            if entry := matches(name, PLATFORM_ONLY):
+                return f"`{entry}` is a platform-only module: hoisting would make the app fail at startup elsewhere"
+            if entry := matches(name, REMOVED_IN_313):
+                return f"`{entry}` was removed from the standard library in Python 3.13 (PEP 594): hoisting would make the app fail at startup there"
+            if entry := matches(name, self.keep_lazy):
+                return f"`{entry}` is in `keep-lazy` (deferred on purpose)"
         return None
 
-    def binding_reason(self, c: Candidate, binding: Binding) -> str | None:
+    def function_reason(self, c: Candidate, binding: Binding, stdlib: bool) -> str | None:
         name = binding.bound
         scope = self.scopes.get(c.imp)
-        if not isinstance(scope, FunctionScope):
-            return "not in a function scope"
-        fn = c.chain[-1]
-        declared = _declared(fn)
-        if name in declared.get("nonlocal", set()):
-            return f"`{name}` is declared `nonlocal`"
-        is_global = name in declared.get("global", set())
-        if not is_global:
-            others = [a for a in scope.assignments[name] if a.node is not c.imp]
-            if others:
-                other = others[0].node
-                where = self.line(other)[0] if other in self.positions else c.line
-                return f"`{name}` is also bound in the function (line {where})"
-            if name in _deleted(fn):
-                return f"`{name}` is deleted in the function"
-            for access in scope.accesses[name]:
-                if access.node in self.positions and self.line(access.node)[0] < c.line:
-                    return f"`{name}` is used before the import (line {self.line(access.node)[0]})"
-        parent: Scope | None = scope.parent
-        while parent is not None and not isinstance(parent, GlobalScope):
-            if isinstance(parent, FunctionScope) and parent.assignments[name]:
-                return f"`{name}` is bound in an enclosing function"
+        extra = self.extra(c.fn)
+        if name in extra.nonlocals:
+            return f"`{name}` is declared `nonlocal` in function `{c.function}`"
+        if not isinstance(scope, FunctionScope) or name in extra.globals:
+            return None
+        own = [a for a in scope.assignments[name] if isinstance(a, Assignment) and a.node is c.imp]
+        others = [
+            self.line(a.node)
+            for a in scope.assignments[name]
+            if isinstance(a, Assignment) and a.node is not c.imp
+        ]
+        if name in extra.bound:
+            others.append(extra.bound[name])
+        if others:
+            return f"`{name}` has another binding in function `{c.function}` (line {min(others)})"
+        for inner in [scope, *self.comprehensions(scope)]:
+            for access in inner.accesses[name]:
+                if 0 < self.line(access.node) < c.line:
+                    return f"`{name}` is used before the import in function `{c.function}` (line {self.line(access.node)})"
+        if not stdlib and not any(a.references for a in own):
+            return (
+                f"imported for its side effects (`{name}` is never used in function `{c.function}`)"
+            )
+        parent = scope.parent
+        while not isinstance(parent, GlobalScope):
+            if isinstance(parent, FunctionScope) and isinstance(parent.node, cst.FunctionDef):
+                outer = [a.node for a in parent.assignments[name] if isinstance(a, Assignment)]
+                same = [self.by_imp.get(id(n)) for n in outer]
+                if name in self.extra(parent.node).bound or not all(
+                    o is not None
+                    and all(binding.same_object_as(b) for b in o.bindings if b.bound == name)
+                    for o in same
+                ):
+                    return f"`{name}` is also bound in the enclosing function `{parent.node.name.value}`"
+                c.needs.extend((o, name) for o in same if o is not None)
             parent = parent.parent
         return None
 
-    def conflict_reason(self, c: Candidate) -> str | None:
+    def module_conflict(self, c: Candidate, binding: Binding) -> str | None:
+        name = binding.bound
         global_scope = self.scopes[self.module]
         assert global_scope is not None
-        runtime = runtime_module_imports(self.module)
-        all_candidates = {id(x.imp) for x in self.candidates}
-        new: list[Binding] = []
-        for binding in c.bindings:
-            name = binding.bound
-            for assignment in global_scope.assignments[name]:
-                node = assignment.node
-                if id(node) in all_candidates:
-                    continue
-                if isinstance(node, cst.Import | cst.ImportFrom):
-                    if any(binding.same_object_as(b) for b in bindings(node) or [] if b.bound == name):
-                        continue
-                where = self.line(node)[0] if node in self.positions else 0
-                return f"`{name}` is bound differently at module level (line {where})"
-            for other in self.candidates:
-                for b in other.bindings:
-                    if b.bound == name and not b.same_object_as(binding):
-                        return f"`{name}` is imported differently in function `{other.function}` (line {other.line})"
-            if not any(b == binding for b, _ in runtime.get(name, [])):
-                new.append(binding)
-        c.new_bindings = new
-        c.already_imported = not new
-        return None
-
-    def existing_runtime_imports(self) -> dict[str, list[tuple[Binding, cst.SimpleStatementLine]]]:
-        return runtime_module_imports(self.module)
-
-
-def _blocks(stmt: cst.BaseCompoundStatement) -> list[object]:
-    blocks: list[object] = []
-    body = getattr(stmt, "body", None)
-    if isinstance(body, cst.IndentedBlock):
-        blocks.append(body.body)
-    for attr in ("orelse", "finalbody"):
-        extra = getattr(stmt, attr, None)
-        if isinstance(extra, cst.If):
-            blocks.append([extra])
-        elif extra is not None and isinstance(getattr(extra, "body", None), cst.IndentedBlock):
-            blocks.append(extra.body.body)
-    for handler in getattr(stmt, "handlers", ()):
-        blocks.append(handler.body.body)
-    for case in getattr(stmt, "cases", ()):
-        if isinstance(case.body, cst.IndentedBlock):
-            blocks.append(case.body.body)
-    return blocks
-
-
-def _guard_reason(node: cst.Try) -> str | None:
-    for handler in node.handlers:
-        if handler.type is None:
-            return "under `try` with a bare `except` (optional dependency)"
-        types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
-        for item in types:
-            expr = item.value if isinstance(item, cst.Element) else item
-            name = (get_full_name_for_node(expr) or "").split(".")[-1]
-            if name in _GUARD_EXCEPTIONS:
-                return f"under `try` with an `except {name}` handler (optional dependency)"
-    if all(sole_import(s) is not None or _is_pass(s) for s in node.body.body):
-        return "under `try` that guards only imports (optional dependency)"
-    return None
-
-
-def _is_pass(stmt: cst.BaseStatement) -> bool:
-    return isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, cst.Pass) for s in stmt.body)
-
-
-class _Declarations(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: dict[str, set[str]] = {"global": set(), "nonlocal": set()}
-        self.deleted: set[str] = set()
-        self.depth = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.depth += 1
-        return self.depth == 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.depth -= 1
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Global(self, node: cst.Global) -> None:
-        self.found["global"].update(n.name.value for n in node.names)
-
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.found["nonlocal"].update(n.name.value for n in node.names)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        for target in _del_names(node.target):
-            self.deleted.add(target)
-
-
-def _del_names(expr: cst.BaseExpression) -> list[str]:
-    if isinstance(expr, cst.Name):
-        return [expr.value]
-    if isinstance(expr, cst.Tuple | cst.List):
-        return [n for el in expr.elements for n in _del_names(el.value)]
-    return []
-
-
-def _scan(fn: cst.FunctionDef) -> _Declarations:
-    visitor = _Declarations()
-    fn.visit(visitor)
-    return visitor
-
-
-def _declared(fn: cst.FunctionDef) -> dict[str, set[str]]:
-    return _scan(fn).found
-
-
-def _deleted(fn: cst.FunctionDef) -> set[str]:
-    return _scan(fn).deleted
-
-
-# -- edits -------------------------------------------------------------------------------------
-
-
-class _Remover(cst.CSTTransformer):
-    def __init__(self, targets: dict[cst.SimpleStatementLine, Candidate], moved_ids: set[int]) -> None:
-        self.targets = {id(k): v for k, v in targets.items()}
-        self.moved_ids = moved_ids
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
-        if not any(id(s) in self.targets for s in original_node.body):
-            return updated_node
-        body: list[cst.BaseStatement] = []
-        carry: list[cst.EmptyLine] = []
-        for original, updated in zip(original_node.body, updated_node.body, strict=True):
-            if id(original) in self.targets:
-                assert isinstance(original, cst.SimpleStatementLine)
-                lines = list(original.leading_lines)
-                # a moved import takes its comments along; a dropped one leaves them here
-                carry.extend(l for l in lines if l.comment is None or id(original) not in self.moved_ids)
+        same_import = False
+        for assignment in global_scope.assignments[name]:
+            if not isinstance(assignment, Assignment):
                 continue
-            if carry:
-                updated = updated.with_changes(leading_lines=[*carry, *updated.leading_lines])
-                carry = []
-            body.append(updated)
-        if not body:
-            body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carry))
-        elif carry:
-            # comments left after the last statement stay in the block as its footer
-            return updated_node.with_changes(body=body, footer=[*carry, *updated_node.footer])
-        return updated_node.with_changes(body=body)
-
-
-def remove_statements(
-    module: cst.Module, targets: dict[cst.SimpleStatementLine, Candidate], moved_ids: set[int]
-) -> cst.Module:
-    return module.visit(_Remover(targets, moved_ids))
-
-
-def insertion_index(module: cst.Module) -> int:
-    """Index after the module's leading import block: after the docstring, ``__future__`` and
-    the last import that is preceded only by prelude statements."""
-    index = 0
-    last_import = -1
-    for i, stmt in enumerate(module.body):
-        if isinstance(stmt, cst.SimpleStatementLine):
-            if has_import(stmt):
-                last_import = i
-            index = i + 1
-            continue
-        if isinstance(stmt, cst.If | cst.Try) and _only_imports(stmt):
-            last_import = i
-            index = i + 1
-            continue
-        break
-    if last_import >= 0:
-        return last_import + 1
-    # no imports: after the docstring
-    first = module.body[0] if module.body else None
-    if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr) and isinstance(
-        first.body[0].value, cst.SimpleString | cst.ConcatenatedString
-    ):
-        return 1
-    return 0 if index >= 0 else 0
-
-
-def _only_imports(stmt: cst.If | cst.Try) -> bool:
-    blocks = _blocks(stmt)
-    has_any = False
-    for block in blocks:
-        assert isinstance(block, list | tuple)
-        for s in block:
-            if isinstance(s, cst.If | cst.Try):
-                if not _only_imports(s):
-                    return False
-                has_any = True
-            elif has_import(s):
-                has_any = True
-            elif not (_is_pass(s) or _is_simple_assignment(s)):
-                return False
-    return has_any
-
-
-def _is_simple_assignment(stmt: cst.BaseStatement) -> bool:
-    return isinstance(stmt, cst.SimpleStatementLine) and all(
-        isinstance(s, cst.Assign) and isinstance(s.value, cst.Name | cst.SimpleString | cst.Integer)
-        for s in stmt.body
-    )
-
-
-def insert_imports(
-    module: cst.Module,
-    moved: list[Candidate],
-    runtime: dict[str, list[tuple[Binding, cst.SimpleStatementLine]]],
-) -> cst.Module:
-    """Add the moved imports after the leading import block, merging where that is clean."""
-    if not any(c.new_bindings for c in moved):
-        return module
-    at = insertion_index(module)
-    body = list(module.body)
-    added: set[Binding] = set()
-    new_statements: list[cst.SimpleStatementLine] = []
-    for candidate in sorted(moved, key=lambda c: c.line):
-        fresh = [b for b in candidate.new_bindings if b not in added]
-        if not fresh:
-            continue
-        added.update(fresh)
-        comments = comment_lines(candidate.stmt.leading_lines)
-        has_comment = bool(comments) or candidate.trailing_comment is not None
-        if not has_comment and _merge(body, new_statements, at, candidate, fresh):
-            continue
-        imp = candidate.imp if len(fresh) == len(candidate.bindings) else _subset(candidate.imp, fresh)
-        new_statements.append(
-            candidate.stmt.with_changes(
-                body=[imp], leading_lines=[line.with_changes(indent=False) for line in comments]
-            )
-        )
-    body[at:at] = new_statements
-    return module.with_changes(body=body)
-
-
-def _merge(
-    body: list[cst.BaseStatement],
-    pending: list[cst.SimpleStatementLine],
-    at: int,
-    candidate: Candidate,
-    fresh: list[Binding],
-) -> bool:
-    """Append ``fresh`` names to a clean single-line ``from m import ...`` of the same module."""
-    if not isinstance(candidate.imp, cst.ImportFrom):
-        return False
-    module_name = fresh[0].module
-
-    def mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
-        imp = sole_import(stmt)
-        if not isinstance(imp, cst.ImportFrom) or imp.lpar is not None or isinstance(imp.names, cst.ImportStar):
-            return None
-        found = bindings(imp)
-        if not found or found[0].module != module_name or imp.names[-1].comma != cst.MaybeSentinel.DEFAULT:
-            return None
-        return imp
-
-    for container, limit in ((pending, len(pending)), (body, at)):
-        for index in range(limit):
-            stmt = container[index]
-            imp = mergeable(stmt)
+            node = assignment.node
+            if node is c.imp:
+                continue
+            if isinstance(node, cst.Import | cst.ImportFrom):
+                found = [b for b in bindings(node) or [] if b.bound == name]
+                if found and all(binding.same_object_as(b) for b in found):
+                    same_import = True
+                    continue
+            return f"`{name}` is bound differently at module level (line {self.line(node)})"
+        if name in self.extra(self.module).bound:
+            return f"`{name}` is bound differently at module level (line {self.extra(self.module).bound[name]})"
+        if name in BUILTINS and not same_import:
+            return f"`{name}` would shadow the builtin `{name}` in the whole module"
+        for index, stmt in enumerate(self.module.body):
+            imp = sole_import(stmt)
             if imp is None:
                 continue
-            assert isinstance(stmt, cst.SimpleStatementLine)
-            names = list(imp.names)  # type: ignore[arg-type]
-            names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            extra = [a for a in candidate.imp.names if _alias_binding(a, module_name) in fresh]  # type: ignore[union-attr]
-            extra = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in extra]
-            for i in range(len(extra) - 1):
-                extra[i] = extra[i].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            container[index] = stmt.with_changes(body=[imp.with_changes(names=[*names, *extra])])  # type: ignore[index]
-            return True
-    return False
+            if isinstance(imp, cst.ImportFrom) and isinstance(imp.names, cst.ImportStar):
+                return f"`from {module_text(imp)} import *` (line {self.line(stmt)}) may bind `{name}` too"
+            if index >= self.insertion.index and any(b == binding for b in bindings(imp) or []):
+                return f"`{name}` is already imported at module level further down (line {self.line(stmt)}); move that import up instead"
+        return None
 
+    def cycle_reason(self, loads: list[str]) -> str | None:
+        project = self.codemod.context.project
+        first_party = [n for n in loads if project.is_first_party(n)]
+        if not first_party:
+            return None
+        current = self.codemod.context.module
+        if current is None:
+            return "cannot prove there is no import cycle: the module name of this file is unknown"
+        for name in with_parents(first_party, current):
+            path, unknown = find_path(project.imports, project.opaque, name, current.name)
+            if path:
+                via = f" (via {', '.join(f'`{p}`' for p in path[1:-1])})" if len(path) > 2 else ""
+                return f"breaks an import cycle: `{name}` imports `{current.name}`{via}"
+            if unknown:
+                return f"cannot prove there is no import cycle: `{unknown}` could not be analysed"
+            path, _ = find_path(self.graph(), project.opaque, name, current.name)
+            if path:
+                return f"may create an import cycle: `{name}` leads back to `{current.name}` through function-level imports that may be hoisted too ({' -> '.join(path)})"
+        return None
 
-def _alias_binding(alias: cst.ImportAlias, module: str) -> Binding:
-    asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else ""
-    return Binding("from", module, get_full_name_for_node(alias.name) or "", asname)
+    def drop_conflicting(self, survivors: list[Candidate]) -> list[Candidate]:
+        """Two functions importing different things under one name: neither can move."""
+        bad: dict[int, str] = {}
+        for c in survivors:
+            for other in survivors:
+                for b in c.bindings:
+                    for o in other.bindings:
+                        if other is not c and o.bound == b.bound and not b.same_object_as(o):
+                            bad.setdefault(
+                                id(c),
+                                f"`{b.bound}` is imported differently in function `{other.function}` (line {other.line})",
+                            )
+        for c in survivors:
+            if id(c) in bad:
+                self.codemod.skip(c.line, bad[id(c)])
+        return [c for c in survivors if id(c) not in bad]
 
+    # -- facts -----------------------------------------------------------------------------------
 
-def _subset(imp: cst.Import | cst.ImportFrom, keep: list[Binding]) -> cst.Import | cst.ImportFrom:
-    all_bindings = bindings(imp) or []
-    names = imp.names
-    assert not isinstance(names, cst.ImportStar)
-    kept = [a for a, b in zip(names, all_bindings, strict=True) if b in keep]
-    kept = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in kept[:-1]] + [
-        kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    ]
-    if isinstance(imp, cst.ImportFrom):
-        return imp.with_changes(names=kept, lpar=None, rpar=None)
-    return imp.with_changes(names=kept)
+    def extra(self, owner: cst.CSTNode) -> ExtraBindings:
+        if owner not in self.extras:
+            collector = BindingCollector(owner, self.line)
+            owner.visit(collector)
+            self.extras[owner] = collector.extra
+        return self.extras[owner]
+
+    def graph(self) -> Mapping[str, frozenset[str]]:
+        """The import graph as it would be if every function-level first-party import of the
+        project (gathered) were hoisted too."""
+        if not hasattr(self, "_graph"):
+            imports = self.codemod.context.project.imports
+            self._graph = {
+                m: imports.get(m, frozenset()) | self.pending_imports.get(m, frozenset())
+                for m in {*imports, *self.pending_imports}
+            }
+        return self._graph
+
+    def comprehensions(self, scope: FunctionScope) -> list[ComprehensionScope]:
+        if not hasattr(self, "_comprehensions"):
+            self._comprehensions: dict[int, list[ComprehensionScope]] = {}
+            for s in {
+                id(s): s for s in self.scopes.values() if isinstance(s, ComprehensionScope)
+            }.values():
+                parent = s.parent
+                while isinstance(parent, ComprehensionScope):
+                    parent = parent.parent
+                self._comprehensions.setdefault(id(parent), []).append(s)
+        return self._comprehensions.get(id(scope), [])
+
+    def _late_state(self) -> tuple[int, str] | None:
+        for stmt in self.module.body[self.insertion.index :]:
+            found = import_state_change(stmt, writes_only=True)
+            if found is not None:
+                return self.line(found), self.code(found)
+        return None

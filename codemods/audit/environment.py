@@ -1,0 +1,194 @@
+"""What the running Python environment has installed, and how import names map to distributions.
+
+Security rule: nothing here imports the analysed code. ``importlib.util.find_spec`` is called only
+on *top-level* names (a dotted name would import its parent package) that the caller has already
+classified as neither standard library nor first party; finding a spec for a top-level name runs
+no module code.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+_REMOVED_IN_313 = (
+    "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "lib2to3", "mailcap", "msilib",
+    "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
+)  # fmt: skip
+
+#: Standard-library modules that no longer exist, and the Python version that removed them.
+REMOVED_STDLIB: Mapping[str, tuple[int, int]] = {
+    # PEP 594 ("dead batteries"), removed in 3.13; lib2to3 went in 3.13 too.
+    **dict.fromkeys(_REMOVED_IN_313, (3, 13)),
+    # removed in 3.12: asynchat/asyncore/smtpd (PEP 594), distutils (PEP 632), imp
+    **dict.fromkeys(("asynchat", "asyncore", "distutils", "imp", "smtpd"), (3, 12)),
+}
+
+#: Import name -> distribution names, for what is not installed here (installed packages are
+#: looked up in their metadata instead). Several candidates mean "any of them provides it".
+KNOWN_DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = {
+    "attr": ("attrs",),
+    "bs4": ("beautifulsoup4",),
+    "cv2": ("opencv-python", "opencv-python-headless", "opencv-contrib-python"),
+    "Crypto": ("pycryptodome", "pycrypto"),
+    "dateutil": ("python-dateutil",),
+    "decouple": ("python-decouple",),
+    "dns": ("dnspython",),
+    "docx": ("python-docx",),
+    "dotenv": ("python-dotenv",),
+    "engineio": ("python-engineio",),
+    "fitz": ("pymupdf",),
+    "git": ("gitpython",),
+    "grpc": ("grpcio",),
+    "jose": ("python-jose",),
+    "jwt": ("pyjwt",),
+    "kafka": ("kafka-python",),
+    "magic": ("python-magic",),
+    "memcache": ("python-memcached",),
+    "multipart": ("python-multipart",),
+    "MySQLdb": ("mysqlclient",),
+    "nacl": ("pynacl",),
+    "OpenSSL": ("pyopenssl",),
+    "PIL": ("pillow",),
+    "pkg_resources": ("setuptools",),
+    "pptx": ("python-pptx",),
+    "psycopg2": ("psycopg2", "psycopg2-binary"),
+    "psycopg": ("psycopg", "psycopg-binary"),
+    "serial": ("pyserial",),
+    "skimage": ("scikit-image",),
+    "sklearn": ("scikit-learn",),
+    "slugify": ("python-slugify",),
+    "socketio": ("python-socketio",),
+    "telegram": ("python-telegram-bot",),
+    "usb": ("pyusb",),
+    "websocket": ("websocket-client",),
+    "win32api": ("pywin32",),
+    "win32con": ("pywin32",),
+    "yaml": ("pyyaml",),
+    "zmq": ("pyzmq",),
+}
+
+#: Top-level namespace packages shared by many distributions (``google.cloud.storage`` comes
+#: from ``google-cloud-storage``): any declared distribution with this prefix may provide them.
+NAMESPACE_PREFIXES: Mapping[str, str] = {
+    "azure": "azure-",
+    "backports": "backports-",
+    "google": "google-",
+    "jaraco": "jaraco-",
+    "zope": "zope-",
+}
+
+_NAME_RE = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalised distribution name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_name(text: str) -> str | None:
+    """The distribution name at the start of a PEP 508 requirement string."""
+    m = _NAME_RE.match(text)
+    return normalize(m.group(1)) if m else None
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The facts about the Python environment the audit relies on (injectable for tests)."""
+
+    #: (major, minor) of the interpreter whose environment this is.
+    python: tuple[int, int]
+    #: Top-level import name -> is a module of that name importable here?
+    installed: Callable[[str], bool]
+    #: Top-level import name -> normalised names of the installed distributions providing it.
+    provided_by: Callable[[str], tuple[str, ...]]
+    #: Normalised distribution name -> normalised names of what it requires (no extras).
+    requires: Callable[[str], tuple[str, ...]] = field(default=lambda _name: ())
+
+    def distributions(self, top: str) -> tuple[str, ...]:
+        """Distributions that may provide import name ``top``: installed metadata first, then
+        the built-in table, then the import name itself."""
+        found = self.provided_by(top)
+        if found:
+            return found
+        known = KNOWN_DISTRIBUTIONS.get(top)
+        if known:
+            return tuple(normalize(n) for n in known)
+        return (normalize(top),)
+
+    def closure(self, roots: Iterable[str]) -> frozenset[str]:
+        """Every distribution that installing ``roots`` brings in (as far as metadata tells)."""
+        seen: set[str] = set()
+        stack = [normalize(r) for r in roots]
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            stack.extend(self.requires(name))
+        return frozenset(seen)
+
+
+def _find_spec_installed(top: str) -> bool:
+    if "." in top or not top.isidentifier():
+        return False
+    if top in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
+
+
+@cache
+def _packages_distributions() -> Mapping[str, tuple[str, ...]]:
+    mapping = importlib.metadata.packages_distributions()
+    return {k: tuple(dict.fromkeys(normalize(d) for d in v)) for k, v in mapping.items()}
+
+
+@cache
+def _requires(dist: str) -> tuple[str, ...]:
+    try:
+        requirements = importlib.metadata.requires(dist) or []
+    except importlib.metadata.PackageNotFoundError:
+        return ()
+    names = []
+    for req in requirements:
+        if "extra" in req.partition(";")[2]:
+            continue
+        name = requirement_name(req)
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def current_environment() -> Environment:
+    """The environment of the Python running this process."""
+    return Environment(
+        python=(sys.version_info.major, sys.version_info.minor),
+        installed=_find_spec_installed,
+        provided_by=lambda top: _packages_distributions().get(top, ()),
+        requires=_requires,
+    )
+
+
+def fixed_environment(
+    python: tuple[int, int],
+    distributions: Mapping[str, Iterable[str]],
+    requires: Mapping[str, Iterable[str]] | None = None,
+) -> Environment:
+    """An environment described by data: ``distributions`` maps each installed top-level import
+    name to its distributions; ``requires`` maps distributions to their requirements."""
+    dists = {k: tuple(normalize(d) for d in v) for k, v in distributions.items()}
+    reqs = {normalize(k): tuple(normalize(d) for d in v) for k, v in (requires or {}).items()}
+    return Environment(
+        python=python,
+        installed=lambda top: top in dists,
+        provided_by=lambda top: dists.get(top, ()),
+        requires=lambda name: reqs.get(name, ()),
+    )

@@ -1,0 +1,297 @@
+"""Import findings: missing modules, undeclared dependencies, removed and shadowed standard-library
+modules, and the function-level imports (which fail now, which are deliberate, which to hoist)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..project import STDLIB_MODULES
+from .context import AuditContext
+from .environment import NAMESPACE_PREFIXES, REMOVED_STDLIB
+from .model import Finding, Risk
+from .scan import ImportSite
+
+_FAIL_LATE = (
+    "it fails only when `{fn}` runs: that request gets HTTP 500 and a logged traceback while the "
+    "server keeps running and passes its health checks"
+)
+
+
+def _where(site: ImportSite) -> str:
+    if site.scope == "function" and site.function:
+        return f"`{site.statement}` inside `{site.function}()`"
+    return f"`{site.statement}`"
+
+
+def classify(ctx: AuditContext, path: str, site: ImportSite) -> str:
+    """``first-party``, ``missing-first-party``, ``removed``, ``stdlib``, ``installed`` or
+    ``not-installed``. ``find_spec`` is reached only for third-party top-level names."""
+    module = site.module or ""
+    top = module.split(".")[0]
+    if site.relative:
+        return "first-party" if ctx.project.is_first_party(module) else "missing-first-party"
+    if ctx.project.is_first_party(module) or _local_top_level(ctx, path, top):
+        return "first-party"
+    if top in REMOVED_STDLIB:
+        return "removed"
+    if top in STDLIB_MODULES or top == "__future__":
+        return "stdlib"
+    return "installed" if ctx.env.installed(top) else "not-installed"
+
+
+def _local_top_level(ctx: AuditContext, path: str, top: str) -> bool:
+    """A file or package named ``top`` next to the importing module's root (never executed)."""
+    info = ctx.infos.get(path)
+    if info is None or not top.isidentifier():
+        return False
+    root = Path(info.root)
+    return (root / f"{top}.py").is_file() or (root / top / "__init__.py").is_file()
+
+
+def import_findings(ctx: AuditContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for path, scan in sorted(ctx.scans.items()):
+        shown = ctx.display(path)
+        module_level: dict[tuple[str, str, str | None], int] = {}
+        for s in scan.imports:
+            if s.scope == "module" and s.guard is None:
+                for key in _bindings(s):
+                    module_level.setdefault(key, s.line)
+        for site in scan.imports:
+            if site.module is None or (site.guard == "type-checking" and site.scope != "function"):
+                continue
+            kind = classify(ctx, path, site)
+            finding = _classified(ctx, path, shown, site, kind, module_level)
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def _classified(
+    ctx: AuditContext,
+    path: str,
+    shown: str,
+    site: ImportSite,
+    kind: str,
+    module_level: dict[tuple[str, str, str | None], int],
+) -> Finding | None:
+    top = (site.module or "").split(".")[0]
+    fn = site.function or "the function"
+    if kind in {"not-installed", "missing-first-party"} and site.guard is None:
+        what = (
+            "not installed in this environment"
+            if kind == "not-installed"
+            else "not found in the project"
+        )
+        if site.scope == "function":
+            why = f"`{top}` is {what}; " + _FAIL_LATE.format(fn=fn)
+        else:
+            why = (
+                f"`{top}` is {what}; importing `{ctx.module_name(path)}` raises ModuleNotFoundError"
+            )
+        declared = any(d in ctx.declarations.names for d in ctx.env.distributions(top))
+        if kind == "missing-first-party":
+            fix = "by hand: fix the module name, or add the missing module"
+        elif declared:
+            fix = "by hand: install the declared requirements in this environment"
+        else:
+            fix = "by hand: install it and declare it, or fix the module name"
+        if ctx.site(path, "hoist-imports", range(site.line, site.end_line + 1), ("change",)):
+            fix += "; then `hoist-imports` moves it to the top, so a missing install stops startup"
+        return Finding(
+            shown,
+            site.line,
+            "missing-module",
+            "import-not-found",
+            Risk.HIGH,
+            _where(site),
+            why,
+            fix,
+        )
+    if kind == "removed":
+        removed = REMOVED_STDLIB[top]
+        version = f"{removed[0]}.{removed[1]}"
+        now = ctx.runs_on(removed)
+        risk = Risk.HIGH if now else Risk.MEDIUM
+        why = (
+            f"`{top}` was removed from the standard library in Python {version}: ModuleNotFoundError"
+            + (
+                " on the Python the project runs on"
+                if now
+                else f" once the project runs on {version}"
+            )
+            + (f", when `{fn}` runs" if site.scope == "function" else ", at import")
+        )
+        return Finding(shown, site.line, "removed-stdlib", "removed-stdlib-module", risk, _where(site), why,
+                       f"by hand: replace `{top}` (PEP 594 names replacements)")  # fmt: skip
+    if site.scope != "function":
+        return None
+    return _function_import(ctx, path, shown, site, kind, module_level)
+
+
+def _function_import(
+    ctx: AuditContext,
+    path: str,
+    shown: str,
+    site: ImportSite,
+    kind: str,
+    module_level: dict[tuple[str, str, str | None], int],
+) -> Finding:
+    lines = range(site.line, site.end_line + 1)
+    where = _where(site)
+
+    def info(rule: str, why: str) -> Finding:
+        ctx.site(path, "hoist-imports", lines)  # consumed: the skip says the same
+        return Finding(shown, site.line, "function-import", rule, Risk.INFO, where, why, "keep it")
+
+    if site.guard == "type-checking":
+        return info("function-import-type-checking", "only for type checkers; never runs")
+    if site.guard == "optional":
+        return info(
+            "function-import-optional",
+            "optional dependency: the ImportError is handled right there",
+        )
+    if site.guard == "platform":
+        return info(
+            "function-import-platform", "platform- or version-specific import under a guard"
+        )
+    if kind == "first-party" and site.module:
+        current = ctx.module_name(path)
+        target = _target_module(ctx, site)
+        cycle = ctx.project.reaches(target, current) if target else False
+        if cycle:
+            return info(
+                "function-import-cycle-guard",
+                f"breaks an import cycle: `{target}` imports `{current}` at import time, so hoisting would fail",
+            )
+    keys = _bindings(site)
+    duplicate = (
+        min((module_level[k] for k in keys), default=None)
+        if keys and all(k in module_level for k in keys)
+        else None
+    )
+    if duplicate is not None:
+        why = f"already imported at module level (line {duplicate}); this copy is redundant"
+    else:
+        why = (
+            "runs on the first call instead of at startup: a broken dependency surfaces as HTTP 500 on "
+            "that call instead of stopping startup"
+        )
+        if site.is_async:
+            why += ", and the first call runs the import on the event loop"
+    found = ctx.site(path, "hoist-imports", lines)
+    if duplicate is not None:  # the dedupe codemod's fix is the simpler one
+        found = ctx.site(path, "dedupe-imports", lines, ("change",)) or found
+    if found is not None and found.kind == "change":
+        fix = found.fix_text()
+    elif found is not None:
+        fix = f"by hand, after review (hoist-imports left it: {found.message})"
+    else:
+        fix = "by hand: move it to the module's import block"
+    rule = "function-import-duplicate" if duplicate is not None else "function-import-hoistable"
+    codemod = (
+        found.codemod
+        if found is not None and found.kind == "change" and fix.startswith("`")
+        else None
+    )
+    return Finding(shown, site.line, "function-import", rule, Risk.LOW, where, why, fix, codemod)
+
+
+def _bindings(site: ImportSite) -> list[tuple[str, str, str | None]]:
+    """What an import binds, as ``(module, name, asname)``; ``import a.b`` is ``("", "a.b", None)``."""
+    if site.names:
+        return [(site.module or "", name, asname) for name, asname in site.names if name != "*"]
+    return [("", site.module or "", None)]
+
+
+def _target_module(ctx: AuditContext, site: ImportSite) -> str | None:
+    """The first-party module an import loads (``from pkg import mod`` may load ``pkg.mod``)."""
+    module = site.module or ""
+    for name, _ in site.names:
+        if f"{module}.{name}" in ctx.project.modules:
+            return f"{module}.{name}"
+    parts = module.split(".")
+    for i in range(len(parts), 0, -1):
+        if ".".join(parts[:i]) in ctx.project.modules:
+            return ".".join(parts[:i])
+    return None
+
+
+def undeclared_findings(ctx: AuditContext) -> list[Finding]:
+    """Third-party imports no declaration file names (one finding per distribution)."""
+    if not ctx.declarations.found:
+        return []
+    declared = ctx.declarations.names
+    transitive = ctx.env.closure(declared)
+    by_dist: dict[str, list[tuple[str, ImportSite]]] = {}
+    for path, scan in sorted(ctx.scans.items()):
+        for site in scan.imports:
+            if site.module is None or site.guard == "type-checking":
+                continue
+            if classify(ctx, path, site) not in {"installed", "not-installed"}:
+                continue
+            top = site.module.split(".")[0]
+            candidates = ctx.env.distributions(top)
+            prefix = NAMESPACE_PREFIXES.get(top)
+            if any(c in declared for c in candidates) or (
+                prefix and any(d.startswith(prefix) for d in declared)
+            ):
+                continue
+            by_dist.setdefault(candidates[0], []).append((path, site))
+    names = [p.name for p in ctx.declarations.files]
+    first_file = next(
+        (n for n in ("requirements.txt", "pyproject.toml", "setup.cfg") if n in names), names[0]
+    )
+    findings = []
+    for dist, sites in sorted(by_dist.items()):
+        path, site = min(sites, key=lambda ps: (ctx.display(ps[0]), ps[1].line))
+        top = (site.module or "").split(".")[0]
+        more = len(sites) - 1
+        where = f"{ctx.display(path)}:{site.line}" + (f" and {more} more" if more else "")
+        name = f"`{top}`" + (f" (distribution `{dist}`)" if dist != top.lower() else "")
+        if dist in transitive:
+            risk, why = (
+                Risk.LOW,
+                f"imported at {where}; installed only as a dependency of a declared package",
+            )
+        elif all(s.guard == "optional" for _, s in sites):
+            risk, why = (
+                Risk.LOW,
+                f"imported at {where} as an optional dependency; declare it as an extra",
+            )
+        else:
+            risk = Risk.HIGH
+            why = f"imported at {where}; an install of the declared requirements lacks it, so that import fails"
+        findings.append(
+            Finding(
+                ctx.display(path),
+                site.line,
+                "undeclared-dependency",
+                "undeclared-dependency",
+                risk,
+                f"{name} is not declared",
+                why,
+                f"by hand: add `{dist}` to {first_file}",
+            )
+        )
+    return findings
+
+
+def shadowing_findings(ctx: AuditContext) -> list[Finding]:
+    findings = []
+    for path in sorted(ctx.scans):
+        info = ctx.infos.get(path)
+        if info is None or "." in info.name or info.name.startswith("__"):
+            continue
+        if info.name in STDLIB_MODULES or info.name in REMOVED_STDLIB:
+            kind = "package" if info.is_package else "file"
+            findings.append(
+                Finding(
+                    ctx.display(path), 1, "stdlib-shadowing", "stdlib-shadowing", Risk.HIGH,
+                    f"local {kind} `{info.name}` shadows the standard-library module `{info.name}`",
+                    f"while its directory is on sys.path, `import {info.name}` anywhere (libraries too) "
+                    "loads this instead of the standard library",
+                    f"by hand: rename `{info.name}` and update its imports",
+                )
+            )  # fmt: skip
+    return findings

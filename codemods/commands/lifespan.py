@@ -1,0 +1,230 @@
+"""Convert `on_event` / `add_event_handler` / `on_startup=` handlers into one `lifespan` context manager.
+
+## What it does
+Finds every startup and shutdown handler registered on a module-level FastAPI or Starlette app
+(`@app.on_event("startup")`, `app.add_event_handler(...)`, `app.router.add_event_handler(...)`,
+`app.router.on_event(...)`, `FastAPI(on_startup=[...], on_shutdown=[...])`,
+`Starlette(on_startup=..., on_shutdown=...)`) and replaces them all with one
+`@asynccontextmanager async def lifespan(app)`, defined directly before the statement that
+creates the app and passed to it as `lifespan=lifespan`:
+
+- the startup handlers run in registration order (constructor arguments first, then the module's
+  registrations from top to bottom), each `await`ed if it is an `async def` and called directly
+  if it is a plain `def` — exactly what the framework's default lifespan did (sync handlers ran
+  on the event loop, not in a thread);
+- then `try: yield`, and in `finally:` the shutdown handlers, in registration order;
+- the handlers stay named functions; only their `@app.on_event(...)` decorator goes.
+  `from contextlib import asynccontextmanager` is added when missing. The function is called
+  `lifespan`, or `lifespan_1`, `lifespan_2`, ... when the name is taken (two apps in one file
+  get one each).
+
+A handler registered inside a module-level `if` (at any depth of `if`/`elif`/`else`) keeps its
+condition evaluated where it was, at import time: the registration becomes a flag
+(`warm_cache_on_startup = True`, initialised to `False` just before the outermost `if`; for a
+decorated `def`, the flag is set right after it) and the lifespan calls the handler only when the
+flag is set. Re-evaluating the condition at startup instead would not be exact.
+
+A FastAPI `APIRouter` with handlers (`APIRouter(on_startup=...)`, `@router.on_event(...)`) that
+exactly one converted app includes (`app.include_router(router)`, found across modules by the
+gather phase) has its handlers moved into that app's lifespan, at the position of the
+`include_router` call — where FastAPI used to copy them. Otherwise the router gets a
+`lifespan=` of its own, which `include_router` merges from FastAPI 0.112.2 on: only when
+`target-fastapi` is at least 0.112.2 (a Starlette `Router` always can). Otherwise it is skipped.
+
+An app that already has `lifespan=` *and* registers event handlers never runs those handlers
+(FastAPI ignores them silently, Starlette < 1.0 refuses the combination). That is reported,
+naming the dead handlers; the fix — a new lifespan that runs them around the existing one
+(`async with existing(app) as state: yield state`) — is unsafe.
+
+## Why is this bad?
+Starlette 1.0 removed `on_startup`/`on_shutdown`, `on_event()` and `add_event_handler()`;
+FastAPI deprecates `on_event` and `on_startup=` (a `DeprecationWarning` on every start), and
+`FastAPI.add_event_handler` no longer exists (FastAPI 0.165 raises `AttributeError`). Worse,
+once an app gets a `lifespan=` any event handler still registered on it is silently never run,
+so converting handlers one at a time loses some. This converts them all together.
+
+## Example
+```python
+app = FastAPI()
+
+
+@app.on_event("startup")
+async def connect_db():
+    await database.connect()
+
+
+@app.on_event("shutdown")
+def close_files():
+    files.close()
+```
+
+Use instead:
+```python
+from contextlib import asynccontextmanager
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    await connect_db()
+    try:
+        yield
+    finally:
+        close_files()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+async def connect_db():
+    await database.connect()
+
+
+def close_files():
+    files.close()
+```
+
+## Fix safety
+The conversion is safe: the same functions run at the same moments in the same order. It is
+skipped, with the reason in the skip report, whenever that cannot be guaranteed:
+- a handler is not a named function whose kind (`def` or `async def`) is known. Known are:
+  functions defined at module level, functions imported from a first-party module the gather
+  phase read (`from .db import connect`, `db.connect`), and methods of a module-level instance of
+  a class defined in the module (`cache.connect` after `cache = Cache()`). Unknown are lambdas,
+  `functools.partial`, functions with other decorators, async generator functions, names bound
+  more than once, and anything from a third-party module;
+- an event name that is not a string literal, `on_startup=` that is not a list or tuple literal,
+  `**kwargs` passed to the constructor, a registration inside a function, a `try`/`with`/loop
+  block or sharing its line with another statement, other uses of `on_startup`/`on_shutdown`/
+  `lifespan_context` on the object, an app bound more than once or created inside an `if`;
+- handlers registered on the same app from another module;
+- an included router whose handlers would stop running (see above), or a router module that
+  could not be analysed.
+
+The fix is unsafe when the app is passed to a call that might register handlers itself
+(`register_tortoise(app)`, `instrument(app)`, ...): a lifespan app silently never runs them.
+`uvicorn.run`, `TestClient` and `Mangum` are known not to.
+
+On FastAPI >= 0.112.2 a router with handlers that is included into an app without a lifespan
+runs each handler twice (once as the app's copy, once through the merged router lifespan);
+after the conversion each runs once.
+
+A module-level `<Base>.metadata.create_all(...)` in the module of the (only) converted app is
+moved to the start of the lifespan as an **unsafe** fix: the tables are then created when the app
+starts rather than when the module is imported, so scripts and tests that import the module
+without starting the app no longer get them.
+
+Merging the dead handlers of an app that already has a lifespan is **unsafe**: they start
+running. The existing lifespan must be an `async def` generator of the same module (decorated
+with `@asynccontextmanager` or bare).
+
+Files whose syntax is newer than the Python running the tool are left alone (their analysis uses
+the standard library's `ast`). Run the codemod over the whole project: the gather phase follows
+imports to find routers and handlers, and a router's handlers move only if both modules are
+rewritten.
+
+## Options
+None. The FastAPI floor comes from the global `target-fastapi` setting: below 0.93 nothing is
+converted (no `lifespan=`); from 0.112.2 routers may get their own `lifespan=`.
+
+## References
+- [FastAPI: Lifespan Events](https://fastapi.tiangolo.com/advanced/events/)
+- [Starlette: Lifespan](https://www.starlette.io/lifespan/)
+- [Starlette 1.0 release notes (removal of `on_startup`/`on_event`)](https://www.starlette.io/release-notes/)
+- [FastAPI #9630: `include_router` merges router lifespans (0.112.2)](https://github.com/fastapi/fastapi/pull/9630)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+
+from ..base import Codemod, Suppressions
+from ..io import decode_source
+from ..project import ModuleInfo, ProjectFacts
+from ..visitors.ast_names import this_module
+from ..visitors.fastapi import ModuleAnalysis, analyse, function_kinds
+from ..visitors.lifespan_edit import apply_edits
+from ..visitors.lifespan_plan import Edits, plan_module
+from ..visitors.lifespan_project import Project
+
+#: Names a file must mention for this codemod to change it.
+_EVENTS = re.compile(r"on_event|on_startup|on_shutdown|add_event_handler|include_router")
+_GLOBAL = re.compile(r"^\s*global\s", re.M)
+
+
+class Command(Codemod):
+    DEFAULT_ON = True
+    FIX_SAFETY = "sometimes unsafe"
+    TRIGGER = _EVENTS
+
+    @classmethod
+    def gather(cls, tree: ast.Module, module: ModuleInfo) -> ModuleAnalysis:
+        try:
+            text, _ = decode_source(Path(module.path).read_bytes())
+        except (OSError, UnicodeError, SyntaxError, ValueError):
+            return analyse(tree, module)
+        if not _EVENTS.search(text):
+            # other modules only need to know which of its functions are async
+            return analyse(tree, module) if _GLOBAL.search(text) else function_kinds(tree, module)
+        suppressions = Suppressions.scan(text)
+        lines = frozenset(
+            line for line, ids in suppressions.skip.items() if not ids or cls.ID in ids
+        )
+        return replace(analyse(tree, module), suppressed=lines)
+
+    @classmethod
+    def combine(
+        cls, per_module: Mapping[str, Any], project: ProjectFacts
+    ) -> dict[str, ModuleAnalysis]:
+        return {
+            name: facts for name, facts in per_module.items() if isinstance(facts, ModuleAnalysis)
+        }
+
+    def transform(self, module: cst.Module) -> cst.Module:
+        try:
+            tree = ast.parse(module.code)
+        except (SyntaxError, ValueError, RecursionError):
+            if _EVENTS.search(module.code):
+                self.skip(
+                    1, "the file uses syntax newer than the Python running codemod; not analysed"
+                )
+            return module
+        analysis = analyse(tree, self.context.module)
+        modules: dict[str, ModuleAnalysis] = dict(self.facts or {})
+        modules[analysis.name] = analysis
+        me = this_module(self.context.module)
+
+        def suppressed(name: str, line: int) -> bool:
+            if name == me:
+                return self.suppressed(line)
+            return line in modules[name].suppressed
+
+        facts = self.context.project
+        # Engine support pending: the set of files this run rewrites (None: every analysed file).
+        targets: frozenset[str] | None = getattr(facts, "targets", None)
+
+        def rewritten(name: str) -> bool:
+            info = facts.modules.get(name)
+            return targets is None or name == me or info is None or info.path in targets
+
+        project = Project(modules, self.context.options, facts.opaque, suppressed, rewritten)
+        outcome = plan_module(analysis, project)
+        for line, reason in outcome.skips:
+            self.skip(line, reason)
+        edits = Edits()
+        previous = False
+        changed = False
+        for action in outcome.actions:
+            if action.needs_previous and not previous:
+                continue
+            previous = self.report(action.line, action.message, action.fix_title, action.safety)
+            if previous:
+                edits.merge(action.edits)
+                changed = True
+        return apply_edits(module, edits) if changed else module

@@ -1,0 +1,434 @@
+"""Check the app's required environment variables in its lifespan, so it refuses to start without them.
+
+## What it does
+Finds the environment variables the project reads without a default — `os.environ["X"]`,
+`os.getenv("X")` and `os.environ.get("X")` with no default, and fields without a default of
+pydantic `BaseSettings` classes — and inserts one check at the start of the app's lifespan
+(the `@asynccontextmanager` function passed as `lifespan=` to `FastAPI(...)`/`Starlette(...)`
+in the same module) that names every missing one:
+
+```python
+_missing = [name for name in ("ANTHROPIC_API_KEY", "SECRET_KEY") if not os.environ.get(name)]
+if _missing:
+    raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
+```
+
+`import os` is added when missing. An app without a lifespan and without event handlers gets a
+new `@asynccontextmanager async def lifespan(app)` holding the check (defined just before the
+app, passed as `lifespan=lifespan`, `asynccontextmanager` imported from `contextlib`). An app
+that still has `on_event`/`on_startup=` handlers is skipped: adding a lifespan would silently
+stop them running, so run the `lifespan` codemod first (both in one run works: it runs first).
+
+The variables come from the gather phase over every file of the run, so run it on the whole
+project. Variables are left out when some code reads them with a default or tests them and
+carries on without them (`if not key: return ...`, `except KeyError:`): the app is meant to run
+without those. So are variables already checked at import or startup (`os.environ["X"]` at
+module level, a module-level or lifespan `if not os.getenv("X"): raise`, a settings object
+built at import time). A second run recognises its own check and updates the list when the
+project's variables changed.
+
+## Why is this bad?
+`os.getenv("SECRET_KEY")` returns `None` when the variable is unset; the app starts, passes
+its health checks and fails later, on the first request that uses the value (a 500, or a
+`KeyError` for `os.environ[...]`), one variable at a time. Checked in the lifespan, a missing
+variable stops startup with one message naming all of them: uvicorn prints "Application startup
+failed. Exiting." and exits with code 3, where a deployment notices.
+
+## Example
+```python
+SECRET_KEY = os.getenv("SECRET_KEY")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+```
+
+Use instead:
+```python
+SECRET_KEY = os.getenv("SECRET_KEY")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    _missing = [name for name in ("SECRET_KEY",) if not os.environ.get(name)]
+    if _missing:
+        raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+```
+
+## Fix safety
+Always unsafe, and off by default (`--select startup-checks --unsafe-fixes`): the app now
+refuses to start where it used to start and serve every request that does not need the
+variable. Which variables are required is inferred from the code; review the list. Skipped,
+with a reason: an app that still has event handlers and no lifespan, a lifespan that is not an
+`@asynccontextmanager` `async def` of the same module (imported, a class, a one-line body), an
+app created with `**kwargs`, and `target-fastapi` below 0.93 (no `lifespan=`).
+
+## Options
+None. The check covers the variables of every file in the run.
+
+## References
+- [FastAPI: Lifespan Events](https://fastapi.tiangolo.com/advanced/events/)
+- [Starlette: Lifespan](https://www.starlette.io/lifespan/)
+- [pydantic-settings: required fields](https://docs.pydantic.dev/latest/concepts/pydantic_settings/)
+- [The Twelve-Factor App: Config](https://12factor.net/config)
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+from libcst.metadata import PositionProvider
+
+from ..audit.astutil import Aliases
+from ..audit.envvars import EnvFacts, names, own_check, required_vars, scan_env
+from ..base import Codemod
+from ..project import ModuleInfo, ProjectFacts
+from ..types import Safety
+from ..visitors.fastapi import AppObject, analyse
+
+_MESSAGE = "missing required environment variables: "
+_MIN_FASTAPI = (0, 93)
+_OS = Aliases(ast.parse("import os"))
+Statement: TypeAlias = cst.SimpleStatementLine | cst.BaseCompoundStatement
+
+
+class Command(Codemod):
+    DEFAULT_ON = False
+    FIX_SAFETY = "unsafe"
+    TRIGGER = re.compile(r"\b(?:FastAPI|Starlette)\b")
+
+    @classmethod
+    def gather(cls, tree: ast.Module, module: ModuleInfo) -> EnvFacts:
+        return scan_env(tree)
+
+    @classmethod
+    def combine(cls, per_module: Mapping[str, Any], project: ProjectFacts) -> tuple[str, ...]:
+        facts = {m: f for m, f in per_module.items() if isinstance(f, EnvFacts)}
+        return names(required_vars(facts, include_own=True))
+
+    def transform(self, module: cst.Module) -> cst.Module:
+        try:
+            tree = ast.parse(module.code)
+        except (SyntaxError, ValueError, RecursionError):
+            self.skip(1, "the file uses syntax newer than the Python running codemod; not analysed")
+            return module
+        required: tuple[str, ...] | None = self.facts
+        if required is None:  # no gather phase (a single source): this file's reads only
+            required = names(required_vars({"": scan_env(tree)}, include_own=True))
+        apps = [o for o in analyse(tree, self.context.module).objects if o.kind == "app"]
+        if not required or not apps:
+            return module
+        if _os_rebound(tree):
+            self.skip(apps[0].line, "`os` is bound to something other than the `os` module here")
+            return module
+        functions = _module_functions(tree)
+        positions = self.wrap(module).resolve(PositionProvider)
+        body = list(module.body)
+        lines = [positions[stmt].start.line for stmt in body]
+        insert_imports: list[ImportItem] = []
+        done: set[str] = set()
+        for app in sorted(apps, key=lambda a: a.line, reverse=True):
+            edit = self._plan(app, functions, required, done)
+            if edit is None:
+                continue
+            kind, name = edit
+            if kind == "existing":
+                index = next(i for i, s in enumerate(body) if _def_name(s) == name)
+                updated = self._update_lifespan(body[index], name, required, lines[index], module)
+                if updated is not None:
+                    body[index] = updated
+                    insert_imports.append(ImportItem("os", None, None, 0))
+                done.add(name)
+            else:
+                index = lines.index(app.line) if app.line in lines else -1
+                created = self._create_lifespan(body, index, app, required, tree)
+                if created is not None:
+                    body[index : index + 1] = list(created)
+                    lines[index : index + 1] = [app.line] * len(created)
+                    insert_imports += [
+                        ImportItem("os", None, None, 0),
+                        ImportItem("contextlib", "asynccontextmanager", None, 0),
+                    ]
+        if not insert_imports:
+            return module
+        result = module.with_changes(body=body)
+        return AddImportsVisitor(CodemodContext(), insert_imports).transform_module(result)
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def _plan(
+        self,
+        app: AppObject,
+        functions: Mapping[str, ast.stmt],
+        required: Sequence[str],
+        done: set[str],
+    ) -> tuple[str, str] | None:
+        if app.lifespan is not None:
+            node = functions.get(app.lifespan)
+            if not isinstance(node, ast.AsyncFunctionDef) or not _is_acm(node):
+                self.skip(app.line, f"`lifespan={app.lifespan}` is not an `@asynccontextmanager` "
+                                    "`async def` of this module; add the check by hand")  # fmt: skip
+                return None
+            if len(node.body) == 1 and node.body[0].lineno == node.lineno:
+                self.skip(node.lineno, "the lifespan has a one-line body; add the check by hand")
+                return None
+            return None if app.lifespan in done else ("existing", app.lifespan)
+        if app.registrations:
+            self.skip(app.line, f"`{app.name}` has event handlers and no lifespan: run the `lifespan` "
+                                "codemod first (a new lifespan would stop the handlers running)")  # fmt: skip
+            return None
+        if app.problems:
+            self.skip(app.line, f"`{app.name}` cannot get a lifespan: {app.problems[0]}")
+            return None
+        floor = self.context.options.target_fastapi
+        if app.framework == "fastapi" and floor is not None and tuple(floor) < _MIN_FASTAPI:
+            self.skip(app.line, "target-fastapi is below 0.93, which added `lifespan=`")
+            return None
+        return ("create", app.name)
+
+    # -- edits ---------------------------------------------------------------------------------
+
+    def _update_lifespan(
+        self, stmt: Statement, name: str, required: Sequence[str], line: int, module: cst.Module
+    ) -> Statement | None:
+        assert isinstance(stmt, cst.FunctionDef)
+        block = stmt.body
+        assert isinstance(block, cst.IndentedBlock)
+        statements = list(block.body)
+        for i, inner in enumerate(statements):
+            checked = _own_names(module.code_for_node(inner))
+            if checked is None:
+                continue
+            if tuple(checked) == tuple(required):
+                return None
+            target = _own_target(inner)
+            if not self.report(line, f"the startup check in `{name}` does not match the required "
+                               f"environment variables ({', '.join(required)})",
+                               "Update the startup check of required environment variables",
+                               Safety.UNSAFE):  # fmt: skip
+                return None
+            statements[i] = inner.with_changes(body=[_check_assign(target, required)])
+            return stmt.with_changes(body=block.with_changes(body=statements))
+        message = (
+            f"`{name}` does not check the required environment variables ({', '.join(required)})"
+        )
+        fix = "Refuse to start when a required environment variable is missing"
+        if not self.report(line, message, fix, Safety.UNSAFE):
+            return None
+        start = 1 if statements and _is_docstring(statements[0]) else 0
+        target = _free_name("_missing", stmt, module)
+        statements[start:start] = _check_statements(target, required)
+        return stmt.with_changes(body=block.with_changes(body=statements))
+
+    def _create_lifespan(
+        self,
+        body: list[Statement],
+        index: int,
+        app: AppObject,
+        required: Sequence[str],
+        tree: ast.Module,
+    ) -> tuple[Statement, Statement] | None:
+        if index < 0:
+            return None
+        stmt = body[index]
+        call = _app_call(stmt)
+        if call is None:
+            self.skip(app.line, f"`{app.name} = ...` is not a plain call; add the check by hand")
+            return None
+        bound = _bound_at_module_level(tree)
+        if "asynccontextmanager" in bound and "asynccontextmanager" not in _imported_acm(tree):
+            self.skip(app.line, "`asynccontextmanager` is bound to something else in this module")
+            return None
+        name = next(
+            n for n in ("lifespan", *(f"lifespan_{i}" for i in range(1, 100))) if n not in bound
+        )
+        message = f"`{app.name}` has no lifespan to check the required environment variables in ({', '.join(required)})"
+        fix = "Add a lifespan that refuses to start when a required environment variable is missing"
+        if not self.report(app.line, message, fix, Safety.UNSAFE):
+            return None
+        callee = app.callee if re.fullmatch(r"[A-Za-z_]\w*", app.callee) else ""
+        annotation = f": {callee}" if callee else ""
+        source = f"@asynccontextmanager\nasync def {name}(app{annotation}):\n    yield\n"
+        new_def = cst.ensure_type(cst.parse_statement(source), cst.FunctionDef)
+        block = cst.ensure_type(new_def.body, cst.IndentedBlock)
+        new_def = new_def.with_changes(
+            body=block.with_changes(body=[*_check_statements("_missing", required), *block.body])
+        )
+        blank = [cst.EmptyLine(), cst.EmptyLine()]
+        original = cst.ensure_type(stmt, cst.SimpleStatementLine)
+        comments = [line for line in original.leading_lines if line.comment is not None]
+        new_def = new_def.with_changes(leading_lines=blank if index else [])
+        new_stmt = original.deep_replace(call, _with_lifespan(call, name))
+        new_stmt = cst.ensure_type(new_stmt, cst.SimpleStatementLine).with_changes(
+            leading_lines=[*blank, *comments]
+        )
+        return new_def, new_stmt
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _module_functions(tree: ast.Module) -> dict[str, ast.stmt]:
+    found: dict[str, ast.stmt] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found[stmt.name] = stmt
+    return found
+
+
+def _is_acm(node: ast.AsyncFunctionDef) -> bool:
+    for deco in node.decorator_list:
+        name = deco.attr if isinstance(deco, ast.Attribute) else getattr(deco, "id", "")
+        if name == "asynccontextmanager":
+            return True
+    return False
+
+
+def _def_name(stmt: cst.CSTNode) -> str | None:
+    return stmt.name.value if isinstance(stmt, cst.FunctionDef) else None
+
+
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _own_names(code: str) -> list[str] | None:
+    """The names of a ``startup-checks`` check statement, or None if it is not one."""
+    try:
+        tree = ast.parse(code.strip())
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
+        return None
+    found = own_check(tree.body[0], _OS)
+    return found or None
+
+
+def _own_target(stmt: cst.BaseStatement) -> str:
+    line = cst.ensure_type(stmt, cst.SimpleStatementLine)
+    assign = cst.ensure_type(line.body[0], cst.Assign)
+    return cst.ensure_type(assign.targets[0].target, cst.Name).value
+
+
+def _check_assign(target: str, required: Sequence[str]) -> cst.BaseSmallStatement:
+    return cst.ensure_type(_check_statements(target, required)[0], cst.SimpleStatementLine).body[0]
+
+
+def _check_statements(target: str, required: Sequence[str]) -> list[Statement]:
+    literals = [json.dumps(n) for n in required]
+    items = ", ".join(literals) + ("," if len(literals) == 1 else "")
+    one_line = f"{target} = [name for name in ({items}) if not os.environ.get(name)]"
+    if len(one_line) <= 92:
+        assign = one_line
+    else:
+        tuple_line = f"    for name in ({items})"
+        if len(tuple_line) > 92:
+            inner = "".join(f"        {lit},\n" for lit in literals)
+            tuple_line = f"    for name in (\n{inner}    )"
+        assign = f"{target} = [\n    name\n{tuple_line}\n    if not os.environ.get(name)\n]"
+    raise_stmt = f'if {target}:\n    raise RuntimeError("{_MESSAGE}" + ", ".join({target}))\n'
+    return [cst.parse_statement(assign + "\n"), cst.parse_statement(raise_stmt)]
+
+
+def _free_name(base: str, func: cst.FunctionDef, module: cst.Module) -> str:
+    code = module.code_for_node(func)
+    used = set(re.findall(r"\b_missing\w*\b", code))
+    if base not in used:
+        return base
+    return next(f"{base}_env{i or ''}" for i in range(100) if f"{base}_env{i or ''}" not in used)
+
+
+def _app_call(stmt: cst.BaseStatement) -> cst.Call | None:
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    value = small.value if isinstance(small, cst.Assign | cst.AnnAssign) else None
+    if not isinstance(value, cst.Call) or any(a.star for a in value.args):
+        return None
+    return value
+
+
+def _with_lifespan(call: cst.Call, name: str) -> cst.Call:
+    new_arg = cst.Arg(
+        value=cst.Name(name),
+        keyword=cst.Name("lifespan"),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[new_arg])
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):  # trailing comma: the new argument goes on its own line
+        args[-1] = last.with_changes(
+            comma=last.comma.with_changes(whitespace_after=call.whitespace_before_args)
+        )
+        args.append(new_arg.with_changes(comma=last.comma))
+    else:
+        space = call.whitespace_before_args
+        after = (
+            space if isinstance(space, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
+        )
+        args[-1] = last.with_changes(
+            comma=cst.Comma(whitespace_after=after), whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+        args.append(new_arg.with_changes(whitespace_after_arg=last.whitespace_after_arg))
+    return call.with_changes(args=args)
+
+
+def _bound_at_module_level(tree: ast.Module) -> set[str]:
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+    return bound
+
+
+def _os_rebound(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) == "os":
+            if node.name != "os" and not node.name.startswith("os."):
+                return True
+        elif (
+            isinstance(node, ast.Name) and node.id == "os" and isinstance(node.ctx, ast.Store)
+        ) or (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node.name == "os"
+        ):
+            return True
+    return False
+
+
+def _imported_acm(tree: ast.Module) -> set[str]:
+    return {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "contextlib"
+        for alias in node.names
+        if alias.name == "asynccontextmanager"
+    }

@@ -1,0 +1,189 @@
+"""Run blocking calls made in `async def` functions in the threadpool.
+
+## What it does
+Finds calls to blocking functions in the direct body of an `async def` (not in a nested `def`,
+`lambda` or class) and rewrites each to `await run_in_threadpool(func, *args, **kwargs)`;
+`time.sleep(x)` becomes `await asyncio.sleep(x)`. Method calls keep their receiver:
+`self.client.send(msg)` becomes `await run_in_threadpool(self.client.send, msg)`. The import is
+added once: from `fastapi.concurrency` in a project that uses FastAPI, from
+`starlette.concurrency` in one that uses Starlette, and `asyncio.to_thread` otherwise. Calls
+that are already awaited or already offloaded are left alone, so a second run changes nothing.
+
+What counts as blocking, resolved by qualified name (so `import requests as r` and
+`from requests import get as fetch` are both caught):
+- the union of what ruff's and flake8-async's `ASYNC2xx` rules flag: HTTP clients (`requests`,
+  `httpx`, `urllib3`, `urllib.request.urlopen`), `subprocess`, `os.system`/`os.popen`/`os.spawn*`,
+  `os.wait*`, `open`/`io.open`/`os.fdopen`, `input`, `time.sleep`, blocking `os.path` and
+  `pathlib.Path` calls;
+- common SDKs: `requests.Session`, `httpx.Client`, `smtplib.SMTP`/`SMTP_SSL`, `sendgrid`,
+  `boto3`/`botocore` clients and resources, `psycopg2`, `sqlite3`, sync `redis`, `pymongo`,
+  `socket.create_connection`, `shutil` file operations, `os` file-system calls, sync SQLAlchemy;
+- the project's own sync functions and methods that (transitively, across modules) call any of
+  the above, such as a `send_assessment_email()` helper that talks to an SMTP server. Pure
+  functions are not: string work like `os.path.normpath`, which ruff flags in an `async def`,
+  does not make a helper blocking.
+
+A method call counts only when its receiver is provably an instance of a blocking class in that
+scope: bound from its constructor, annotated with the class, a `self.<attr>` every assignment of
+which agrees, or a module-level instance. Unknown receivers are left alone.
+
+Reported but never rewritten (display-only), each with its reason:
+- `with open(...) as f:` and other blocking context managers: the whole block blocks;
+- blocking calls inside generator expressions: `await` would make them async generators;
+- calls on thread-bound objects (`sqlite3` connections, SQLAlchemy `Session`s) or passing them,
+  and sync ORM session blocks (`with SessionLocal() as db:`);
+- project functions whose decorator may change what they return, and project functions that
+  also use the running event loop (`asyncio.get_running_loop()`, `asyncio.create_task()`), which
+  a worker thread does not have.
+
+## Why is this bad?
+An `async def` runs on the event loop thread. While a blocking call waits for the network, a
+subprocess, the disk or a `sleep`, no other request on that worker makes progress: one slow
+SMTP handshake stalls every client. Running the call in a worker thread lets the loop keep
+serving; FastAPI does this itself for sync endpoints and dependencies, but not for sync calls
+made *inside* an `async def`.
+
+## Example
+```python
+import requests
+from email_service import send_assessment_email
+
+
+@app.post("/finalize")
+async def finalize(request: FinalizeRequest):
+    score = requests.get(SCORING_URL, timeout=5).json()
+    sent = send_assessment_email(request.email, score)
+    return {"sent": sent}
+```
+
+Use instead:
+```python
+import requests
+from email_service import send_assessment_email
+from fastapi.concurrency import run_in_threadpool
+
+
+@app.post("/finalize")
+async def finalize(request: FinalizeRequest):
+    score = (await run_in_threadpool(requests.get, SCORING_URL, timeout=5)).json()
+    sent = await run_in_threadpool(send_assessment_email, request.email, score)
+    return {"sent": sent}
+```
+
+## Fix safety
+The rewrite is marked safe: the call runs with the same arguments and its result or exception
+comes back to the same place. It does run on another thread, though: thread-locals are not
+shared, changes the function makes to context variables do not flow back, and it may now run
+concurrently with other requests, so code that relied on the event loop to serialise access to
+shared state needs a lock. Calls passing `func=` (the first parameter of `run_in_threadpool`) or
+`**kwargs` are wrapped with `functools.partial`, as are keyword arguments for
+`anyio.to_thread.run_sync`. `subprocess` calls stay in the threadpool rather than becoming
+`asyncio.create_subprocess_*`, which a Windows selector event loop cannot run.
+
+Thread-bound objects are never moved to another thread: a `sqlite3` connection used from a
+worker raises `ProgrammingError`, and a SQLAlchemy `Session` must not be shared across threads.
+Those sites, blocking context managers and generator expressions are display-only. Where the
+file binds `run_in_threadpool` (or `asyncio`, `functools`, `anyio`) to anything else, the sites
+that need the name are skipped with a reason.
+
+## Options
+- `threadpool` (`"auto"`, `"fastapi"`, `"starlette"`, `"asyncio"` or `"anyio"`, default
+  `"auto"`): what to offload with: `run_in_threadpool` from FastAPI or Starlette,
+  `asyncio.to_thread` or `anyio.to_thread.run_sync`. `"auto"` picks FastAPI when the project
+  imports it, else Starlette when it imports that, else `asyncio`.
+- `extra-blocking` (list of qualified names): more blocking callables, e.g. `"pandas.read_csv"`,
+  `"myapp.legacy.fetch"`; a name covers everything under it, and methods are `<class>.<method>`.
+- `not-blocking` (list of qualified names): names to treat as non-blocking, e.g. `"os.path"` or
+  `"redis.Redis.get"` (classes by their canonical name).
+
+## References
+- [ruff flake8-async rules (`ASYNC210` to `ASYNC251`)](https://docs.astral.sh/ruff/rules/#flake8-async-async)
+- [flake8-async rules](https://flake8-async.readthedocs.io/en/latest/rules.html)
+- [Starlette: thread pool](https://www.starlette.io/threadpool/)
+- [FastAPI: concurrency and async / await](https://fastapi.tiangolo.com/async/)
+- [asyncio: running blocking code](https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code)
+- [AnyIO: working with threads](https://anyio.readthedocs.io/en/stable/threads.html)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from ..base import Codemod, Option
+from ..project import ModuleInfo, ProjectFacts, module_info
+from ..visitors import blocking as cat
+from ..visitors.blocking_facts import BlockingFacts, combine
+from ..visitors.blocking_gather import ModuleFacts, gather_module
+from ..visitors.blocking_rewrite import Rewriter
+
+THREADPOOLS = ("auto", "fastapi", "starlette", "asyncio", "anyio")
+
+
+class Command(Codemod):
+    DEFAULT_ON = True
+    FIX_SAFETY = "sometimes unsafe"
+    TRIGGER = re.compile(r"async[ \t]+def")
+    OPTIONS: ClassVar[dict[str, Option]] = {
+        "threadpool": Option("auto", "what blocking calls are offloaded with", str, THREADPOOLS),
+        "extra-blocking": Option((), "more blocking callables (qualified names)", list),
+        "not-blocking": Option((), "qualified names never treated as blocking", list),
+    }
+
+    @classmethod
+    def gather(cls, tree: ast.Module, module: ModuleInfo) -> ModuleFacts:
+        return gather_module(tree, module)
+
+    @classmethod
+    def combine(cls, per_module: Mapping[str, Any], project: ProjectFacts) -> BlockingFacts:
+        return combine(per_module)
+
+    def transform(self, module: cst.Module) -> cst.Module:
+        info = self._module_info()
+        facts = self._facts(info)
+        catalogue = cat.Catalogue(tuple(self.option("extra-blocking")), tuple(self.option("not-blocking")))
+        wrapper = self.wrap(module)
+        rewriter = Rewriter(self, wrapper, facts, catalogue, self._threadpool(facts), info)
+        result = wrapper.visit(rewriter)
+        if not any(change.applied for change in self.changes):
+            return module
+        if not rewriter.imports:
+            return result
+        context = CodemodContext()
+        for source, name in sorted(rewriter.imports, key=lambda pair: (pair[0], pair[1] or "")):
+            AddImportsVisitor.add_needed_import(context, source, name)
+        return AddImportsVisitor(context).transform_module(result)
+
+    def _module_info(self) -> ModuleInfo:
+        if self.context.module is not None:
+            return self.context.module
+        path = self.context.path
+        if path is not None and Path(path).is_file():
+            return module_info(Path(path))
+        return ModuleInfo(name="__main__", path="", root="")
+
+    def _facts(self, info: ModuleInfo) -> BlockingFacts:
+        """The project's facts, plus this file's own when the gather phase did not read it."""
+        facts = self.facts if isinstance(self.facts, BlockingFacts) else BlockingFacts.build(())
+        if info.name in facts.modules:
+            return facts
+        try:
+            tree = ast.parse(self.context.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return facts  # newer syntax than this interpreter: no project facts, catalogue only
+        return facts.merged(gather_module(tree, info))
+
+    def _threadpool(self, facts: BlockingFacts) -> str:
+        choice = str(self.option("threadpool"))
+        if choice != "auto":
+            return choice
+        if self.context.project.uses_fastapi or facts.uses_fastapi:
+            return "fastapi"
+        return "starlette" if facts.uses_starlette else "asyncio"

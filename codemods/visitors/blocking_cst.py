@@ -1,0 +1,304 @@
+"""libcst side of ``wrap-blocking-calls``: names and receiver classes inside one async function.
+
+:class:`Bindings` lists every binding site of each name in a function's own scope (nested
+scopes only contribute ``nonlocal`` names and comprehension targets, which make a name unknown).
+:class:`Resolver` turns callee expressions into qualified names (through libcst's
+``QualifiedNameProvider``) and proves receiver classes from local bindings, parameter
+annotations, ``self.<attr>`` facts and module-level instances gathered project-wide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+import libcst as cst
+from libcst.metadata import QualifiedName, QualifiedNameSource
+
+from ..project import ModuleInfo, resolve_relative
+from . import blocking as cat
+from .blocking_facts import BlockingFacts
+
+#: A binding site: (kind, node). Kinds: value, annotation, with, import, global, unknown.
+Source = tuple[str, cst.BaseExpression | None]
+_UNKNOWN: Source = ("unknown", None)
+_IMPORT: Source = ("import", None)
+
+
+class Bindings(cst.CSTVisitor):
+    """Binding sites of the names of one function scope."""
+
+    def __init__(self, fn: cst.FunctionDef) -> None:
+        self.names: dict[str, list[Source]] = {}
+        self._nested = 0
+        params = fn.params
+        for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+            annotation = param.annotation.annotation if param.annotation else None
+            self._add(param.name.value, ("annotation", annotation) if annotation else _UNKNOWN)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self._add(star.name.value, _UNKNOWN)
+        fn.body.visit(self)
+
+    def _add(self, name: str, source: Source) -> None:
+        self.names.setdefault(name, []).append(source)
+
+    def _targets(self, node: cst.BaseExpression, source: Source) -> None:
+        if isinstance(node, cst.Name):
+            self._add(node.value, source)
+        elif isinstance(node, cst.Tuple | cst.List):
+            for element in node.elements:
+                self._targets(element.value, _UNKNOWN)
+        elif isinstance(node, cst.StarredElement):
+            self._targets(node.value, _UNKNOWN)
+
+    def _scope(self, node: cst.FunctionDef | cst.ClassDef | None) -> bool:
+        if node is not None and not self._nested:
+            self._add(node.name.value, _UNKNOWN)
+        self._nested += 1
+        return True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return self._scope(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._nested -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return self._scope(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._nested -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return self._scope(None)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._nested -= 1
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            self._add(item.name.value, _UNKNOWN)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        for name in _names_in(node.target):
+            self._add(name, _UNKNOWN)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        if not self._nested:
+            for item in node.names:
+                self._add(item.name.value, ("global", None))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self._nested:
+            for target in node.targets:
+                self._targets(target.target, ("value", node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if not self._nested:
+            self._targets(node.target, ("annotation", node.annotation.annotation))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if not self._nested:
+            self._targets(node.target, _UNKNOWN)
+
+    def visit_For(self, node: cst.For) -> None:
+        if not self._nested:
+            self._targets(node.target, _UNKNOWN)
+
+    def visit_With(self, node: cst.With) -> None:
+        if self._nested:
+            return
+        for item in node.items:
+            if item.asname is not None:
+                source: Source = _UNKNOWN if node.asynchronous else ("with", item.item)
+                self._targets(item.asname.name, source)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if not self._nested:
+            self._targets(node.target, ("value", node.value))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if not self._nested and node.name is not None:
+            self._targets(node.name.name, _UNKNOWN)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if not self._nested and node.name is not None:
+            self._targets(node.name.name, _UNKNOWN)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        if not self._nested:
+            for name in _names_in(node.target):
+                self._add(name, _UNKNOWN)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        if not self._nested:
+            for alias in node.names:
+                self._targets(alias.asname.name if alias.asname else _root(alias.name), _IMPORT)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not self._nested and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                self._targets(alias.asname.name if alias.asname else _root(alias.name), _IMPORT)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self._add(node.name.value, _UNKNOWN)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self._add(node.name.value, _UNKNOWN)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self._add(node.rest.value, _UNKNOWN)
+
+
+def _root(node: cst.BaseExpression) -> cst.BaseExpression:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node
+
+
+def _names_in(node: cst.CSTNode) -> list[str]:
+    found: list[str] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name.value)
+
+    node.visit(_Collect())
+    return found
+
+
+def last_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else ""
+
+
+QualifiedNames = Callable[[cst.CSTNode], Collection[QualifiedName]]
+
+
+class Resolver:
+    """Qualified names and receiver classes inside one async function (or at module level)."""
+
+    def __init__(
+        self,
+        qualified: QualifiedNames,
+        module: ModuleInfo,
+        facts: BlockingFacts,
+        bindings: dict[str, list[Source]],
+        owner: str | None = None,
+        self_name: str | None = None,
+    ) -> None:
+        self.qualified = qualified
+        self.module = module
+        self.facts = facts
+        self.bindings = bindings
+        self.owner = owner
+        self.self_name = self_name
+        self._busy: set[int] = set()
+
+    def is_local(self, name: str) -> bool:
+        """Is ``name`` a local variable (bound in the function, not only by imports)?"""
+        sources = self.bindings.get(name, ())
+        return any(kind not in ("import", "global") for kind, _ in sources) and not any(
+            kind == "global" for kind, _ in sources
+        )
+
+    def qualname(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name of a dotted name that refers to an import, a builtin or a
+        module-level definition; None for anything else (locals, calls, ambiguous names)."""
+        root = _root(node)
+        if not isinstance(root, cst.Name) or self.is_local(root.value):
+            return None
+        names = self.qualified(node)
+        if len(names) != 1:
+            return None
+        (found,) = names
+        name = found.name
+        if found.source is QualifiedNameSource.IMPORT:
+            if not name.startswith("."):
+                return name
+            level = len(name) - len(name.lstrip("."))
+            return resolve_relative(self.module, name[level:] or None, level)
+        if found.source is QualifiedNameSource.BUILTIN:
+            return name
+        if "<locals>" in name:
+            return None
+        return f"{self.module.name}.{name}"
+
+    def infer(self, node: cst.BaseExpression) -> str | None:
+        """The catalogue class of ``node``'s value, when provable."""
+        if id(node) in self._busy:
+            return None
+        self._busy.add(id(node))
+        try:
+            return self._infer(node)
+        finally:
+            self._busy.discard(id(node))
+
+    def _infer(self, node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute):
+                receiver = self.infer(func.value)
+                if receiver:
+                    return cat.method_result(receiver, func.attr.value)
+            name = self.qualname(func)
+            if name:
+                return cat.class_of_factory(self.facts.unalias(name)) or cat.call_class(
+                    self.facts.binding(name) or ""
+                )
+            called = self.infer(func)
+            return cat.call_class(called) if called else None
+        if isinstance(node, cst.Name):
+            if self.is_local(node.value):
+                return self.agree(self.bindings[node.value])
+            name = self.qualname(node)
+            return self.facts.binding(name) if name else None
+        if isinstance(node, cst.Attribute):
+            attr = node.attr.value
+            if self.self_name and isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+                return self.facts.binding(f"{self.owner}.{attr}")
+            receiver = self.infer(node.value)
+            if receiver:
+                return cat.attribute_class(receiver, attr)
+            name = self.qualname(node)
+            return self.facts.binding(name) if name else None
+        if isinstance(node, cst.Subscript):
+            receiver = self.infer(node.value)
+            return cat.subscript_class(receiver) if receiver else None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+            return cat.PATH if self.infer(node.left) == cat.PATH else None
+        return None
+
+    def annotation(self, node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            sides = [s for s in (node.left, node.right) if not _is_none(s)]
+            return self.annotation(sides[0]) if len(sides) == 1 else None
+        if isinstance(node, cst.Subscript) and self.qualname(node.value) in ("typing.Optional", "typing.Annotated"):
+            first = node.slice[0].slice
+            return self.annotation(first.value) if isinstance(first, cst.Index) else None
+        name = self.qualname(node)
+        return cat.class_of_annotation(name) if name else None
+
+    def agree(self, sources: list[Source]) -> str | None:
+        found: set[str | None] = set()
+        for kind, payload in sources:
+            if payload is None:
+                return None
+            if kind == "value":
+                found.add(self.infer(payload))
+            elif kind == "annotation":
+                found.add(self.annotation(payload))
+            elif kind == "with":
+                cls = self.infer(payload)
+                found.add(cls if cls and cat.enters_self(cls) else None)
+            else:
+                return None
+        return found.pop() if len(found) == 1 else None
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"

@@ -1,0 +1,178 @@
+"""Node builders and name bookkeeping for ``wrap-blocking-calls`` (no tree walking).
+
+:func:`offload` turns ``f(a, k=v)`` into ``run_in_threadpool(f, a, k=v)`` (or the
+``asyncio``/``anyio`` equivalent, through ``functools.partial`` where keywords would clash),
+keeping the original arguments, their comments and line breaks. :class:`IntroducedNames` checks
+that the names the rewrite introduces are free (or already imported) in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import libcst as cst
+from libcst.metadata import BaseAssignment, GlobalScope, ImportAssignment, Scope
+
+#: threadpool option -> (module, name the rewrite uses)
+OFFLOADER = {
+    "fastapi": ("fastapi.concurrency", "run_in_threadpool"),
+    "starlette": ("starlette.concurrency", "run_in_threadpool"),
+    "asyncio": ("asyncio", "asyncio"),
+    "anyio": ("anyio", "anyio"),
+}
+CALL_SYNTAX = {
+    "fastapi": "await run_in_threadpool(...)",
+    "starlette": "await run_in_threadpool(...)",
+    "asyncio": "await asyncio.to_thread(...)",
+    "anyio": "await anyio.to_thread.run_sync(...)",
+}
+
+
+def code(node: cst.CSTNode, limit: int = 60) -> str:
+    """``node`` as one line of source, shortened for messages."""
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def label(func: cst.BaseExpression, key: str) -> str:
+    shown = code(func)
+    return f"`{shown}`" if key in (shown, f"builtins.{shown}") else f"`{shown}` (`{key}`)"
+
+
+def root_name(node: cst.BaseExpression) -> str:
+    """``db`` for ``db.query(X).filter(y).first``."""
+    while isinstance(node, cst.Attribute | cst.Call | cst.Subscript):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else ""
+
+
+def read_names(node: cst.CSTNode) -> list[cst.Name]:
+    """Names read in ``node`` (not attribute names, keywords, or names inside lambdas)."""
+    found: list[cst.Name] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+    node.visit(_Collect())
+    return found
+
+
+def needs_partial(call: cst.Call, threadpool: str) -> bool:
+    """Must the arguments be bound with ``functools.partial`` before offloading?"""
+    if threadpool == "asyncio":  # to_thread(func, /, *args, **kwargs)
+        return False
+    if threadpool == "anyio":  # run_sync(func, *args) takes no keyword arguments for func
+        return any(a.keyword is not None or a.star == "**" for a in call.args)
+    # run_in_threadpool(func, ...): a ``func=`` keyword (or one hidden in **kwargs) would clash
+    return any(a.star == "**" or (a.keyword is not None and a.keyword.value == "func") for a in call.args)
+
+
+def offload(call: cst.Call, threadpool: str, partial: bool) -> cst.Call:
+    """The offloading call for ``call`` (not yet awaited)."""
+    ws = call.whitespace_before_args
+    args = _prepend(call.func, list(call.args), ws)
+    if partial:
+        func = cst.Attribute(cst.Name("functools"), cst.Name("partial"))
+        args, ws = [cst.Arg(cst.Call(func, args, whitespace_before_args=ws))], cst.SimpleWhitespace("")
+    offloader: cst.BaseExpression
+    if threadpool == "asyncio":
+        offloader = cst.Attribute(cst.Name("asyncio"), cst.Name("to_thread"))
+    elif threadpool == "anyio":
+        offloader = cst.Attribute(cst.Attribute(cst.Name("anyio"), cst.Name("to_thread")), cst.Name("run_sync"))
+    else:
+        offloader = cst.Name("run_in_threadpool")
+    return cst.Call(offloader, args, whitespace_before_args=ws)
+
+
+def awaited(call: cst.Call, parens: tuple[list[cst.LeftParen], list[cst.RightParen]] | None) -> cst.Await:
+    """``await call``, wrapped in ``parens`` (the original call's, or new ones where needed)."""
+    lpar, rpar = parens or ([], [])
+    return cst.Await(call.with_changes(lpar=(), rpar=()), lpar=lpar, rpar=rpar)
+
+
+def _prepend(callee: cst.BaseExpression, args: list[cst.Arg], ws: cst.BaseParenthesizableWhitespace) -> list[cst.Arg]:
+    if not args:
+        return [cst.Arg(callee)]
+    after: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
+    if isinstance(ws, cst.ParenthesizedWhitespace):  # one argument per line: the callee gets its own
+        after = cst.ParenthesizedWhitespace(indent=ws.indent, last_line=ws.last_line.deep_clone())
+    return [cst.Arg(callee, comma=cst.Comma(whitespace_after=after)), *args]
+
+
+class IntroducedNames:
+    """Are ``run_in_threadpool``/``asyncio``/``functools``/``anyio`` usable, and imported?"""
+
+    def __init__(self, scopes: Mapping[cst.CSTNode, object], module: cst.Module) -> None:
+        self._scopes = scopes
+        self._top = {
+            small
+            for stmt in module.body
+            if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body
+            if isinstance(small, cst.Import | cst.ImportFrom)
+        }
+        self._state: dict[str, tuple[bool, str | None]] = {}
+        #: (module, name) to import; name None means ``import module``.
+        self.imports: set[tuple[str, str | None]] = set()
+
+    def problem(self, names: list[str]) -> str | None:
+        """Why the rewrite cannot use ``names`` in this file (None: it can)."""
+        for name in names:
+            found = self.state(name)[1]
+            if found is not None:
+                return found
+        return None
+
+    def need(self, name: str, module: str | None = None) -> None:
+        """Import ``name`` (``import name``, or ``from module import name``) unless the module
+        already imports it at top level."""
+        if not self.state(name)[0]:
+            self.imports.add((module, name) if module else (name, None))
+
+    def state(self, name: str) -> tuple[bool, str | None]:
+        """(imported at the module's top level, problem) for ``name``."""
+        if name in self._state:
+            return self._state[name]
+        accept = _accept_run_in_threadpool if name == "run_in_threadpool" else _accept_module(name)
+        imported, problem = False, None
+        for scope in {s for s in self._scopes.values() if isinstance(s, Scope)}:
+            for assignment in scope.assignments[name]:
+                if not accept(assignment):
+                    problem = f"`{name}` is bound to something else in this file"
+                elif isinstance(scope, GlobalScope) and getattr(assignment, "node", None) in self._top:
+                    imported = True
+        self._state[name] = (imported, problem)
+        return imported, problem
+
+
+def _accept_run_in_threadpool(assignment: BaseAssignment) -> bool:
+    node = assignment.node if isinstance(assignment, ImportAssignment) else None
+    if not isinstance(node, cst.ImportFrom) or node.relative or isinstance(node.names, cst.ImportStar):
+        return False
+    module = cst.Module([]).code_for_node(node.module) if node.module else ""
+    return module in ("fastapi.concurrency", "starlette.concurrency") and any(
+        alias.evaluated_name == "run_in_threadpool" and alias.evaluated_alias in (None, "run_in_threadpool")
+        for alias in node.names
+    )
+
+
+def _accept_module(name: str) -> Callable[[BaseAssignment], bool]:
+    def accept(assignment: BaseAssignment) -> bool:
+        node = assignment.node if isinstance(assignment, ImportAssignment) else None
+        if not isinstance(node, cst.Import):
+            return False
+        return any(alias.asname is None and alias.evaluated_name.split(".")[0] == name for alias in node.names)
+
+    return accept

@@ -1,0 +1,161 @@
+"""Combine phase of ``wrap-blocking-calls``: the project's blocking sync functions, with a why.
+
+:func:`combine` folds the per-module :class:`~.blocking_gather.ModuleFacts` into one
+:class:`BlockingFacts`: a call graph over the project's sync functions, the module-level
+instances of catalogue classes, and import aliases (re-exports). A function is *blocking* when
+it calls a blocking callable directly, or calls a blocking project function (fixed point).
+Async functions are never blocking; dynamic calls are unknown and never blocking.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from . import blocking as cat
+from .blocking_gather import FunctionFacts, ModuleFacts
+
+#: How many alias hops are followed (re-export chains are short; cycles must end).
+_MAX_HOPS = 8
+
+
+@dataclass(frozen=True, eq=False)
+class BlockingFacts:
+    """Project-wide facts, handed read-only to every ``wrap-blocking-calls`` instance."""
+
+    #: Per-module facts they were built from, by module name.
+    modules: Mapping[str, ModuleFacts] = field(default_factory=dict)
+    functions: Mapping[str, FunctionFacts] = field(default_factory=dict)
+    #: function key -> its module (for short display names).
+    owners: Mapping[str, str] = field(default_factory=dict)
+    inits: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    bindings: Mapping[str, str] = field(default_factory=dict)
+    uses_starlette: bool = False
+    uses_fastapi: bool = False
+    #: Blocking project functions under the default catalogue: key -> (key, ..., catalogue key).
+    blocking: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Project functions that use the running event loop (they fail in a worker thread).
+    loop_bound: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, modules: Iterable[ModuleFacts]) -> BlockingFacts:
+        by_name = {m.module: m for m in modules}
+        facts = cls(
+            modules=by_name,
+            functions={f.key: f for m in by_name.values() for f in m.functions},
+            owners={f.key: m.module for m in by_name.values() for f in m.functions},
+            inits=dict(i for m in by_name.values() for i in m.inits),
+            aliases=dict(a for m in by_name.values() for a in m.aliases),
+            bindings=dict(b for m in by_name.values() for b in m.bindings),
+            uses_starlette=any(m.imports_starlette for m in by_name.values()),
+            uses_fastapi=any(m.imports_fastapi for m in by_name.values()),
+        )
+        object.__setattr__(facts, "blocking", facts.compute(cat.DEFAULT))
+        object.__setattr__(facts, "loop_bound", facts._propagate(cat.LOOP_APIS.__contains__))
+        return facts
+
+    def merged(self, module: ModuleFacts) -> BlockingFacts:
+        """These facts plus (or with a fresh copy of) one module's."""
+        return BlockingFacts.build([*(m for n, m in self.modules.items() if n != module.module), module])
+
+    def unalias(self, key: str) -> str:
+        """Follow re-exports (``pkg.send`` -> ``pkg.mail.send``)."""
+        for _hop in range(_MAX_HOPS):
+            parts = key.split(".")
+            for i in range(len(parts), 0, -1):
+                target = self.aliases.get(".".join(parts[:i]))
+                if target is not None:
+                    key = ".".join([target, *parts[i:]])
+                    break
+            else:
+                break
+        return key
+
+    def resolve(self, key: str) -> str:
+        """Follow re-exports, constructors and module-level instances to what ``key`` calls."""
+        key = self.unalias(key)
+        if key in self.functions:
+            return key
+        if key in self.inits:
+            return self.inits[key]
+        owner, _, attr = key.rpartition(".")
+        cls = self.bindings.get(owner)
+        return f"{cls}.{attr}" if cls else key
+
+    def binding(self, qualname: str) -> str | None:
+        """The catalogue class of the module-level instance or attribute ``qualname``."""
+        found = self.bindings.get(qualname)
+        return found if found is not None else self.bindings.get(self.unalias(qualname))
+
+    def compute(self, catalogue: cat.Catalogue) -> dict[str, tuple[str, ...]]:
+        """Blocking project functions under ``catalogue``, each with its shortest why-chain."""
+        return self._propagate(
+            lambda callee: catalogue.blocks(callee, transitive=True),
+            added=catalogue.added,
+            excluded=catalogue.excluded,
+        )
+
+    def _propagate(
+        self,
+        direct: Callable[[str], bool],
+        added: Callable[[str], bool] = lambda key: False,
+        excluded: Callable[[str], bool] = lambda key: False,
+    ) -> dict[str, tuple[str, ...]]:
+        """Functions that call something ``direct`` accepts, directly or through project
+        functions (shortest chain first; deterministic)."""
+        found: dict[str, tuple[str, ...]] = {}
+        callers: dict[str, list[str]] = {}
+        for key in sorted(self.functions):
+            if excluded(key):
+                continue
+            if added(key):
+                found[key] = (key,)
+            for callee, _line in self.functions[key].calls:
+                resolved = self.resolve(callee)
+                if resolved in self.functions:
+                    if resolved != key:
+                        callers.setdefault(resolved, []).append(key)
+                elif key not in found and direct(resolved):
+                    found[key] = (key, resolved)
+        queue = deque(sorted(found))
+        while queue:
+            current = queue.popleft()
+            for caller in callers.get(current, ()):
+                if caller not in found and not excluded(caller):
+                    found[caller] = (caller, *found[current])
+                    queue.append(caller)
+        return found
+
+    def blocking_for(self, catalogue: cat.Catalogue) -> Mapping[str, tuple[str, ...]]:
+        if catalogue == cat.DEFAULT:
+            return self.blocking
+        key = (id(self), catalogue)
+        hit = _MEMO.get(key)
+        if hit is None or hit[0] is not self:
+            if len(_MEMO) > 16:
+                _MEMO.clear()
+            hit = _MEMO[key] = (self, self.compute(catalogue))
+        return hit[1]
+
+    def display(self, key: str) -> str:
+        """A project function's name without its module (``send_email``, ``Client.fetch``)."""
+        owner = self.owners.get(key)
+        return key[len(owner) + 1 :] if owner and key.startswith(owner + ".") else key
+
+    def why(self, chain: tuple[str, ...]) -> str:
+        """``"`send_email` calls `smtplib.SMTP`"`` for a chain from :meth:`compute`."""
+        names = [f"`{self.display(k)}`" for k in chain]
+        if len(names) == 1:
+            return f"{names[0]} is configured as blocking"
+        if len(names) > 4:
+            names = [*names[:2], "…", names[-1]]
+        return f"{names[0]} calls {names[1]}" + "".join(f", which calls {n}" for n in names[2:])
+
+
+_MEMO: dict[tuple[int, cat.Catalogue], tuple[BlockingFacts, dict[str, tuple[str, ...]]]] = {}
+
+
+def combine(per_module: Mapping[str, ModuleFacts | None]) -> BlockingFacts:
+    return BlockingFacts.build(m for m in per_module.values() if isinstance(m, ModuleFacts))

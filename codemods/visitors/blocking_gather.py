@@ -1,0 +1,189 @@
+"""Gather phase of ``wrap-blocking-calls``: which of the project's sync functions block.
+
+Per module (stdlib ``ast``, read-only): every sync ``def`` at module level or in a class, with
+the callee key of each call in its own body (nested ``def``/``lambda``/``class`` bodies excluded);
+module-level names bound once to an instance of a catalogue class (``s3 = boto3.client(...)``);
+``self.<attr>`` attributes of classes whose class is provable; and module-level import aliases
+(to follow re-exports). :mod:`.blocking_facts` folds these across modules.
+
+Names are resolved conservatively: a name bound more than once, or bound by anything but the
+import/def/constructor we understand, is unknown, and unknown calls are never blocking.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..project import ModuleInfo
+from . import blocking as cat
+from .blocking_scope import Env, ModuleScope, Source, own_nodes, scope_bindings, single_import
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """One sync function or method of the project."""
+
+    #: ``module.func`` or ``module.Class.method``.
+    key: str
+    #: function, generator, contextmanager or decorated.
+    kind: str
+    #: The first decorator that may change what the function is (for ``decorated``).
+    decorator: str
+    #: (callee key, line) for each call in the function's own body.
+    calls: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What :func:`gather_module` found in one module (picklable)."""
+
+    module: str
+    functions: tuple[FunctionFacts, ...] = ()
+    #: ``module.Class`` -> ``module.Class.__init__`` (classes defining their own ``__init__``).
+    inits: tuple[tuple[str, str], ...] = ()
+    #: ``module.name`` -> qualified name it was imported as.
+    aliases: tuple[tuple[str, str], ...] = ()
+    #: ``module.name`` or ``module.Class.attr`` -> catalogue class of its value.
+    bindings: tuple[tuple[str, str], ...] = ()
+    imports_starlette: bool = False
+    imports_fastapi: bool = False
+
+
+def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
+    """The per-module facts of ``wrap-blocking-calls`` (see the module docstring)."""
+    mod = ModuleScope(tree, info)
+    aliases = []
+    for name, sources in sorted(mod.names.items()):
+        imported = single_import(sources)
+        if imported:
+            aliases.append((f"{mod.name}.{name}", imported))
+    for _round in range(2):  # later bindings may use earlier ones (``sessionmaker(bind=engine)``)
+        for name, sources in mod.names.items():
+            cls = mod.env.agree(sources) if sources[0][0] in ("value", "annotation") else None
+            if cls:
+                mod.bindings[f"{mod.name}.{name}"] = cls
+    functions: list[FunctionFacts] = []
+    inits: list[tuple[str, str]] = []
+    pending: list[tuple[str, dict[str, list[Source]], str | None]] = [(mod.name, mod.names, None)]
+    while pending:
+        prefix, names, owner = pending.pop()
+        for name, sources in sorted(names.items()):
+            if len(sources) != 1:
+                continue
+            kind, node = sources[0]
+            key = f"{prefix}.{name}"
+            if kind == "class" and isinstance(node, ast.ClassDef):
+                body_names, _ = scope_bindings(node.body, info)
+                mod.bindings.update(_class_attrs(mod, key, node, body_names))
+                if len(body_names.get("__init__", ())) == 1 and "__new__" not in body_names:
+                    inits.append((key, f"{key}.__init__"))
+                pending.append((key, body_names, key))
+            elif kind == "def" and isinstance(node, ast.FunctionDef):
+                functions.append(_function(mod, node, key, owner))
+    return ModuleFacts(
+        module=mod.name,
+        functions=tuple(functions),
+        inits=tuple(sorted(inits)),
+        aliases=tuple(aliases),
+        bindings=tuple(sorted(mod.bindings.items())),
+        imports_starlette="starlette" in mod.imported,
+        imports_fastapi="fastapi" in mod.imported,
+    )
+
+
+def _function(mod: ModuleScope, fn: ast.FunctionDef, key: str, owner: str | None) -> FunctionFacts:
+    env = Env(mod, fn, owner)
+    kind, decorator = "function", ""
+    for deco in fn.decorator_list:
+        name = mod.env.qualname(deco.func if isinstance(deco, ast.Call) else deco)
+        if name in cat.CONTEXT_MANAGER_DECORATORS:
+            kind = "contextmanager"
+        elif name not in cat.TRANSPARENT_DECORATORS and not decorator:
+            decorator = ast.unparse(deco)
+    calls: list[tuple[str, int]] = []
+    generator = False
+    for node in own_nodes(fn):
+        if isinstance(node, ast.Call):
+            callee = env.callee_key(node)
+            if callee:
+                calls.append((callee, node.lineno))
+        elif isinstance(node, ast.Yield | ast.YieldFrom):
+            generator = True
+    if decorator:
+        kind = "decorated"
+    elif generator and kind == "function":
+        kind = "generator"
+    return FunctionFacts(key, kind, decorator, tuple(calls))
+
+
+def _class_attrs(
+    mod: ModuleScope, key: str, node: ast.ClassDef, names: dict[str, list[Source]]
+) -> dict[str, str]:
+    """``Class.attr`` -> class, for attributes whose class is provable (annotation first)."""
+    annotated: dict[str, set[str | None]] = {}
+    assigned: dict[str, set[str | None]] = {}
+    for name, sources in names.items():
+        for kind, payload in sources:
+            if kind == "annotation" and isinstance(payload, ast.expr):
+                annotated.setdefault(name, set()).add(mod.env.annotation(payload))
+            elif kind == "value" and isinstance(payload, ast.expr):
+                assigned.setdefault(name, set()).add(mod.env.infer(payload))
+            else:
+                assigned.setdefault(name, set()).add(None)
+    for method in node.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        env = Env(mod, method, key)
+        if env.self_name is None:
+            continue
+        for stmt in own_nodes(method):
+            for attr, source in _self_assignments(stmt, env.self_name):
+                if source is not None and source[0] == "annotation" and isinstance(source[1], ast.expr):
+                    annotated.setdefault(attr, set()).add(env.annotation(source[1]))
+                elif source is not None and isinstance(source[1], ast.expr):
+                    assigned.setdefault(attr, set()).add(env.infer(source[1]))
+                else:
+                    assigned.setdefault(attr, set()).add(None)
+    found: dict[str, str] = {}
+    for attr in {*annotated, *assigned}:
+        classes = annotated.get(attr) or assigned.get(attr, set())
+        if len(classes) == 1 and (cls := next(iter(classes))) is not None:
+            found[f"{key}.{attr}"] = cls
+    return found
+
+
+def _self_assignments(stmt: ast.AST, self_name: str) -> Iterator[tuple[str, Source | None]]:
+    """``self.<attr>`` bound by ``stmt``, with the binding source (None: not understood)."""
+
+    def attr_of(target: ast.AST) -> str | None:
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == self_name
+        ):
+            return target.attr
+        return None
+
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            if (attr := attr_of(target)) is not None:
+                yield attr, ("value", stmt.value)
+            elif isinstance(target, ast.Tuple | ast.List | ast.Starred):
+                for inner in ast.walk(target):
+                    if (attr := attr_of(inner)) is not None:
+                        yield attr, None
+    elif isinstance(stmt, ast.AnnAssign) and (attr := attr_of(stmt.target)) is not None:
+        yield attr, ("annotation", stmt.annotation)
+    elif isinstance(stmt, ast.AugAssign | ast.Delete | ast.For | ast.AsyncFor | ast.With | ast.AsyncWith):
+        if isinstance(stmt, ast.Delete):
+            targets: list[ast.AST] = list(stmt.targets)
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+        else:
+            targets = [stmt.target]
+        for bound in targets:
+            for inner in ast.walk(bound):
+                if (attr := attr_of(inner)) is not None:
+                    yield attr, None

@@ -1,0 +1,420 @@
+"""The one-pass libcst transformer of ``wrap-blocking-calls``.
+
+It tracks the scope it is in (only the direct body of an ``async def`` is rewritten: not nested
+``def``/``lambda``/class bodies, decorators, defaults or annotations), classifies each call with
+:class:`~.blocking_cst.Resolver`, and either rewrites it, reports it display-only, or leaves it.
+Every decision goes through the codemod's ``report``/``skip``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, Scope, ScopeProvider
+
+from ..project import ModuleInfo
+from ..types import Safety
+from . import blocking as cat
+from .blocking_cst import Bindings, Resolver, last_name
+from .blocking_edit import (
+    CALL_SYNTAX,
+    OFFLOADER,
+    IntroducedNames,
+    awaited,
+    code,
+    label,
+    needs_partial,
+    offload,
+    read_names,
+    root_name,
+)
+from .blocking_facts import BlockingFacts
+
+if TYPE_CHECKING:
+    from ..base import Codemod
+
+_THREAD_BOUND_TITLE = (
+    "Use an async driver, or move the whole unit of work into one sync function run in the threadpool"
+)
+
+
+@dataclass
+class Frame:
+    """One scope on the way down: module-level class, function, lambda."""
+
+    kind: str  # async, sync, lambda, class
+    name: str = ""
+    key: str | None = None
+    resolver: Resolver | None = None
+    #: > 0 while in decorators, parameters or annotations (evaluated outside the body).
+    exempt: int = 0
+    #: > 0 while inside a generator expression (its first iterable excepted).
+    genexp: int = 0
+    #: Names bound by a reported blocking ``with`` block (calls on them are covered).
+    covered: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A call recognised as blocking."""
+
+    kind: str  # function, method, project, sleep
+    label: str
+    why: str = ""
+    thread_bound: str | None = None
+    fn_kind: str = "function"
+    decorator: str = ""
+    #: Why the project function needs the event loop's thread, if it does.
+    loop: str = ""
+
+
+class Rewriter(cst.CSTTransformer):
+    """Visit ``wrapper.module`` with ``wrapper.visit(rewriter)``.
+
+    Only ``ScopeProvider`` is declared: qualified names are asked of each node's scope on demand
+    (what ``QualifiedNameProvider`` does for every node up front), and positions are resolved
+    only in files that report something.
+    """
+
+    METADATA_DEPENDENCIES = (ScopeProvider,)
+
+    def __init__(
+        self,
+        command: Codemod,
+        wrapper: MetadataWrapper,
+        facts: BlockingFacts,
+        catalogue: cat.Catalogue,
+        threadpool: str,
+        info: ModuleInfo,
+    ) -> None:
+        super().__init__()
+        self.wrapper = wrapper
+        self.command = command
+        self.facts = facts
+        self.catalogue = catalogue
+        self.blocking = facts.blocking_for(catalogue)
+        self.threadpool = threadpool
+        self.info = info
+        self.names: IntroducedNames | None = None
+        self.frames: list[Frame] = []
+        self._handled: set[cst.CSTNode] = set()
+        self._awaited: set[cst.CSTNode] = set()
+        self._primary: set[cst.CSTNode] = set()
+        #: calls in the first iterable of enclosing generator expressions -> how many of them
+        self._eager: dict[cst.CSTNode, int] = {}
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.names = IntroducedNames(self.metadata[ScopeProvider], node)
+
+    @property
+    def imports(self) -> set[tuple[str, str | None]]:
+        """(module, name) pairs to import; name None means ``import module``."""
+        return self.names.imports if self.names else set()
+
+    # -- scopes ---------------------------------------------------------------------------------
+
+    def _qualified(self, node: cst.CSTNode) -> set[QualifiedName]:
+        scope = self.get_metadata(ScopeProvider, node, None)
+        return set(scope.get_qualified_names_for(node)) if isinstance(scope, Scope) else set()
+
+    def active(self) -> Frame | None:
+        frame = self.frames[-1] if self.frames else None
+        return frame if frame is not None and frame.kind == "async" and not frame.exempt else None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        parent = self.frames[-1] if self.frames else None
+        key = None
+        if parent is None:
+            key = f"{self.info.name}.{node.name.value}"
+        elif parent.kind == "class" and parent.key:
+            key = f"{parent.key}.{node.name.value}"
+        self.frames.append(Frame("class", node.name.value, key))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self.frames.pop()
+        return updated_node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is None:
+            self.frames.append(Frame("sync", node.name.value))
+            return
+        parent = self.frames[-1] if self.frames else None
+        owner = parent.key if parent is not None and parent.kind == "class" else None
+        self_name = None
+        positional = [*node.params.posonly_params, *node.params.params]
+        static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+        if owner and positional and not static:
+            self_name = positional[0].name.value
+        resolver = Resolver(self._qualified, self.info, self.facts, Bindings(node).names, owner, self_name)
+        self.frames.append(Frame("async", node.name.value, resolver=resolver))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        self.frames.pop()
+        return updated_node
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.frames.append(Frame("lambda"))
+
+    def leave_Lambda(self, original_node: cst.Lambda, updated_node: cst.Lambda) -> cst.BaseExpression:
+        self.frames.pop()
+        return updated_node
+
+    def _exempt(self, delta: int) -> None:
+        if self.frames:
+            self.frames[-1].exempt += delta
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        self._exempt(1)
+
+    def leave_Decorator(self, original_node: cst.Decorator, updated_node: cst.Decorator) -> cst.Decorator:
+        self._exempt(-1)
+        return updated_node
+
+    def visit_Parameters(self, node: cst.Parameters) -> None:
+        self._exempt(1)
+
+    def leave_Parameters(self, original_node: cst.Parameters, updated_node: cst.Parameters) -> cst.Parameters:
+        self._exempt(-1)
+        return updated_node
+
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        self._exempt(1)
+
+    def leave_Annotation(self, original_node: cst.Annotation, updated_node: cst.Annotation) -> cst.Annotation:
+        self._exempt(-1)
+        return updated_node
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        self._exempt(1)  # evaluated lazily, in its own scope
+
+    def leave_TypeAlias(
+        self, original_node: cst.TypeAlias, updated_node: cst.TypeAlias
+    ) -> cst.BaseSmallStatement:
+        self._exempt(-1)
+        return updated_node
+
+    def visit_TypeParameters(self, node: cst.TypeParameters) -> None:
+        self._exempt(1)
+
+    def leave_TypeParameters(
+        self, original_node: cst.TypeParameters, updated_node: cst.TypeParameters
+    ) -> cst.TypeParameters:
+        self._exempt(-1)
+        return updated_node
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        frame = self.active()
+        if frame is not None:
+            frame.genexp += 1
+            # the first iterable is evaluated eagerly, outside the generator
+            for call in _calls(node.for_in.iter):
+                self._eager[call] = self._eager.get(call, 0) + 1
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp, updated_node: cst.GeneratorExp) -> cst.BaseExpression:
+        frame = self.active()
+        if frame is not None:
+            frame.genexp -= 1
+        return updated_node
+
+    # -- context of a call ----------------------------------------------------------------------
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self._awaited.add(node.expression)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._primary.add(node.value)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._primary.add(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._primary.add(node.func)
+
+    def visit_With(self, node: cst.With) -> None:
+        frame = self.active()
+        if frame is None or node.asynchronous is not None:
+            return
+        for item in node.items:
+            described = self._blocking_context(frame, item.item)
+            if described is None:
+                continue
+            self._handled.add(item.item)
+            if item.asname is not None:
+                frame.covered.update(n.value for n in read_names(item.asname.name))
+            line = self._lines(item.item)[0]
+            kind, what = described
+            if kind == "session":
+                message = (
+                    f"Sync database session block `{what}` in async function `{frame.name}`: "
+                    "the session is bound to this thread and every query in the block blocks"
+                )
+                title = "Use an async session, or move the whole block into a sync function run in the threadpool"
+            else:
+                message = (
+                    f"Blocking context manager {what} in async function `{frame.name}`: the whole "
+                    "`with` block blocks the event loop, so wrapping the call alone fixes nothing"
+                )
+                title = "Move the whole `with` block into a sync function and run that in the threadpool"
+            self.command.report(line, message, title, Safety.DISPLAY_ONLY)
+
+    def _blocking_context(self, frame: Frame, expr: cst.BaseExpression) -> tuple[str, str] | None:
+        if not isinstance(expr, cst.Call):
+            return None
+        target = self.classify(frame, expr)
+        if target is not None and target.fn_kind != "generator":
+            return ("call", target.label)
+        assert frame.resolver is not None
+        cls = frame.resolver.infer(expr)
+        if cat.is_thread_bound(cls) or (cls is None and "session" in last_name(expr.func).lower()):
+            return ("session", code(expr))
+        return None
+
+    # -- classification -------------------------------------------------------------------------
+
+    def classify(self, frame: Frame, call: cst.Call) -> Target | None:
+        resolver = frame.resolver
+        assert resolver is not None
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            value, method = func.value, func.attr.value
+            if root_name(value) in frame.covered:
+                return None
+            if resolver.self_name and isinstance(value, cst.Name) and value.value == resolver.self_name:
+                found = self._project(f"{resolver.owner}.{method}", func)
+                if found is not None:
+                    return found
+            cls = resolver.infer(value)
+            if cls is not None:
+                key = f"{cls}.{method}"
+                if not self.catalogue.blocks(key):
+                    return None
+                bound = cls if cat.is_thread_bound(cls) else None
+                return Target("method", label(func, key), thread_bound=bound)
+        name = resolver.qualname(func)
+        if name is None:
+            return None
+        name = self.facts.unalias(name)
+        if name in cat.OFFLOADERS:
+            return None
+        found = self._project(self.facts.resolve(name), func)
+        if found is not None:
+            return found
+        if name == "time.sleep" and self.catalogue.blocks(name):
+            return Target("sleep", label(func, name))
+        resolved = self.facts.resolve(name)
+        if not self.catalogue.blocks(resolved):
+            return None
+        made = cat.class_of_factory(resolved)
+        return Target("function", label(func, resolved), thread_bound=made if cat.is_thread_bound(made) else None)
+
+    def _project(self, key: str, func: cst.BaseExpression) -> Target | None:
+        chain = self.blocking.get(key)
+        if chain is None:
+            return None
+        fn = self.facts.functions[key]
+        loop = self.facts.loop_bound.get(key)
+        return Target(
+            "project",
+            f"`{code(func)}`",
+            self.facts.why(chain),
+            fn_kind=fn.kind,
+            decorator=fn.decorator,
+            loop=self.facts.why(loop) if loop else "",
+        )
+
+    def _thread_bound_argument(self, frame: Frame, call: cst.Call) -> tuple[str, str] | None:
+        assert frame.resolver is not None
+        for arg in call.args:
+            for expr in [arg.value, *read_names(arg.value)]:
+                cls = frame.resolver.infer(expr)
+                if cat.is_thread_bound(cls):
+                    assert cls is not None
+                    return code(expr), cls
+        return None
+
+    # -- rewriting ------------------------------------------------------------------------------
+
+    def _lines(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.wrapper.resolve(PositionProvider)[node]  # computed once, on first use
+        return pos.start.line, pos.end.line
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        frame = self.active()
+        if frame is None or original_node in self._handled or original_node in self._awaited:
+            return updated_node
+        target = self.classify(frame, original_node)
+        if target is None or target.fn_kind in ("generator", "contextmanager"):
+            return updated_node
+        line, end = self._lines(original_node)
+        why = f" ({target.why})" if target.why else ""
+        message = f"Blocking call {target.label} in async function `{frame.name}`{why}"
+        left_alone = self._display_only(frame, target, original_node)
+        if left_alone is not None:
+            self.command.report(line, message + left_alone[0], left_alone[1], Safety.DISPLAY_ONLY, end)
+            return updated_node
+        assert self.names is not None
+        if target.kind == "sleep":
+            if len(updated_node.args) != 1 or updated_node.args[0].keyword or updated_node.args[0].star:
+                self.command.skip(line, "`time.sleep` called with unusual arguments")
+                return updated_node
+            names, title = ["asyncio"], "Use `await asyncio.sleep(...)`"
+            new = updated_node.with_changes(func=cst.Attribute(cst.Name("asyncio"), cst.Name("sleep")))
+        else:
+            partial = needs_partial(updated_node, self.threadpool)
+            names = [OFFLOADER[self.threadpool][1], *(["functools"] if partial else [])]
+            where = "the threadpool" if self.threadpool in ("fastapi", "starlette") else "a worker thread"
+            title = f"Run it in {where}: `{CALL_SYNTAX[self.threadpool]}`"
+            new = offload(updated_node, self.threadpool, partial)
+        problem = self.names.problem(names)
+        if problem is not None:
+            self.command.skip(line, problem)
+            return updated_node
+        if not self.command.report(line, message, title, Safety.SAFE, end):
+            return updated_node
+        for name in names:
+            module = OFFLOADER[self.threadpool][0] if name == "run_in_threadpool" else None
+            self.names.need(name, module)
+        parens = (list(updated_node.lpar), list(updated_node.rpar)) if updated_node.lpar else None
+        if parens is None and original_node in self._primary:  # ``(await f()).attr``
+            parens = ([cst.LeftParen()], [cst.RightParen()])
+        return awaited(new, parens)
+
+    def _display_only(self, frame: Frame, target: Target, call: cst.Call) -> tuple[str, str] | None:
+        """(message suffix, fix title) when the call must be left alone, else None."""
+        if frame.genexp > self._eager.get(call, 0):
+            return (
+                " inside a generator expression: `await` there would turn it into an async generator",
+                "Build a list instead (`[...]`), or move the loop into a sync function run in the threadpool",
+            )
+        if target.thread_bound:
+            kind = cat.short(target.thread_bound)
+            if target.kind == "function":
+                return f" makes a `{kind}`, which is bound to the thread that makes it", _THREAD_BOUND_TITLE
+            return f" uses a `{kind}`, which is bound to the thread that made it", _THREAD_BOUND_TITLE
+        bound = self._thread_bound_argument(frame, call)
+        if bound is not None:
+            return f" passes `{bound[0]}`, a `{cat.short(bound[1])}` bound to this thread", _THREAD_BOUND_TITLE
+        if target.loop:
+            return (
+                f"; it also uses the event loop ({target.loop}), which a worker thread does not have",
+                "Split the blocking part into its own sync function and run that in the threadpool",
+            )
+        if target.fn_kind == "decorated":
+            return (
+                f"; its decorator `@{target.decorator}` may change what it returns",
+                f"If it stays synchronous, run it with `{CALL_SYNTAX[self.threadpool]}`",
+            )
+        return None
+
+
+def _calls(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            found.append(node)
+
+    node.visit(_Collect())
+    return found

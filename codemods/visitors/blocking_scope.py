@@ -1,0 +1,318 @@
+"""Name binding and class inference over stdlib ``ast``, for the ``wrap-blocking-calls`` gather.
+
+:func:`scope_bindings` lists every binding site of each name in one scope's own body; an
+:class:`Env` resolves dotted names to qualified names and proves the catalogue class of an
+expression from those sites, parameter annotations, ``self.<attr>`` facts and module-level
+instances. Anything not understood is unknown (None), never guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+
+from ..project import ModuleInfo, resolve_relative
+from . import blocking as cat
+
+_BUILTINS = frozenset(dir(builtins))
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+#: A binding site: (kind, payload). Kinds: import (qualname), value/annotation/with (expr),
+#: def, class, unknown.
+Source = tuple[str, object]
+
+
+def scope_bindings(body: list[ast.stmt], current: ModuleInfo) -> tuple[dict[str, list[Source]], bool]:
+    """Every binding site of each name in a scope's own body, and whether it star-imports."""
+    out: dict[str, list[Source]] = {}
+    star = False
+
+    def add(name: str, source: Source) -> None:
+        out.setdefault(name, []).append(source)
+
+    def targets(node: ast.expr, source: Source) -> None:
+        if isinstance(node, ast.Name):
+            add(node.id, source)
+        elif isinstance(node, ast.Starred):
+            targets(node.value, ("unknown", None))
+        elif isinstance(node, ast.Tuple | ast.List):
+            for elt in node.elts:
+                targets(elt, ("unknown", None))
+
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            add(node.name, ("class" if isinstance(node, ast.ClassDef) else "def", node))
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Nonlocal):
+                    for name in inner.names:
+                        add(name, ("unknown", None))
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                targets(target, ("value", node.value))
+        elif isinstance(node, ast.AnnAssign):
+            targets(node.target, ("annotation", node.annotation))
+        elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor | ast.Delete):
+            for target in node.targets if isinstance(node, ast.Delete) else [node.target]:
+                targets(target, ("unknown", None))
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    kind = "with" if isinstance(node, ast.With) else "unknown"
+                    targets(item.optional_vars, (kind, item.context_expr))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                add(alias.asname or top, ("import", alias.name if alias.asname else top))
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve_relative(current, node.module, node.level)
+            for alias in node.names:
+                if alias.name == "*":
+                    star = True
+                else:
+                    add(alias.asname or alias.name, ("import", f"{base}.{alias.name}") if base else ("unknown", None))
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            for name in node.names:
+                add(name, ("unknown", None))
+        elif isinstance(node, ast.Try | ast.TryStar):
+            for handler in node.handlers:
+                if handler.name:
+                    add(handler.name, ("unknown", None))
+                stack.extend(reversed(handler.body))
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                for pattern in ast.walk(case.pattern):
+                    for name in _pattern_names(pattern):
+                        add(name, ("unknown", None))
+                stack.extend(reversed(case.body))
+        for expr in _own_expressions(node):
+            if isinstance(expr, ast.NamedExpr):
+                add(expr.target.id, ("value", expr.value))
+            elif isinstance(expr, ast.comprehension):
+                for bound in ast.walk(expr.target):
+                    if isinstance(bound, ast.Name):
+                        add(bound.id, ("unknown", None))
+        for field in ("body", "orelse", "finalbody"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                stack.extend(reversed([c for c in children if isinstance(c, ast.stmt)]))
+    return out, star
+
+
+def _pattern_names(pattern: ast.AST) -> list[str]:
+    if isinstance(pattern, ast.MatchAs | ast.MatchStar) and pattern.name:
+        return [pattern.name]
+    if isinstance(pattern, ast.MatchMapping) and pattern.rest:
+        return [pattern.rest]
+    return []
+
+
+def _own_expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """Expressions of ``stmt`` itself (not of nested statements or lambdas)."""
+    stack: list[ast.AST] = []
+    for _name, value in ast.iter_fields(stmt):
+        items = value if isinstance(value, list) else [value]
+        stack.extend(i for i in items if isinstance(i, ast.AST) and not isinstance(i, ast.stmt))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda | ast.excepthandler | ast.match_case):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """Every node of ``fn``'s body that runs when ``fn`` runs (nested scopes excluded)."""
+    stack: list[ast.AST] = list(reversed(fn.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPES):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+class Env:
+    """Name resolution and class inference in one scope (a function, or the module)."""
+
+    def __init__(
+        self, mod: ModuleScope, fn: ast.FunctionDef | ast.AsyncFunctionDef | None, owner: str | None = None
+    ) -> None:
+        self.mod = mod
+        self.owner = owner
+        self.local: dict[str, list[Source]] = {}
+        self.self_name: str | None = None
+        if fn is not None:
+            self.local, _ = scope_bindings(fn.body, mod.info)
+            args = fn.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                self.local.setdefault(arg.arg, []).append(
+                    ("annotation", arg.annotation) if arg.annotation else ("unknown", None)
+                )
+            for extra in (args.vararg, args.kwarg):
+                if extra is not None:
+                    self.local.setdefault(extra.arg, []).append(("unknown", None))
+            positional = [*args.posonlyargs, *args.args]
+            if owner and positional and not _has_decorator(fn, "staticmethod"):
+                self.self_name = positional[0].arg
+        self._busy: set[int] = set()
+
+    def qualname(self, node: ast.expr) -> str | None:
+        """The dotted qualified name ``node`` refers to, when it is an import/def/builtin path."""
+        if isinstance(node, ast.Attribute):
+            base = self.qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if not isinstance(node, ast.Name):
+            return None
+        name = node.id
+        if name in self.local:
+            return single_import(self.local[name])
+        return self.mod.qualname(name)
+
+    def infer(self, node: ast.expr) -> str | None:
+        """The catalogue class of the value of ``node``, when provable."""
+        if id(node) in self._busy:
+            return None
+        self._busy.add(id(node))
+        try:
+            return self._infer(node)
+        finally:
+            self._busy.discard(id(node))
+
+    def _infer(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                receiver = self.infer(func.value)
+                if receiver:
+                    return cat.method_result(receiver, func.attr)
+            name = self.qualname(func)
+            if name:
+                return cat.class_of_factory(name) or cat.call_class(self.mod.binding(name) or "")
+            called = self.infer(func)
+            return cat.call_class(called) if called else None
+        if isinstance(node, ast.Name):
+            if node.id in self.local:
+                return self.agree(self.local[node.id])
+            return self.mod.binding(f"{self.mod.name}.{node.id}") if node.id in self.mod.names else None
+        if isinstance(node, ast.Attribute):
+            if self.self_name and isinstance(node.value, ast.Name) and node.value.id == self.self_name:
+                return self.mod.binding(f"{self.owner}.{node.attr}")
+            receiver = self.infer(node.value)
+            if receiver:
+                return cat.attribute_class(receiver, node.attr)
+            name = self.qualname(node)
+            return self.mod.binding(name) if name else None
+        if isinstance(node, ast.Subscript):
+            receiver = self.infer(node.value)
+            return cat.subscript_class(receiver) if receiver else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return cat.PATH if self.infer(node.left) == cat.PATH else None
+        return None
+
+    def annotation(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            sides = [s for s in (node.left, node.right) if not _is_none(s)]
+            return self.annotation(sides[0]) if len(sides) == 1 else None
+        if isinstance(node, ast.Subscript) and self.qualname(node.value) in ("typing.Optional", "typing.Annotated"):
+            inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+            return self.annotation(inner)
+        name = self.qualname(node)
+        return cat.class_of_annotation(name) if name else None
+
+    def agree(self, sources: list[Source]) -> str | None:
+        """The class every binding site gives, or None."""
+        found: set[str | None] = set()
+        for kind, payload in sources:
+            if kind == "value" and isinstance(payload, ast.expr):
+                found.add(self.infer(payload))
+            elif kind == "annotation" and isinstance(payload, ast.expr):
+                found.add(self.annotation(payload))
+            elif kind == "with" and isinstance(payload, ast.expr):
+                found.add(self.entered(payload))
+            else:
+                return None
+        return found.pop() if len(found) == 1 else None
+
+    def entered(self, context: ast.expr) -> str | None:
+        """The class ``x`` gets in ``with <context> as x``."""
+        cls = self.infer(context)
+        if cls is not None:
+            return cls if cat.enters_self(cls) else None
+        if isinstance(context, ast.Call) and "session" in _last_name(context.func).lower():
+            return cat.SESSION  # a sync ORM session block: ``with get_db_session() as s``
+        return None
+
+    def callee_key(self, call: ast.Call) -> str | None:
+        """What ``call`` invokes: a qualified name or ``<class>.<method>``."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            value = func.value
+            if self.self_name and isinstance(value, ast.Name) and value.id == self.self_name:
+                return f"{self.owner}.{func.attr}"
+            receiver = self.infer(value)
+            if receiver:
+                return f"{receiver}.{func.attr}"
+        return self.qualname(func)
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _last_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def single_import(sources: list[Source]) -> str | None:
+    names = {payload for kind, payload in sources if kind == "import"}
+    if len(names) == 1 and len(sources) == len([s for s in sources if s[0] == "import"]):
+        name = names.pop()
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _has_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == name for d in fn.decorator_list)
+
+
+class ModuleScope:
+    """The module's own bindings, plus the bindings gathered so far (for inference)."""
+
+    def __init__(self, tree: ast.Module, info: ModuleInfo) -> None:
+        self.info = info
+        self.name = info.name
+        self.names, self.star = scope_bindings(tree.body, info)
+        self.imported: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Global):
+                for name in node.names:
+                    self.names.setdefault(name, []).append(("unknown", None))
+            elif isinstance(node, ast.Import):
+                self.imported.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                self.imported.add(node.module.split(".")[0])
+        self.bindings: dict[str, str] = {}
+        self.env = Env(self, None)
+
+    def qualname(self, name: str) -> str | None:
+        sources = self.names.get(name)
+        if sources is None:
+            return f"builtins.{name}" if name in _BUILTINS and not self.star else None
+        imported = single_import(sources)
+        if imported:
+            return imported
+        return f"{self.name}.{name}" if len(sources) == 1 else None
+
+    def binding(self, qualname: str) -> str | None:
+        return self.bindings.get(qualname)

@@ -1,0 +1,318 @@
+"""The tree edits behind ``hoist-imports``: where the module's import block ends, and one
+transformer pass that removes function-level imports, appends names to existing
+``from m import ...`` lines and inserts the new module-level imports.
+
+Comments never get lost: a moved import takes its own-line and trailing comments along; an
+import that is only removed (the module already has it) leaves them on the next statement of
+its block (or the block's ``pass``, or the block's trailing comments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .imports import (
+    Binding,
+    append_aliases,
+    comment_lines,
+    has_import,
+    has_inner_comments,
+    is_docstring,
+    is_type_checking,
+    keep_aliases,
+    module_text,
+    runtime_module_imports,
+    sole_import,
+    trailing_comment,
+)
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """Where new module-level imports go: before ``module.body[index]``."""
+
+    index: int
+    #: True when ``index`` directly follows an existing import statement.
+    anchored: bool
+    #: True when that import is a ``from __future__`` import (a blank line follows it).
+    after_future: bool = False
+
+
+def child_blocks(stmt: cst.BaseCompoundStatement) -> list[tuple[Sequence[cst.BaseStatement], str]]:
+    """The statement lists directly inside a compound statement, each with its kind: ``body``,
+    ``else``, ``except``, ``finally`` or ``case``. An ``elif`` is returned as a nested ``if``."""
+    blocks: list[tuple[Sequence[cst.BaseStatement], str]] = []
+
+    def add(suite: cst.BaseSuite, kind: str) -> None:
+        if isinstance(suite, cst.IndentedBlock):
+            blocks.append((suite.body, kind))
+
+    if isinstance(stmt, cst.Match):
+        for case in stmt.cases:
+            add(case.body, "case")
+        return blocks
+    add(stmt.body, "body")
+    for handler in getattr(stmt, "handlers", ()):
+        add(handler.body, "except")
+    orelse = getattr(stmt, "orelse", None)
+    if isinstance(orelse, cst.If):
+        blocks.append(([orelse], "else"))
+    elif isinstance(orelse, cst.Else):
+        add(orelse.body, "else")
+    finalbody = getattr(stmt, "finalbody", None)
+    if isinstance(finalbody, cst.Finally):
+        add(finalbody.body, "finally")
+    return blocks
+
+
+_PRELUDE_BLOCKS = (cst.If, cst.Try, cst.TryStar, cst.With)
+
+
+def _is_prelude(stmt: cst.BaseStatement) -> bool:
+    """Imports, simple statements, and ``if``/``try``/``with`` blocks made only of those."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return True
+    if isinstance(stmt, _PRELUDE_BLOCKS):
+        return all(_is_prelude(s) for block, _ in child_blocks(stmt) for s in block)
+    return False
+
+
+def _runtime_import(stmt: cst.BaseStatement) -> bool:
+    if has_import(stmt):
+        return True
+    if isinstance(stmt, cst.If) and is_type_checking(stmt.test):
+        return False
+    if isinstance(stmt, _PRELUDE_BLOCKS):
+        return any(_runtime_import(s) for block, _ in child_blocks(stmt) for s in block)
+    return False
+
+
+def _is_future(stmt: cst.BaseStatement) -> bool:
+    imp = sole_import(stmt)
+    return isinstance(imp, cst.ImportFrom) and module_text(imp) == "__future__"
+
+
+def insertion_point(module: cst.Module) -> Insertion:
+    """After the last runtime import of the module's prelude (its leading run of imports, simple
+    statements and import-only blocks), so nothing that precedes an existing import (a
+    ``sys.path.insert``, an event-loop-policy line) ever ends up below a new import; without
+    imports, after the docstring."""
+    anchor = -1
+    for index, stmt in enumerate(module.body):
+        if not _is_prelude(stmt):
+            break
+        if _runtime_import(stmt):
+            anchor = index
+    if anchor >= 0:
+        return Insertion(anchor + 1, True, _is_future(module.body[anchor]))
+    return Insertion(1 if module.body and is_docstring(module.body[0]) else 0, False)
+
+
+# -- planning the insertions ---------------------------------------------------------------------
+
+
+@dataclass
+class Move:
+    """One applied hoist: the function-level statement and the bindings it carries."""
+
+    stmt: cst.SimpleStatementLine
+    imp: cst.Import | cst.ImportFrom
+    bindings: list[Binding]
+
+
+@dataclass
+class EditPlan:
+    insertion: Insertion
+    #: id(removed statement) -> True when its comments travel with an inserted statement
+    removed: dict[int, bool] = field(default_factory=dict)
+    #: id(existing module-level statement) -> names to append to its ``from m import ...``
+    merges: dict[int, list[cst.ImportAlias]] = field(default_factory=dict)
+    new: list[cst.SimpleStatementLine] = field(default_factory=list)
+
+
+def _mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
+    imp = sole_import(stmt)
+    if not isinstance(imp, cst.ImportFrom) or isinstance(imp.names, cst.ImportStar):
+        return None
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    if (
+        trailing_comment(stmt) is not None
+        or has_inner_comments(imp)
+        or module_text(imp) == "__future__"
+    ):
+        return None
+    return imp
+
+
+def plan_edits(module: cst.Module, insertion: Insertion, moves: Sequence[Move]) -> EditPlan:
+    """Decide, in file order, what each applied hoist inserts, merges or only removes."""
+    plan = EditPlan(insertion)
+    present = [
+        b for found in runtime_module_imports(module, insertion.index).values() for b, _ in found
+    ]
+    targets: dict[str, cst.SimpleStatementLine] = {}
+    for stmt in module.body[: insertion.index]:
+        imp = _mergeable(stmt)
+        if imp is not None:
+            assert isinstance(stmt, cst.SimpleStatementLine)
+            targets.setdefault(module_text(imp), stmt)
+    new_targets: dict[str, int] = {}
+    for move in moves:
+        keep = [
+            i for i, b in enumerate(move.bindings) if not any(b.satisfied_by(p) for p in present)
+        ]
+        if not keep:
+            plan.removed[id(move.stmt)] = False
+            continue
+        inner = has_inner_comments(move.imp)
+        if inner:
+            keep = list(range(len(move.bindings)))  # never drop a name its comment may be about
+        present.extend(move.bindings[i] for i in keep)
+        kept = keep_aliases(move.imp, keep)
+        commented = (
+            inner
+            or bool(comment_lines(move.stmt.leading_lines))
+            or trailing_comment(move.stmt) is not None
+        )
+        if (
+            not commented
+            and isinstance(kept, cst.ImportFrom)
+            and not isinstance(kept.names, cst.ImportStar)
+        ):
+            key = module_text(kept)
+            extra = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in kept.names]
+            plan.removed[id(move.stmt)] = False
+            if key in new_targets:
+                at = new_targets[key]
+                merged = plan.new[at].body[0]
+                assert isinstance(merged, cst.ImportFrom)
+                plan.new[at] = plan.new[at].with_changes(body=[append_aliases(merged, extra)])
+                continue
+            if key in targets:
+                plan.merges.setdefault(id(targets[key]), []).extend(extra)
+                continue
+            new_targets[key] = len(plan.new)
+        plan.removed[id(move.stmt)] = True
+        plan.new.append(
+            move.stmt.with_changes(
+                body=[kept], leading_lines=comment_lines(move.stmt.leading_lines)
+            )
+        )
+    return plan
+
+
+# -- the transformer -----------------------------------------------------------------------------
+
+_BLANK = cst.EmptyLine()
+
+
+def _join(first: list[cst.EmptyLine], second: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """Concatenate two runs of leading lines without doubling the blank line between them."""
+    if first and second and first[-1].comment is None and second[0].comment is None:
+        while first and first[-1].comment is None:
+            first = first[:-1]
+    return [*first, *second]
+
+
+def _strip_blanks(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    result = list(lines)
+    while result and result[0].comment is None:
+        result.pop(0)
+    return result
+
+
+def _with_blank(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    return list(lines) if lines and lines[0].comment is None else [_BLANK, *lines]
+
+
+class _Editor(cst.CSTTransformer):
+    def __init__(self, plan: EditPlan) -> None:
+        self.plan = plan
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        removed = self.plan.removed
+        if not any(id(s) in removed for s in original_node.body):
+            return updated_node
+        body: list[cst.BaseStatement] = []
+        pending: list[cst.EmptyLine] = []
+        dropped_first = False
+        for original, updated in zip(original_node.body, updated_node.body, strict=True):
+            if id(original) in removed:
+                assert isinstance(original, cst.SimpleStatementLine)
+                dropped_first = dropped_first or not body
+                pending = _join(pending, self._left_behind(original, travels=removed[id(original)]))
+                continue
+            if (pending or (dropped_first and not body)) and isinstance(
+                updated, cst.SimpleStatementLine | cst.BaseCompoundStatement
+            ):
+                leading = _join(pending, updated.leading_lines)
+                updated = updated.with_changes(
+                    leading_lines=_strip_blanks(leading) if not body else leading
+                )
+                pending = []
+            body.append(updated)
+        if not body:
+            body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=_strip_blanks(pending)))
+        elif comment_lines(pending):
+            return updated_node.with_changes(
+                body=body, footer=[*comment_lines(pending), *updated_node.footer]
+            )
+        return updated_node.with_changes(body=body)
+
+    @staticmethod
+    def _left_behind(stmt: cst.SimpleStatementLine, travels: bool) -> list[cst.EmptyLine]:
+        if travels:
+            return [line for line in stmt.leading_lines if line.comment is None]
+        lines = list(stmt.leading_lines)
+        comment = trailing_comment(stmt)
+        if comment is not None:  # an own-line comment now, on the statement that follows
+            lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
+        return lines
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        body = list(updated_node.body)
+        for index, original in enumerate(original_node.body):
+            extra = self.plan.merges.get(id(original))
+            if extra:
+                stmt = body[index]
+                assert isinstance(stmt, cst.SimpleStatementLine) and isinstance(
+                    stmt.body[0], cst.ImportFrom
+                )
+                body[index] = stmt.with_changes(body=[append_aliases(stmt.body[0], extra)])
+        new = list(self.plan.new)
+        if not new:
+            return updated_node.with_changes(body=body)
+        at = self.plan.insertion
+        header = list(updated_node.header)
+        nxt = body[at.index] if at.index < len(body) else None
+        if not at.anchored or at.after_future:
+            if at.index == 0:
+                header, attached = _split_header(header)
+                if nxt is not None:
+                    nxt = nxt.with_changes(leading_lines=[*attached, *nxt.leading_lines])
+            else:
+                new[0] = new[0].with_changes(leading_lines=_with_blank(new[0].leading_lines))
+            if nxt is not None:
+                nxt = nxt.with_changes(leading_lines=_with_blank(nxt.leading_lines))
+        if nxt is not None:
+            body[at.index] = nxt
+        body[at.index : at.index] = new
+        return updated_node.with_changes(body=body, header=header)
+
+
+def _split_header(header: list[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
+    """libcst puts every comment above the first statement into the module header. The run after
+    the header's last blank line belongs to that statement and stays with it; a header without a
+    blank line (a license, a shebang) stays at the top of the file."""
+    blanks = [i for i, line in enumerate(header) if line.comment is None]
+    cut = blanks[-1] + 1 if blanks else len(header)
+    return header[:cut], header[cut:]
+
+
+def apply_edits(module: cst.Module, plan: EditPlan) -> cst.Module:
+    return module.visit(_Editor(plan))

@@ -1,0 +1,200 @@
+"""The cross-module view of the ``lifespan`` codemod: which objects can convert, which routers'
+handlers move into which app. Both modules of a router/app pair ask the same questions of the
+same facts, so they always agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+
+from ..types import Options
+from .ast_names import Ref
+from .fastapi_model import AppObject, Include, ModuleAnalysis, Registration
+
+#: FastAPI versions: ``lifespan=`` exists, and ``include_router`` merges router lifespans.
+FASTAPI_LIFESPAN = (0, 93)
+FASTAPI_ROUTER_LIFESPAN = (0, 112, 2)
+
+
+def is_async(reg: Registration, modules: Mapping[str, ModuleAnalysis]) -> bool | None:
+    handler = reg.handler
+    if handler.problem is not None:
+        return None
+    if handler.is_async is not None:
+        return handler.is_async
+    if handler.ref is not None:
+        module = modules.get(handler.ref[0])
+        if module is not None:
+            return module.functions.get(handler.ref[1])
+    return None
+
+
+def handler_problem(reg: Registration, modules: Mapping[str, ModuleAnalysis]) -> str | None:
+    if reg.handler.problem is not None:
+        return reg.handler.problem
+    if is_async(reg, modules) is None:
+        return f"cannot tell whether `{reg.handler.text}` is a coroutine function (defined outside the analysed modules)"
+    return None
+
+
+def find_object(modules: Mapping[str, ModuleAnalysis], ref: Ref) -> AppObject | None:
+    module = modules.get(ref[0])
+    if module is None:
+        return None
+    return next((o for o in module.objects if o.name == ref[1]), None)
+
+
+class Project:
+    """The cross-module view: all analyses, with the current file's own one swapped in."""
+
+    def __init__(
+        self,
+        modules: Mapping[str, ModuleAnalysis],
+        options: Options,
+        opaque: frozenset[str] = frozenset(),
+        suppressed: Callable[[str, int], bool] = lambda _m, _l: False,
+        rewritten: Callable[[str], bool] = lambda _m: True,
+    ) -> None:
+        self.modules = modules
+        self.options = options
+        self.opaque = opaque
+        self.suppressed = suppressed
+        #: Is this module rewritten in this run? Handlers move between two modules only if both are.
+        self.rewritten = rewritten
+        self.foreign: dict[Ref, set[str]] = defaultdict(set)
+        self.includers: dict[Ref, list[tuple[str, Include]]] = defaultdict(list)
+        #: Router -> why its handlers do not move into an app.
+        self.not_lifted: dict[Ref, str] = {}
+        for module in modules.values():
+            for mod, name, _line in module.foreign:
+                self.foreign[(mod, name)].add(module.name)
+            for include in module.includes:
+                self.includers[include.router].append((module.name, include))
+        self.lifted = self._lift_plan()
+
+    # -- checks shared by both sides of a lift ------------------------------------------------
+
+    def blockers(self, module: str, obj: AppObject) -> list[str]:
+        """Reasons ``obj`` cannot get a lifespan of its own (ignoring what it includes)."""
+        reasons = list(obj.problems)
+        if obj.lifespan is not None:
+            reasons.append(f"`{obj.name}` already has `lifespan=`")
+        reasons += [handler_problem(r, self.modules) or "" for r in obj.registrations]
+        if self.foreign.get((module, obj.name)):
+            others = ", ".join(sorted(self.foreign[(module, obj.name)]))
+            reasons.append(f"handlers are also registered on `{obj.name}` in {others}")
+        analysis = self.modules[module]
+        if analysis.loose:
+            reasons.append(f"the registration at line {analysis.loose[0]} may target it")
+        if analysis.acm is None:
+            reasons.append("the name `asynccontextmanager` is taken in this module")
+        lines = [obj.line, *(r.line for r in obj.registrations)]
+        if any(self.suppressed(module, line) for line in lines):
+            reasons.append("suppressed by a `# codemod: skip` comment")
+        if obj.framework == "fastapi" and self.fastapi_below(FASTAPI_LIFESPAN):
+            reasons.append("`lifespan=` needs FastAPI >= 0.93 (target-fastapi is older)")
+        return [r for r in reasons if r]
+
+    def fastapi_below(self, version: tuple[int, ...]) -> bool:
+        target = self.options.target_fastapi
+        return target is not None and tuple(target) < version
+
+    def own_lifespan_ok(self, module: str, router: AppObject) -> bool:
+        """Can ``router`` get its own ``lifespan=`` (which ``include_router`` then merges)?"""
+        if self.blockers(module, router) or router.risky:
+            return False
+        if router.framework == "starlette":
+            return True
+        target = self.options.target_fastapi
+        return target is not None and tuple(target) >= FASTAPI_ROUTER_LIFESPAN
+
+    def _liftable_router(self, module: str, router: AppObject) -> bool:
+        if router.kind != "router" or router.framework != "fastapi" or not router.registrations:
+            return False
+        if self.blockers(module, router) or router.risky:
+            return False
+        if any(isinstance(e, Include) for e in router.events):
+            return False
+        return all(r.branch is None and r.handler.text.isidentifier() for r in router.registrations)
+
+    def _lift_plan(self) -> dict[Ref, Ref]:
+        candidates: dict[Ref, Ref] = {}
+        for module in self.modules.values():
+            for router in module.objects:
+                ref = (module.name, router.name)
+                if self._liftable_router(module.name, router):
+                    reason = self._lift_target(ref, router)
+                    if isinstance(reason, tuple):
+                        candidates[ref] = reason
+                    else:
+                        self.not_lifted[ref] = reason
+        # an app takes its routers' handlers only if nothing else it includes would lose some
+        lifted = {}
+        for router_ref, app in candidates.items():
+            if self.pending(app, candidates):
+                self.not_lifted[router_ref] = (
+                    f"`{app[1]}` includes other routers whose handlers cannot move"
+                )
+            else:
+                lifted[router_ref] = app
+        return lifted
+
+    def _lift_target(self, ref: Ref, router: AppObject) -> Ref | str:
+        """The app whose lifespan can take ``router``'s handlers, or why there is none."""
+        includers = self.includers.get(ref, [])
+        if not includers:
+            return "no app including it was found"
+        if len(includers) > 1:
+            return "it is included more than once"
+        where, include = includers[0]
+        if not (self.rewritten(ref[0]) and self.rewritten(where)):
+            return "it or the app including it is not among the files rewritten in this run"
+        if include.conditional or include.owner[0] != where or self.suppressed(where, include.line):
+            return "it is included conditionally, from another module than the app's, or under a skip comment"
+        app = find_object(self.modules, include.owner)
+        if app is None or app.kind != "app" or app.framework != "fastapi":
+            return f"`{include.owner[1]}`, which includes it, is not a module-level FastAPI app"
+        if self.blockers(where, app) or app.risky:
+            return f"`{app.name}`, which includes it, cannot be converted"
+        if not self._reachable_name(self.modules[where], include):
+            return f"the module of `{app.name}` cannot name its handlers"
+        if where == ref[0] and any(r.line > include.line for r in router.registrations):
+            return "handlers are registered after `include_router`, which copied none of them"
+        return include.owner
+
+    def _reachable_name(self, app_module: ModuleAnalysis, include: Include) -> bool:
+        """Can the app's module name the router's handlers?"""
+        if include.router[0] == app_module.name:
+            return include.text.isidentifier()
+        if include.text.isidentifier():
+            return include.text in app_module.import_from
+        return True  # ``users.router``: the handlers are ``users.<name>``
+
+    def pending(
+        self, owner: Ref, lifted: Mapping[Ref, Ref], seen: frozenset[Ref] = frozenset()
+    ) -> list[str]:
+        """Routers included (transitively) by ``owner`` whose handlers would be lost."""
+        lost: list[str] = []
+        for module in self.modules.values():
+            for include in module.includes:
+                if include.owner != owner or include.router in seen:
+                    continue
+                router_ref = include.router
+                if router_ref[0] in self.opaque:
+                    lost.append(f"`{include.text}` (its module could not be analysed)")
+                    continue
+                router = find_object(self.modules, router_ref)
+                if router is None:
+                    continue
+                moved = lifted.get(router_ref) == owner
+                if (
+                    router.registrations
+                    and not moved
+                    and not self.own_lifespan_ok(router_ref[0], router)
+                ):
+                    lost.append(f"`{include.text}`")
+                lost += self.pending(router_ref, lifted, seen | {router_ref})
+        return lost
+
+    # -- handler calls ------------------------------------------------------------------------

@@ -1,0 +1,251 @@
+"""``codemod apply --interactive``, driven through a real pseudo-terminal, plus the grouping and
+the validity check of partial results."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from codemods.interactive import Review, problem, units, unresolved_names
+from codemods.types import Change, FileResult, Safety
+
+from .conftest import REPO, run_cli
+from .helpers import dedent, run
+
+PROMPT = b"]: "
+
+TWO_FUNCTIONS = dedent(
+    '''
+    import os
+
+
+    def first():
+        import os
+        return os.getcwd()
+
+
+    def filler():
+        a = 1
+        b = 2
+        c = 3
+        d = 4
+        return a + b + c + d
+
+
+    def second():
+        import os
+        return os.sep
+    '''
+)
+ONE_HOIST = "def f():\n    import json\n    return json.dumps(1)\n"
+
+
+class Terminal:
+    """The CLI running on a pseudo-terminal: read until a prompt, answer, collect the output."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        master, slave = os.openpty()
+        env = {**os.environ, "PYTHONPATH": str(REPO), "TERM": "dumb", **(env or {})}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "codemods", *args], cwd=cwd, stdin=slave, stdout=slave, stderr=slave,
+            env=env, close_fds=True,
+        )  # fmt: skip
+        os.close(slave)
+        self.master = master
+        self.output = b""
+
+    def _read(self, deadline: float) -> bool:
+        ready, _, _ = select.select([self.master], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            return False
+        self.output += chunk
+        return bool(chunk)
+
+    def answer(self, *answers: str, timeout: float = 60) -> None:
+        for answer in answers:
+            seen = self.output.count(PROMPT)
+            deadline = time.monotonic() + timeout
+            while self.output.count(PROMPT) <= seen:
+                if not self._read(deadline):
+                    raise AssertionError(f"no prompt for {answer!r}; output so far:\n{self.text}")
+            os.write(self.master, answer.encode() + b"\n")
+
+    def finish(self, timeout: float = 60) -> int:
+        deadline = time.monotonic() + timeout
+        while self._read(deadline):
+            pass
+        code = self.proc.wait(timeout=timeout)
+        os.close(self.master)
+        return code
+
+    @property
+    def text(self) -> str:
+        return self.output.decode("utf-8", errors="replace").replace("\r\n", "\n")
+
+
+def interactive(tmp_path: Path, *answers: str, paths: tuple[str, ...] = (".",)) -> tuple[int, str]:
+    term = Terminal(["apply", "--interactive", "--no-cache", "--select", "hoist-imports", *paths], tmp_path)
+    term.answer(*answers)
+    return term.finish(), term.text
+
+
+def applied(tmp_path: Path, name: str, code: str) -> str:
+    """What a plain ``codemod apply`` makes of ``code``."""
+    work = tmp_path / "reference"
+    work.mkdir(exist_ok=True)
+    (work / name).write_text(code, encoding="utf-8")
+    assert run_cli(["apply", "--no-cache", "--select", "hoist-imports", name], work).returncode == 0
+    return (work / name).read_text(encoding="utf-8")
+
+
+# --- through the terminal ----------------------------------------------------------------------
+
+
+def test_nothing_to_review_asks_nothing(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("import os\n", encoding="utf-8")
+    code, out = interactive(tmp_path)
+    assert code == 0
+    assert "Apply this change?" not in out
+    assert "0 files changed" in out
+
+
+def test_yes_then_no_writes_only_the_accepted_file(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(ONE_HOIST, encoding="utf-8")
+    (tmp_path / "b.py").write_text(ONE_HOIST, encoding="utf-8")
+    code, out = interactive(tmp_path, "y", "n")
+    assert code == 0, out
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == applied(tmp_path, "a.py", ONE_HOIST)
+    assert (tmp_path / "b.py").read_text(encoding="utf-8") == ONE_HOIST
+    assert "a.py (1/1)" in out and "b.py (1/1)" in out
+    (change,) = run("hoist-imports", ONE_HOIST).changes
+    assert f"line 2 [hoist-imports] {change.message}" in out
+    assert f"fix: {change.fix_title} (safe)" in out
+    assert "-    import json" in out and "+import json" in out
+    assert "1 file changed, 1 unchanged" in out
+
+
+def test_hunks_of_one_file_are_decided_one_by_one(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(TWO_FUNCTIONS, encoding="utf-8")
+    code, out = interactive(tmp_path, "n", "y")
+    assert code == 0, out
+    assert "m.py (1/2)" in out and "m.py (2/2)" in out
+    expected = TWO_FUNCTIONS.replace("    import os\n    return os.sep", "    return os.sep")
+    assert (tmp_path / "m.py").read_text(encoding="utf-8") == expected
+
+
+def test_all_and_done_apply_to_the_rest_of_the_file(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(TWO_FUNCTIONS, encoding="utf-8")
+    (tmp_path / "b.py").write_text(TWO_FUNCTIONS, encoding="utf-8")
+    code, out = interactive(tmp_path, "a", "d")
+    assert code == 0, out
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == applied(tmp_path, "a.py", TWO_FUNCTIONS)
+    assert (tmp_path / "b.py").read_text(encoding="utf-8") == TWO_FUNCTIONS
+    assert out.count("Apply this change?") == 2  # 'a' and 'd' answered for the rest of each file
+
+
+def test_quit_keeps_decided_files_and_leaves_the_rest(tmp_path: Path) -> None:
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_text(ONE_HOIST, encoding="utf-8")
+    code, out = interactive(tmp_path, "y", "q")
+    assert code == 0, out
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") != ONE_HOIST
+    assert (tmp_path / "b.py").read_text(encoding="utf-8") == ONE_HOIST
+    assert (tmp_path / "c.py").read_text(encoding="utf-8") == ONE_HOIST
+    assert "c.py (1/1)" not in out
+
+
+def test_help_then_ask_again(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(ONE_HOIST, encoding="utf-8")
+    code, out = interactive(tmp_path, "?", "y")
+    assert code == 0, out
+    assert "d - do not apply this change nor any remaining change in this file" in out
+    assert out.count("Apply this change?") == 2
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") != ONE_HOIST
+
+
+def test_needs_a_terminal(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(ONE_HOIST, encoding="utf-8")
+    done = run_cli(["apply", "--interactive", "a.py"], tmp_path, stdin=b"y\n")
+    assert done.returncode == 2
+    assert b"needs a terminal" in done.stderr
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == ONE_HOIST
+
+
+def test_dry_run_and_interactive_do_not_mix(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(ONE_HOIST, encoding="utf-8")
+    done = run_cli(["apply", "--interactive", "--dry-run", "a.py"], tmp_path)
+    assert done.returncode == 2 and b"cannot be combined" in done.stderr
+
+
+# --- grouping and the validity check -----------------------------------------------------------
+
+
+def result(before: str, after: str, *lines: int) -> FileResult:
+    changes = tuple(Change(n, "hoist-imports", "m", "f", Safety.SAFE, True) for n in lines)
+    return FileResult("m.py", changes, before=before, after=after, diff="x")
+
+
+def test_moved_code_links_hunks() -> None:
+    before = "import os\n" + "".join(f"x{i} = {i}\n" for i in range(10)) + "def f():\n    import json\n"
+    after = "import os\nimport json\n" + "".join(f"x{i} = {i}\n" for i in range(10)) + "def f():\n    pass\n"
+    (unit,) = units(result(before, after, 12))
+    assert len(unit.hunks) == 2
+
+
+def test_independent_hunks_are_separate_units() -> None:
+    after = TWO_FUNCTIONS.replace("    import os\n    return", "    return")
+    found = units(result(TWO_FUNCTIONS, after, 5, 18))
+    assert [len(u.hunks) for u in found] == [1, 1]
+    assert [u.changes[0].line for u in found] == [5, 18]
+
+
+def test_a_hunk_no_change_points_at_joins_the_rest() -> None:
+    filler = "".join(f"x{i} = {i}\n" for i in range(10))
+    before = f"a = 1\n{filler}b = 2\n{filler}c = 3\n"
+    after = f"a = 10\n{filler}b = 20\n{filler}c = 30\n"
+    found = units(result(before, after, 1, 12))  # nothing reported at line 23
+    assert len(found) == 1 and len(found[0].hunks) == 3
+
+
+def test_problem_refuses_broken_combinations() -> None:
+    before = "def f():\n    import json\n    return json\n"
+    after = "import json\ndef f():\n    return json\n"
+    assert problem(before, after, after) is None
+    assert problem(before, "def f():\n    return json\n", after) == (
+        "the result uses names it no longer defines: json"
+    )
+    assert problem(before, "def f(:\n", after) == "the result does not parse"
+
+
+def test_unresolved_names() -> None:
+    assert unresolved_names("import os\nprint(os, undefined_name)\n") == {"undefined_name"}
+    assert unresolved_names("from x import *\nprint(y)\n") is None
+    assert unresolved_names("def f(a):\n    return a, __name__, len\n") == set()
+
+
+def scripted(*answers: str) -> Callable[[str], str]:
+    pending = iter(answers)
+    return lambda _question: next(pending)
+
+
+def test_an_invalid_partial_result_is_refused_or_completed() -> None:
+    filler = "".join(f"f{i} = {i}\n" for i in range(10))
+    before = f"x = 1\n{filler}print(x)\n"
+    after = f"y = 1\n{filler}print(y)\n"
+    renamed = result(before, after, 1, 12)
+    assert len(units(renamed)) == 2
+    for final, expected in (("y", after), ("n", None)):
+        said: list[str] = []
+        text, accepted = Review(scripted("y", "n", final), said.append).file(renamed)
+        assert text == expected
+        assert any("uses names it no longer defines: x" in line for line in said)
+        assert [len(u.hunks) for u in accepted] == ([1, 1] if final == "y" else [])
