@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test pytest lint format check readme clean
+.PHONY: venv demo test pytest lint format check readme clean bench smoke fixtures-update
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,14 @@ readme: venv
 
 clean:
 	rm -rf $(VENV) .codemod_cache .pytest_cache .mypy_cache .ruff_cache
+
+bench: venv
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+smoke: venv
+	$(PY) bench/build_corpus.py
+	status=0; $(VENV)/bin/codemod check --jobs 2 --no-cache --color never $$($(PY) bench/build_corpus.py --quiet --paths) > /dev/null || status=$$?; \
+	test $$status -le 1
+
+fixtures-update: venv
+	$(PY) scripts/update_snapshots.py

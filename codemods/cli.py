@@ -214,6 +214,11 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
     return EXIT_OK
 
 
+from .audit.cli import audit  # noqa: E402
+
+cli.add_command(audit)
+
+
 def _write_report(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
