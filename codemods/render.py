@@ -11,10 +11,16 @@ from pathlib import Path
 import click
 
 from .base import Codemod
-from .engine import TransformError, diff_codec, display_path, is_generated, make_diff, transform_source
+from .engine import (
+    TransformError,
+    diff_codec,
+    display_path,
+    is_generated,
+    make_diff,
+    transform_source,
+)
 from .io import SourceError, decode_source, encode_source
 from .types import FileResult, Options, Safety
-
 
 _DIFF_COLOURS = {"---": "red", "+++": "green", "@": "cyan", "-": "red", "+": "green"}
 
