@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pathspec
 
-Spec = pathspec.PathSpec[pathspec.Pattern]
+Spec = pathspec.GitIgnoreSpec
 
 DEFAULT_EXCLUDES = frozenset(
     {
@@ -39,7 +39,7 @@ class Discovery:
 
 
 def _spec(lines: Iterable[str]) -> Spec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _gitignores_above(directory: Path) -> list[tuple[Path, Spec]]:
