@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,10 +18,27 @@ from typing import Any
 from . import registry
 from .base import Codemod
 from .cache import Cache, digest
-from .engine import SourceResult, TransformError, display_path, run_file, transform_source
+from .engine import (
+    SourceResult,
+    TransformError,
+    display_path,
+    make_diff,
+    run_file,
+    transform_source,
+)
 from .files import discover
-from .project import FileFacts, GatherFn, ProjectFacts, gather_file, gather_project
-from .types import FileResult, Options
+from .project import (
+    CandidateFn,
+    FileFacts,
+    GatherFn,
+    ProjectFacts,
+    gather_file,
+    gather_project,
+    module_info,
+    resolved,
+)
+from .types import Failure, FileResult, Options
+from .workers import WorkerPool
 
 __all__ = [
     "SourceResult",
@@ -45,6 +59,10 @@ def _gatherers(codemods: Sequence[type[Codemod]]) -> dict[str, GatherFn]:
     return {c.ID: c.gather for c in codemods if c.has_gather()}
 
 
+def _candidate_checks(codemods: Sequence[type[Codemod]]) -> dict[str, CandidateFn]:
+    return {c.ID: c.may_change for c in codemods}
+
+
 def gather(
     paths: Sequence[Path],
     codemods: Sequence[type[Codemod]],
@@ -58,37 +76,38 @@ def gather(
     """
     combiners = {c.ID: c.combine for c in codemods if c.has_gather()}
     gatherers = _gatherers(codemods)
-    salt = cache.salt("gather", *sorted(gatherers)) if cache else ""
+    checks = _candidate_checks(codemods)
+    salt = cache.salt("gather", *sorted(gatherers), "may-change", *sorted(checks)) if cache else ""
     keys: dict[str, str] = {}
 
     def run(items: list[Path], compute: Callable[[list[Path]], Iterable[FileFacts]]) -> Iterable[FileFacts]:
         if cache is None:
             yield from compute(items)
             return
-        item_keys = {}
-        for path in items:
-            resolved = str(path.resolve())
+        item_keys: dict[str, str] = {}
+        names = [resolved(path) for path in items]
+        for path, name in zip(items, names, strict=True):
             try:
-                item_keys[resolved] = digest(salt, resolved, path.read_bytes())
+                item_keys[name] = digest(salt, name, path.read_bytes())
             except OSError:
-                item_keys[resolved] = digest(salt, resolved, "unreadable", os.urandom(8))
+                item_keys[name] = digest(salt, name, "unreadable", os.urandom(8))
         keys.update(item_keys)
         hits = cache.get_many(item_keys.values())
-        misses = [p for p in items if item_keys[str(p.resolve())] not in hits]
+        misses = [p for p, name in zip(items, names, strict=True) if item_keys[name] not in hits]
         computed = {r.path: r for r in compute(misses)}
-        for path in items:
-            key = item_keys[str(path.resolve())]
+        for name in names:
+            key = item_keys[name]
             if key in hits and isinstance(hits[key], FileFacts):
                 yield hits[key]
             else:
-                record = computed[str(path.resolve())]
+                record = computed[name]
                 cache.put(key, record)
                 yield record
 
     if jobs < 2 or len(paths) < 2:
         facts = gather_project(
             paths, gatherers, combiners,
-            map_fn=lambda fn, items: run(items, lambda batch: map(fn, batch)),
+            map_fn=lambda fn, items: run(items, lambda batch: map(fn, batch)), candidates=checks,
         )  # fmt: skip
     else:
         with _pool(jobs, _init_gather_worker, ([c.ID for c in codemods],)) as pool:
@@ -96,9 +115,9 @@ def gather(
 
             def pool_map(_fn: Callable[[Path], FileFacts], items: list[Path]) -> Iterable[FileFacts]:
                 # the workers run the same gather_file with the same gatherers, looked up by id
-                return run(items, lambda batch: pool.map(_gather_work, batch, chunksize=chunk))
+                return run(items, lambda batch: pool.map(_gather_work, batch, chunk, _gather_died))
 
-            facts = gather_project(paths, gatherers, combiners, map_fn=pool_map)
+            facts = gather_project(paths, gatherers, combiners, map_fn=pool_map, candidates=checks)
     return facts, digest(*(f"{k}={keys[k]}" for k in sorted(keys)))
 
 
@@ -106,11 +125,18 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_gather_worker(codemod_ids: list[str]) -> None:
-    _WORKER["gatherers"] = _gatherers([registry.get(c) for c in codemod_ids])
+    codemods = [registry.get(c) for c in codemod_ids]
+    _WORKER["gatherers"] = _gatherers(codemods)
+    _WORKER["checks"] = _candidate_checks(codemods)
 
 
 def _gather_work(path: Path) -> FileFacts:
-    return gather_file(path, _WORKER["gatherers"])
+    return gather_file(path, _WORKER["gatherers"], _WORKER["checks"])
+
+
+def _gather_died(path: Path, _reason: str) -> FileFacts:
+    # unread: treated like an unparsable file, so the transform phase reports what happens
+    return FileFacts(resolved(path), module_info(path), parsed=False)
 
 
 def _chunksize(items: int, jobs: int) -> int:
@@ -130,14 +156,13 @@ def _work(path: Path) -> FileResult:
     return run_file(path, _WORKER["codemods"], _WORKER["options"], _WORKER["project"], _WORKER["write"])
 
 
-def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> Executor:
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context(method),
-        initializer=initializer,
-        initargs=initargs,
-    )
+def _died(path: Path, reason: str) -> FileResult:
+    return FileResult(display_path(path), failure=Failure("internal", reason))
+
+
+def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> WorkerPool:
+    # a worker that dies takes only its own file down (see codemods.workers)
+    return WorkerPool(jobs, initializer, initargs)
 
 
 def run_paths(
@@ -153,6 +178,7 @@ def run_paths(
     over (excluded) are yielded as skipped results. With ``cache_dir``, gather facts and
     unchanged files are remembered across runs (see :mod:`codemods.cache`).
     """
+    resolved.cache_clear()
     codemods = select_codemods(options)
     found = discover(paths, options.exclude, options.follow_symlinks)
     for path, reason in found.ignored:
@@ -166,6 +192,14 @@ def run_paths(
     finally:
         if cache is not None:
             cache.close()
+
+
+def _relocated(hit: FileResult, shown: str) -> FileResult:
+    """A cached result as seen from this run's working directory (the diff names the path)."""
+    if hit.path == shown:
+        return hit
+    diff = make_diff(hit.before or "", hit.after or "", shown, hit.encoding) if hit.changed else ""
+    return replace(hit, path=shown, diff=diff)
 
 
 def _transform_all(
@@ -186,36 +220,42 @@ def _transform_all(
         for path in files:
             with contextlib.suppress(OSError):
                 shas[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-                keys[path] = digest(salt, str(path.resolve()), shas[path])
+                keys[path] = digest(salt, resolved(path), shas[path])
         cached = cache.get_many(keys.values())
+        if write:  # a remembered change still has to be made: only "nothing to do" is reusable
+            cached = {k: v for k, v in cached.items() if isinstance(v, FileResult) and not v.changed}
     todo = [p for p in files if keys.get(p) not in cached]
     computed: Iterator[FileResult]
-    pool: Executor | None = None
+    pool: WorkerPool | None = None
     if jobs == 1 or len(todo) < 2:
         computed = (run_file(p, codemods, options, project, write) for p in todo)
     else:
         initargs = ([c.ID for c in codemods], options, project, write)
         pool = _pool(min(jobs, len(todo)), _init_worker, initargs)
         # map() keeps submission order, so output is sorted whatever finishes first.
-        computed = pool.map(_work, todo, chunksize=_chunksize(len(todo), jobs))
+        # one file per task when writing: a file written by a worker that then died must not be
+        # run again (and reported unchanged)
+        chunk = 1 if write else _chunksize(len(todo), jobs)
+        computed = pool.map(_work, todo, chunk, _died)
     try:
         for path in files:
             key = keys.get(path)
             hit = cached.get(key) if key else None
             if isinstance(hit, FileResult):
-                yield replace(hit, path=display_path(path))
+                yield _relocated(hit, display_path(path))
                 continue
             result = next(computed)
-            # cache only what needs no work, and only if the worker read the bytes the key names
+            # cache what did not fail and was not written, only if the worker read the bytes
+            # the key names (a changed result is reused by --dry-run / check, never by apply)
             if (
                 cache is not None
                 and key
-                and not result.changed
+                and not result.written
                 and result.failure is None
                 and result.source_digest == shas.get(path)
             ):
-                cache.put(key, replace(result, path=""))
+                cache.put(key, result)
             yield result
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            pool.close()

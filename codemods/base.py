@@ -12,7 +12,7 @@ import io
 import re
 import tokenize
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,6 +24,8 @@ from .types import Change, Options, Safety, Skip
 
 _SKIP_RE = re.compile(r"codemod:\s*skip(?:\[([^\]]*)\])?")
 _NOQA_RE = re.compile(r"noqa(?::\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+#: The skip reason of a site a ``# codemod: skip`` comment covers.
+SUPPRESSED = "suppressed by a `# codemod: skip` comment"
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,17 @@ class FileContext:
     module: ModuleInfo | None
     options: Options
     project: ProjectFacts
+    #: The suppression comments of :attr:`source`, by its line numbers.
     suppressions: Suppressions
+    #: This codemod's input: the file as read, or as the codemods before it left it.
     source: str
+
+    def with_source(self, source: str) -> FileContext:
+        """The context for the next codemod after an earlier one changed the code: its line
+        numbers are those of ``source``, so the suppression comments are scanned again."""
+        if source == self.source:
+            return self
+        return replace(self, source=source, suppressions=Suppressions.scan(source))
 
 
 class Codemod:
@@ -141,6 +152,14 @@ class Codemod:
         return per_module
 
     @classmethod
+    def may_change(cls, tree: ast.Module) -> bool:
+        """The second, exact-enough prefilter, run on the gather phase's ``ast`` tree: False
+        only when :meth:`transform` on this file would neither change nor skip anything, so
+        the file need not be parsed with libcst. Must over-approximate; the default defers to
+        :attr:`TRIGGER` alone."""
+        return True
+
+    @classmethod
     def has_gather(cls) -> bool:
         return cls.gather.__func__ is not Codemod.gather.__func__  # type: ignore[attr-defined]
 
@@ -171,7 +190,7 @@ class Codemod:
     ) -> bool:
         """Record a change at ``line``; return True when the codemod should apply it."""
         if self.suppressed(line, end_line):
-            self.skip(line, "suppressed by a `# codemod: skip` comment")
+            self.skip(line, SUPPRESSED)
             return False
         if safety is Safety.SAFE:
             apply = True

@@ -1,10 +1,11 @@
-"""A content-hash cache (``.codemod_cache/``) for gather facts and for files that need no change.
+"""A content-hash cache (``.codemod_cache/``) for gather facts and per-file results.
 
 Keys are SHA-256 digests of everything the answer depends on: the file's bytes and resolved path,
 the tool version, the selected codemods and the effective options; results also depend on the
 project facts, keyed by the gather keys of *every* file in the run, so editing any file
-invalidates cached results (per-file gather facts stay valid). Only files that needed no change
-and did not fail are cached; a changed file is always processed again.
+invalidates cached results (per-file gather facts stay valid). Results that did not fail are
+cached, including the diff of a file that would change: ``check`` and ``--dry-run`` reuse both,
+while ``apply`` reuses only "nothing to change" and always processes (and writes) a changed file.
 
 Entries are pickled and signed with HMAC-SHA256 under a per-user secret key
 (``~/.cache/codemod/key``, created with mode 0600): an entry that does not verify — a cache

@@ -1,23 +1,28 @@
 """The per-file pipeline: ``transform_source`` (pure, raises) and ``run_file`` (I/O, never raises).
 
 One parse per file; every selected codemod whose textual trigger matches runs on that tree in
-run order, each a fresh instance; the result must re-parse, and must ``compile()`` whenever the
-input did, before it counts. A file is written only when its content changed.
+run order, each a fresh instance; the result must ``compile()`` whenever the input did (CPython's
+parser and compiler, which check more than a libcst re-parse, at a fraction of its cost), and
+must re-parse with libcst when the input uses syntax newer than the running Python, before it
+counts. A file is written only when its content changed.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import libcst as cst
 import moreorless
 
+from . import preflight
 from .base import Codemod, FileContext, Suppressions
 from .io import SourceError, digest, encode_source, read_source, write_atomic
+from .linemap import LineMap, to_original
 from .project import ProjectFacts
 from .types import Change, Failure, FileResult, Options, Skip
 
@@ -34,6 +39,9 @@ class TransformError(Exception):
     def __init__(self, failure: Failure) -> None:
         super().__init__(failure.describe())
         self.failure = failure
+
+    def __reduce__(self) -> tuple[type[TransformError], tuple[Failure]]:
+        return (TransformError, (self.failure,))  # picklable across worker processes
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,24 @@ def triggered(codemods: Sequence[type[Codemod]], text: str) -> list[type[Codemod
     return [c for c in codemods if c.TRIGGER is None or c.TRIGGER.search(text)]
 
 
+def candidates(
+    active: Sequence[type[Codemod]], text: str, project: ProjectFacts, path: Path | None
+) -> list[type[Codemod]]:
+    """Drop the leading codemods whose :meth:`Codemod.may_change` is false (the second
+    prefilter). Codemods after the first one that may change the file all stay: they see its
+    output, not the text the check ran on. Uses the gather phase's answer when it is for this
+    exact text; otherwise parses with ``ast`` here (and keeps everything if that fails)."""
+    known = project.candidates_for(path, text) if path is not None else None
+    if known is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return list(active)
+        known = frozenset(c.ID for c in active if c.may_change(tree))
+    first = next((i for i, c in enumerate(active) if c.ID in known), len(active))
+    return list(active[first:])
+
+
 def _compiles(text: str) -> bool:
     try:
         compile(text, "<codemod>", "exec", dont_inherit=True)
@@ -63,11 +89,14 @@ def _compiles(text: str) -> bool:
     return True
 
 
-def _parse(text: str) -> cst.Module:
+def _parse(text: str, project: ProjectFacts, path: Path | None) -> cst.Module:
+    refused = preflight.check(text, project, path)
+    if refused is not None:
+        raise TransformError(refused)
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        raise TransformError(Failure("parse", exc.message, line=exc.raw_line)) from None
+        raise TransformError(preflight.parse_failure(text, exc)) from None
     except RecursionError:
         raise TransformError(Failure("parse", "too deeply nested to parse")) from None
 
@@ -90,13 +119,17 @@ def transform_source(
     """
     project = project or ProjectFacts()
     active = triggered(codemods, text) if prefilter else list(codemods)
-    # A file the gather phase could not read with ``ast`` is parsed here even when no trigger
-    # matched: either libcst reads it (newer syntax) or its syntax error is reported.
-    if not active and not (path is not None and project.is_opaque(path)):
-        return SourceResult(text, (), ())
+    if prefilter and active:
+        active = candidates(active, text, project, path)
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
-    module = _parse(text)
+    if not active:
+        # Nothing to run, but a file ``ast`` cannot read is still parsed with libcst: either it
+        # reads it (newer syntax than this interpreter's) or the syntax error is reported.
+        if not preflight.ast_parses(text, project, path):
+            _parse(text, project, path)
+        return SourceResult(text, (), ())
+    module = _parse(text, project, path)
     context = FileContext(
         path=path,
         module=project.module_for(path) if path else None,
@@ -109,7 +142,13 @@ def transform_source(
     skips: list[Skip] = []
     code = text
     input_compiles: bool | None = None
+    #: (input, output) of every codemod that changed the code, and their line maps (made lazily)
+    edits: list[tuple[str, str]] = []
+    maps: list[LineMap] = []
     for codemod in active:
+        # A codemod's line numbers are those of its own input: after an earlier codemod changed
+        # the code, suppression comments are looked up there, not in the file as read.
+        context = context.with_source(code)
         command = codemod(context)
         try:
             module = command.transform(module)
@@ -121,23 +160,35 @@ def transform_source(
             raise TransformError(
                 Failure("internal", f"{type(exc).__name__}: {exc}", codemod=codemod.ID)
             ) from exc
-        changes.extend(command.changes)
-        skips.extend(command.skips)
+        if edits:  # report lines of the file as read, not of an earlier codemod's output
+            while len(maps) < len(edits):
+                maps.append(LineMap(*edits[len(maps)]))
+            changes.extend(replace(c, line=to_original(c.line, maps)) for c in command.changes)
+            skips.extend(replace(s, line=to_original(s.line, maps)) for s in command.skips)
+        else:
+            changes.extend(command.changes)
+            skips.extend(command.skips)
         if not any(c.applied for c in command.changes):
             continue
         new_code = module.code
         if new_code == code:
             continue
-        try:
-            cst.parse_module(new_code)
-        except (cst.ParserSyntaxError, RecursionError) as exc:
-            raise TransformError(
-                Failure("verify", f"output does not parse: {exc}", codemod=codemod.ID)
-            ) from None
         if input_compiles is None:
             input_compiles = _compiles(text)
-        if input_compiles and not _compiles(new_code):
-            raise TransformError(Failure("verify", "output does not compile", codemod=codemod.ID))
+        if input_compiles:
+            # compile() (in C) checks strictly more than a second libcst parse would
+            if not _compiles(new_code):
+                raise TransformError(
+                    Failure("verify", "output does not compile", codemod=codemod.ID)
+                )
+        else:  # newer syntax than this interpreter's: libcst is the only judge
+            try:
+                cst.parse_module(new_code)
+            except (cst.ParserSyntaxError, RecursionError) as exc:
+                raise TransformError(
+                    Failure("verify", f"output does not parse: {exc}", codemod=codemod.ID)
+                ) from None
+        edits.append((code, new_code))
         code = new_code
     return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)))
 
@@ -173,6 +224,19 @@ def run_file(
     write: bool = False,
 ) -> FileResult:
     """Process one file end to end. Never raises: every problem becomes ``FileResult.failure``."""
+    try:
+        return _run_file(path, codemods, options, project, write)
+    except Exception as exc:  # the last line of defence: one file never takes the run down
+        return FileResult(str(path), failure=Failure("internal", f"{type(exc).__name__}: {exc}"))
+
+
+def _run_file(
+    path: Path,
+    codemods: Sequence[type[Codemod]],
+    options: Options,
+    project: ProjectFacts | None,
+    write: bool,
+) -> FileResult:
     shown = display_path(path)
     try:
         raw, text, encoding = read_source(path)
@@ -216,4 +280,5 @@ def run_file(
         diff=diff,
         encoding=encoding,
         written=written,
+        source_digest=source_digest,
     )

@@ -21,9 +21,13 @@ class SourceError(Exception):
     """A file that cannot be read or decoded; carries a one-line reason."""
 
     def __init__(self, stage: str, message: str) -> None:
-        super().__init__(message)
+        # both arguments go to ``args`` so the exception survives pickling across processes
+        super().__init__(stage, message)
         self.stage = stage
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def decode_source(data: bytes) -> tuple[str, str]:

@@ -9,13 +9,16 @@ it might do as unknown.
 from __future__ import annotations
 
 import ast
+import functools
+import os
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .io import decode_source
+from .io import SourceError, decode_source
 
 STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
 
@@ -51,12 +54,22 @@ class ProjectFacts:
     uses_fastapi: bool = False
     #: Facts each codemod gathered for itself, keyed by codemod id.
     codemod_facts: Mapping[str, Any] = field(default_factory=dict)
+    #: resolved path -> (fingerprint of the text gathered, ids of the codemods that may change
+    #: it): the second prefilter (:meth:`Codemod.may_change`), valid only for that exact text.
+    candidates: Mapping[str, tuple[int, frozenset[str]]] = field(default_factory=dict)
 
     def module_for(self, path: str | Path) -> ModuleInfo | None:
-        return self.by_path.get(str(Path(path).resolve()))
+        return self.by_path.get(resolved(path))
 
     def is_opaque(self, path: str | Path) -> bool:
-        return str(Path(path).resolve()) in self.opaque_paths
+        return resolved(path) in self.opaque_paths
+
+    def candidates_for(self, path: str | Path, text: str) -> frozenset[str] | None:
+        """The codemods that may change ``text`` at ``path``; None when not gathered."""
+        known = self.candidates.get(resolved(path))
+        if known is None or known[0] != fingerprint(text):
+            return None
+        return known[1]
 
     def is_first_party(self, module: str) -> bool:
         top = module.split(".")[0]
@@ -82,6 +95,20 @@ class ProjectFacts:
                     return True
                 stack.append(nxt)
         return None if unknown else False
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def resolved(path: str | Path) -> str:
+    """``str(Path(path).resolve())``, remembered: a run resolves each path several times, and on
+    a warm cache those ``lstat`` walks are a large part of the work. ``run_paths`` clears it
+    when it starts, so an answer never outlives one run."""
+    return str(Path(path).resolve())
+
+
+def fingerprint(text: str) -> int:
+    """Identifies a decoded source text (not a security boundary: it only detects a file that
+    changed between the gather phase and the transform)."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass")) ^ (len(text) << 32)
 
 
 def module_info(path: Path) -> ModuleInfo:
@@ -160,6 +187,7 @@ def _with_parents(name: str) -> list[str]:
 
 
 GatherFn = Callable[[ast.Module, ModuleInfo], Any]
+CandidateFn = Callable[[ast.Module], bool]
 CombineFn = Callable[[Mapping[str, Any], ProjectFacts], Any]
 MapFn = Callable[[Callable[[Path], "FileFacts"], list[Path]], Iterable["FileFacts"]]
 
@@ -178,15 +206,19 @@ class FileFacts:
     uses_fastapi: bool = False
     #: codemod id -> that codemod's ``gather`` result for this file.
     codemod: Mapping[str, Any] = field(default_factory=dict)
+    #: (fingerprint of the text, ids of the codemods whose ``may_change`` is true).
+    candidates: tuple[int, frozenset[str]] | None = None
 
 
-def gather_file(path: Path, gatherers: Mapping[str, GatherFn]) -> FileFacts:
+def gather_file(
+    path: Path, gatherers: Mapping[str, GatherFn], candidates: Mapping[str, CandidateFn] | None = None
+) -> FileFacts:
     """The gather phase for one file. Never raises; an unparsable file is ``parsed=False``."""
     info = module_info(path)
-    resolved = str(path.resolve())
-    tree = _parse(path)
+    text, tree = _parse(path)
     if tree is None:
-        return FileFacts(resolved, info, parsed=False)
+        return FileFacts(resolved(path), info, parsed=False)
+    may_change = frozenset(cid for cid, check in (candidates or {}).items() if check(tree))
     import_time = [name for node in import_time_imports(tree) for name in imported_names(node, info)]
     every_import = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
     mentioned = [name for node in every_import for name in imported_names(node, info)]
@@ -194,35 +226,80 @@ def gather_file(path: Path, gatherers: Mapping[str, GatherFn]) -> FileFacts:
     for codemod_id, gather in gatherers.items():
         per_codemod[codemod_id] = gather(tree, info)
     return FileFacts(
-        path=resolved,
+        path=resolved(path),
         info=info,
         parsed=True,
         import_time=tuple(import_time),
         mentioned=tuple(dict.fromkeys(mentioned)),
         uses_fastapi=any(name.split(".")[0] == "fastapi" for name in mentioned),
         codemod=per_codemod,
+        candidates=(fingerprint(text), may_change) if candidates is not None else None,
     )
+
+
+class ModuleFinder:
+    """Finds the first-party file ``import name`` would load, searching the project's roots.
+
+    Directory listings are read once and kept, so a name that is not first-party (most of them)
+    costs a few set lookups instead of two ``stat`` calls per root."""
+
+    def __init__(self) -> None:
+        self._listings: dict[str, frozenset[str]] = {}
+        self._order: dict[str, list[str]] = {}
+        self._roots: frozenset[str] = frozenset()
+
+    def _entries(self, directory: str) -> frozenset[str]:
+        found = self._listings.get(directory)
+        if found is None:
+            try:
+                found = frozenset(os.listdir(directory))
+            except OSError:
+                found = frozenset()
+            self._listings[directory] = found
+        return found
+
+    def find(self, name: str, preferred_root: str, roots: Iterable[str]) -> Path | None:
+        parts = name.split(".")
+        if parts[0] in STDLIB_MODULES or not all(parts):
+            return None
+        roots = frozenset(roots)
+        if roots != self._roots:
+            self._roots, self._order = roots, {}
+        order = self._order.get(preferred_root)
+        if order is None:
+            order = self._order[preferred_root] = [preferred_root, *sorted(roots - {preferred_root})]
+        for root in order:
+            directory = root
+            for part in parts[:-1]:
+                if part not in self._entries(directory):
+                    break
+                directory = os.path.join(directory, part)
+            else:
+                entries = self._entries(directory)
+                last = parts[-1]
+                module = os.path.join(directory, last + ".py")
+                if last + ".py" in entries and os.path.isfile(module):
+                    return Path(module)
+                package = os.path.join(directory, last, "__init__.py")
+                if last in entries and os.path.isfile(package):
+                    return Path(package)
+        return None
 
 
 def find_module_file(name: str, preferred_root: str, roots: Iterable[str]) -> Path | None:
     """The first-party file ``import name`` would load, searching the project's roots."""
-    if name.split(".")[0] in STDLIB_MODULES:
-        return None
-    rel = Path(*name.split("."))
-    for root in [preferred_root, *sorted(set(roots) - {preferred_root})]:
-        base = Path(root) / rel
-        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-            if candidate.is_file():
-                return candidate
-    return None
+    return ModuleFinder().find(name, preferred_root, roots)
 
 
-def _parse(path: Path) -> ast.Module | None:
+def _parse(path: Path) -> tuple[str, ast.Module | None]:
     try:
         text, _ = decode_source(path.read_bytes())
-        return ast.parse(text, filename=str(path))
-    except (OSError, SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
-        return None
+    except (OSError, ValueError, UnicodeError, SourceError):
+        return "", None
+    try:
+        return text, ast.parse(text, filename=str(path))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text, None
 
 
 def gather_project(
@@ -230,6 +307,7 @@ def gather_project(
     gatherers: Mapping[str, GatherFn] | None = None,
     combiners: Mapping[str, CombineFn] | None = None,
     map_fn: MapFn | None = None,
+    candidates: Mapping[str, CandidateFn] | None = None,
 ) -> ProjectFacts:
     """Build :class:`ProjectFacts` for ``paths`` and the first-party modules they import.
 
@@ -240,23 +318,40 @@ def gather_project(
     gatherers = gatherers or {}
 
     def one(path: Path) -> FileFacts:
-        return gather_file(path, gatherers)
+        return gather_file(path, gatherers, candidates)
 
     mapper: MapFn = map_fn or (lambda fn, items: map(fn, items))
     records: dict[str, FileFacts] = {}
+    # Resolving paths and probing for module files are syscalls; on a warm cache they are
+    # most of the gather phase, so each is done once per path and per (module, root).
+    lookups: dict[tuple[str, str], Path | None] = {}
+    finder = ModuleFinder()
+    followed: set[Path] = set()
+    roots: set[str] = set()
     pending = list(paths)
     while pending:
-        batch = list({str(p.resolve()): p for p in pending if str(p.resolve()) not in records}.values())
-        new = list(mapper(one, batch))
+        batch: dict[str, Path] = {}
+        for path in pending:
+            key = resolved(path)
+            if key not in records:
+                batch.setdefault(key, path)
+        new = list(mapper(one, list(batch.values())))
         for record in new:
             records[record.path] = record
-        roots = {r.info.root for r in records.values()}
-        pending = [
-            found
-            for record in new
-            for name in record.mentioned
-            if (found := find_module_file(name, record.info.root, roots)) is not None
-        ]
+        grown = {r.info.root for r in new} - roots
+        if grown:
+            roots |= grown
+            lookups = {k: v for k, v in lookups.items() if v is not None}
+        pending = []
+        for record in new:
+            for name in record.mentioned:
+                probe = (name, record.info.root)
+                if probe not in lookups:
+                    lookups[probe] = finder.find(name, record.info.root, roots)
+                found = lookups[probe]
+                if found is not None and found not in followed:
+                    followed.add(found)
+                    pending.append(found)
     return assemble(list(records.values()), combiners or {})
 
 
@@ -282,6 +377,7 @@ def assemble(records: list[FileFacts], combiners: Mapping[str, CombineFn]) -> Pr
         opaque=frozenset(r.info.name for r in records if not r.parsed),
         opaque_paths=frozenset(r.path for r in records if not r.parsed),
         uses_fastapi=any(r.uses_fastapi for r in records),
+        candidates={r.path: r.candidates for r in records if r.candidates is not None},
     )
     combined: dict[str, Any] = {}
     for codemod_id in sorted({cid for r in records for cid in r.codemod}):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from codemods import registry
-from codemods.api import run_paths
-from codemods.engine import TransformError, transform_source
+from codemods.api import gather, run_paths
+from codemods.engine import TransformError, transform_source, triggered
 from codemods.types import Options
 
 from .helpers import FIXTURES, write_tree
@@ -36,6 +36,47 @@ def test_prefilter_never_skips_a_file_a_full_run_would_change(case: Path) -> Non
         full = transform_source(source, ALL, options, prefilter=False)
         assert fast.code == full.code
         assert [c for c in fast.changes if c.applied] == [c for c in full.changes if c.applied]
+        # the ast prefilter must keep every skip report of the codemods whose trigger matched
+        # (a codemod whose textual trigger is absent has nothing to act on or report)
+        matched = {c.ID for c in triggered(ALL, source)}
+        assert fast.skips == tuple(s for s in full.skips if s.codemod in matched)
+
+
+EDGE_CASES = {
+    "class-body import": "class A:\n    import os\n",
+    "import on the def line": "def f(): import os\n",
+    "duplicate in elif": "import os\nif x:\n    pass\nelif y:\n    import os\n",
+    "duplicate in a match case": "match x:\n    case 1:\n        import os\n        import os\n",
+    "function copies a module import": "import os\n\ndef f():\n    if x:\n        import os\n    return os\n",
+    "nested class in function": "def f():\n    class A:\n        import os\n",
+    "try/except* import": "def f():\n    try:\n        import os\n    except* OSError:\n        import sys\n",
+    "async def with blocking call": "import time\n\nasync def f():\n    time.sleep(1)\n",
+    "star imports twice": "from os import *\nfrom os import *\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_ast_prefilter_agrees_with_a_full_run(name: str) -> None:
+    source = EDGE_CASES[name]
+    fast = transform_source(source, ALL, Options(unsafe_fixes=True), prefilter=True)
+    full = transform_source(source, ALL, Options(unsafe_fixes=True), prefilter=False)
+    matched = {c.ID for c in triggered(ALL, source)}
+    assert (fast.code, fast.changes) == (full.code, full.changes)
+    assert fast.skips == tuple(s for s in full.skips if s.codemod in matched)
+
+
+def test_gathered_candidates_are_used_only_for_the_text_they_were_computed_on(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.py": "import os\nX = os.sep\n", "b.py": "def f():\n    import os\n"})
+    project, _ = gather([tmp_path / "a.py", tmp_path / "b.py"], ALL)
+    a = project.candidates_for(tmp_path / "a.py", "import os\nX = os.sep\n")
+    b = project.candidates_for(tmp_path / "b.py", "def f():\n    import os\n")
+    assert a is not None and b is not None
+    assert {"hoist-imports", "dedupe-imports", "wrap-blocking-calls"} & a == set()
+    assert {"hoist-imports", "dedupe-imports", "wrap-blocking-calls"} & b == {"hoist-imports"}
+    assert project.candidates_for(tmp_path / "a.py", "def f():\n    import os\n") is None
+    # a file edited after the gather phase is checked again, not skipped on stale facts
+    stale = transform_source("def f():\n    import os\n", ALL, Options(), project, tmp_path / "a.py")
+    assert stale.code == "import os\n\ndef f():\n    pass\n"
 
 
 def test_warm_cache_gives_the_same_answers(tmp_path: Path) -> None:
@@ -80,3 +121,22 @@ def test_tampered_entries_are_ignored(tmp_path: Path) -> None:
     with db:
         db.execute("UPDATE entries SET value = X'00' || substr(value, 2)")
     assert outcome(project, cache) == expected
+
+
+def test_cached_changes_are_reused_by_check_but_apply_still_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "proj"
+    write_tree(project, {"a.py": "def f():\n    import json\n    return json\n"})
+    cache = tmp_path / "cache"
+    options = Options(select=("hoist-imports",))
+    cold = list(run_paths([project], options, cache_dir=cache, jobs=1))
+    monkeypatch.chdir(project)  # the diff names the path as seen from the working directory
+    warm = list(run_paths([Path(".")], options, cache_dir=cache, jobs=1))
+    uncached = list(run_paths([Path(".")], options, jobs=1))
+    assert cold[0].changed and warm == uncached
+    assert warm[0].diff.startswith("--- a/a.py\n")
+    written = list(run_paths([Path(".")], options, write=True, cache_dir=cache, jobs=1))
+    assert written[0].written
+    assert (project / "a.py").read_text(encoding="utf-8") == "import json\n\ndef f():\n    return json\n"
+    assert not next(iter(run_paths([Path(".")], options, cache_dir=cache, jobs=1))).changed

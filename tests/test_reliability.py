@@ -6,12 +6,13 @@ Every case runs the real CLI (``python -m codemods``) on real files, except the 
 
 from __future__ import annotations
 
+import ast
+import ctypes
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,8 @@ import pytest
 from codemods import registry
 from codemods.api import run_paths
 from codemods.base import Codemod
-from codemods.engine import run_file, transform_source
+from codemods.engine import TransformError, display_path, run_file, transform_source
+from codemods.project import ModuleInfo
 from codemods.types import Options
 
 from .conftest import CLI, REPO
@@ -50,14 +52,19 @@ def run_ok_and_bad(cli: CLI, tmp_path: Path, name: str, bad: bytes) -> subproces
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("syntax.py", b"def f(:\n    import os\n", b"parse error:1"),
-        ("py2.py", b"def f():\n    import os\n    print 'hello'\n", b"parse error:3"),
+        # Python's own message and line (libcst would say line 2, where it gave up)
+        ("syntax.py", b"def f(:\n    import os\n", b"parse error:1: invalid syntax"),
+        ("py2.py", b"def f():\n    import os\n    print 'hello'\n", b"parse error:3: Missing parentheses in call to 'print'"),
         ("undecodable.py", b"def f():\n    import os\n    x = '\xff\xfe'\n", b"decode error: line 3: cannot decode byte 0xff as utf-8"),
         ("bad_cookie.py", b"# -*- coding: klingon -*-\ndef f():\n    import os\n", b"decode error"),
-        ("nul.py", b"def f():\n    import os\x00\n", b"parse error"),
+        ("nul.py", b"def f():\n    import os\x00\n", b"parse error:2: "),
+        # no codemod's trigger matches, so nothing would parse it but the check that it parses
+        ("no_trigger.py", b"x = (\n", b"parse error:1: '(' was never closed"),
+        # libcst's native parser overflows its stack (SIGSEGV) on this; Python refuses it
+        ("deep.py", b"def f():\n    import os\n    return " + b"(" * 3000 + b"1" + b")" * 3000 + b"\n",
+         b"parse error:3: too many nested parentheses"),
     ],
 )
-@pytest.mark.xfail(reason="known bug: a bad file can crash a worker (BrokenProcessPool) and reported parse lines differ from expectation", strict=False)
 def test_bad_files_are_reported_and_others_processed(
     cli: CLI, tmp_path: Path, name: str, content: bytes, reason: bytes
 ) -> None:
@@ -98,16 +105,19 @@ def test_empty_file_and_whitespace_only(cli: CLI, tmp_path: Path) -> None:
     assert b"2 unchanged" in proc.stderr
 
 
-@pytest.mark.xfail(reason="known bug: too slow / wrong on 5 MB single-line input", strict=False)
 def test_five_megabyte_one_line_file(cli: CLI, tmp_path: Path) -> None:
+    """libcst would need ~8 GB and many minutes for this literal: a file no codemod needs to
+    parse passes untouched; one that would need parsing is refused with the reason."""
     big = b"DATA = [" + b"1, " * (5 * 1024 * 1024 // 3) + b"]\n"
     write_bytes(tmp_path / "big.py", big)
     write_bytes(tmp_path / "big_with_function.py", big + HOISTABLE.encode())
     proc = cli("apply", ".")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 3, proc.stderr
     assert (tmp_path / "big.py").read_bytes() == big
-    assert (tmp_path / "big_with_function.py").read_bytes() == big + HOISTED.encode()
-    assert b"1 file changed, 1 unchanged" in proc.stderr
+    assert (tmp_path / "big_with_function.py").read_bytes() == big + HOISTABLE.encode()
+    assert b"error: big_with_function.py: size error: too large to transform: 1," in proc.stderr
+    assert b"syntax nodes (limit 400,000)" in proc.stderr
+    assert b"0 files changed, 1 unchanged, 0 skipped, 1 failed" in proc.stderr, proc.stderr
 
 
 NEW_SYNTAX = {
@@ -154,39 +164,49 @@ def test_path_given_twice_is_processed_once(cli: CLI, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A directory an unprivileged user can enter (pytest's tmp_path is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="codemod-perm-"))
-    path.chmod(0o777)
-    yield path
-    for p in path.rglob("*"):
+def shared_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    for p in tmp_path.rglob("*"):  # give back what the test took away, for the clean-up
         p.chmod(0o777 if p.is_dir() else 0o666)
-    shutil.rmtree(path)
 
 
-def run_as_nobody(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    if os.geteuid() != 0:
-        preexec = None
-    else:
-
-        def preexec() -> None:
-            os.setgid(65534)
-            os.setuid(65534)
-
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd)}
-    return subprocess.run(
-        [sys.executable, "-m", "codemods", *args], cwd=cwd, capture_output=True, env=env,
-        preexec_fn=preexec, timeout=120, check=False,
-    )  # fmt: skip
+# From <linux/prctl.h> and <linux/capability.h>.
+PR_CAPBSET_DROP = 24
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
 
 
-@pytest.mark.xfail(reason="known bug: unreadable-file handling under a non-root user not yet passing", strict=False)
+def _drop_file_capabilities() -> None:
+    """In the child, before exec: remove from the bounding set the capabilities that let root
+    ignore file permissions, so the program exec'd next is checked like any other user."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_without_file_privileges(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """Run the CLI without the power to bypass file permissions.
+
+    As root, switching to ``nobody`` is not possible here (the interpreter lives under the
+    private ``/root``); dropping ``CAP_DAC_OVERRIDE`` and friends gives the same permission
+    checks while keeping the same interpreter."""
+    preexec = _drop_file_capabilities if os.geteuid() == 0 else None
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "codemods", *args], cwd=cwd, capture_output=True, env=env,
+            preexec_fn=preexec, timeout=120, check=False,
+        )  # fmt: skip
+    except subprocess.SubprocessError as exc:  # prctl refused: no CAP_SETPCAP in this container
+        pytest.skip(f"running as root and cannot drop CAP_DAC_OVERRIDE here: {exc}")
+
+
 def test_unreadable_file(shared_dir: Path) -> None:
     good = write_bytes(shared_dir / "good.py", HOISTABLE.encode())
     bad = write_bytes(shared_dir / "secret.py", HOISTABLE.encode())
     good.chmod(0o666)
     bad.chmod(0o000)
-    proc = run_as_nobody(["apply", "."], shared_dir)
+    proc = run_without_file_privileges(["apply", "."], shared_dir)
     assert proc.returncode == 3, proc.stderr
     assert b"error: secret.py: read error: Permission denied" in proc.stderr
     assert good.read_text() == HOISTED
@@ -194,13 +214,12 @@ def test_unreadable_file(shared_dir: Path) -> None:
     assert bad.read_text() == HOISTABLE
 
 
-@pytest.mark.xfail(reason="known bug: read-only-directory handling under a non-root user not yet passing", strict=False)
 def test_read_only_directory(shared_dir: Path) -> None:
     ro = shared_dir / "ro"
     path = write_bytes(ro / "a.py", HOISTABLE.encode())
     path.chmod(0o666)  # the file itself is writable; the directory is not
     ro.chmod(0o555)
-    proc = run_as_nobody(["apply", "ro"], shared_dir)
+    proc = run_without_file_privileges(["apply", "ro"], shared_dir)
     assert proc.returncode == 3, proc.stderr
     assert b"error: ro/a.py: write error: Permission denied" in proc.stderr
     assert path.read_text() == HOISTABLE
@@ -251,15 +270,17 @@ class _Breaker(Codemod):
         return module.with_changes(body=[*module.body, cst.parse_statement("return 1\n")])
 
 
-@pytest.mark.xfail(reason="test bug: the parser-only case asserts through transform_source, which raises", strict=False)
 def test_output_that_does_not_compile_is_never_written(tmp_path: Path) -> None:
     path = write_bytes(tmp_path / "a.py", HOISTABLE.encode())
     result = run_file(path, [registry.get("hoist-imports"), _Breaker], Options(), write=True)
     assert result.failure is not None
     assert result.failure.stage == "verify" and result.failure.codemod == "breaker"
     assert path.read_text() == HOISTABLE
-    # code that never compiled on this interpreter is checked by the parser only
-    assert transform_source("x = 1\n", [_Breaker], Options()).code.endswith("return 1\n")
+    with pytest.raises(TransformError, match="output does not compile"):
+        transform_source("x = 1\n", [_Breaker], Options())
+    # input that never compiled (here: `return` outside a function) is held to the parser only:
+    # an output that still parses is accepted, one that no longer parses never is
+    assert transform_source("return 0\n", [_Breaker], Options()).code == "return 0\nreturn 1\n"
 
 
 def test_sigkill_mid_apply_leaves_every_file_old_or_new(tmp_path: Path) -> None:
@@ -300,3 +321,68 @@ def test_sigkill_mid_apply_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     # a kill may strand a temporary file (never a half-written source file); it is hidden
     # (dot-prefixed) and ends in .codemod-tmp so it can be cleaned up
     assert all(n.startswith(".") and n.endswith(".codemod-tmp") for n in leftovers), leftovers
+
+
+class _WorkerKiller(Codemod):
+    """Stands in for a crash in native code (libcst's parser once overflowed its stack on deep
+    nesting): the worker process is killed outright while it handles a marked file."""
+
+    ID = "worker-killer"
+
+    @classmethod
+    def gather(cls, tree: ast.Module, module: ModuleInfo) -> None:
+        if module.name.endswith("kill_in_gather"):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def transform(self, module: cst.Module) -> cst.Module:
+        if "KILL_THE_WORKER" in self.context.source:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return module
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the workers must be forked to see the test codemod")
+@pytest.mark.parametrize("write", [True, False])
+def test_a_worker_that_dies_takes_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: bool) -> None:
+    monkeypatch.setitem(registry.all_codemods(), _WorkerKiller.ID, _WorkerKiller)
+    names = [f"m{i:02d}.py" for i in range(60)]
+    for name in names:
+        write_bytes(tmp_path / name, HOISTABLE.encode())
+    write_bytes(tmp_path / "m17.py", (HOISTABLE + "KILL_THE_WORKER = 1\n").encode())
+    write_bytes(tmp_path / "m41_kill_in_gather.py", HOISTABLE.encode())
+    options = Options(select=("hoist-imports", _WorkerKiller.ID))
+    results = {r.path: r for r in run_paths([tmp_path], options, write=write, jobs=2)}
+    killed = results[display_path(tmp_path / "m17.py")]
+    assert killed.failure is not None and killed.failure.stage == "internal"
+    assert "worker process died" in killed.failure.message
+    assert (tmp_path / "m17.py").read_text() == HOISTABLE + "KILL_THE_WORKER = 1\n"
+    # a death in the gather phase only costs that file its facts; it is still transformed
+    others = [*sorted(set(names) - {"m17.py"}), "m41_kill_in_gather.py"]
+    for name in others:
+        result = results[display_path(tmp_path / name)]
+        assert result.changed and result.written == write, name
+        assert (tmp_path / name).read_text() == (HOISTED if write else HOISTABLE), name
+    assert len(results) == len(others) + 1
+
+
+# Found by `make smoke` (docs/reliability.md); reduced to the smallest file that shows each.
+@pytest.mark.xfail(reason="known bug (make smoke, pydantic/version.py): hoist-imports holds an import "
+                   "behind one it hoists in the same run, so a second run hoists it", strict=False)  # fmt: skip
+def test_smoke_second_run_is_a_no_op(cli: CLI, tmp_path: Path) -> None:
+    write_bytes(tmp_path / "m.py", b"import sys\n\n\ndef f():\n    import importlib.metadata\n    import platform\n"
+                b"    return platform, importlib.metadata, sys\n")  # fmt: skip
+    assert cli("apply", "m.py").returncode == 0
+    proc = cli("check", "--diff", "m.py")
+    assert proc.returncode == 0, proc.stdout.decode()
+
+
+@pytest.mark.xfail(reason="known bug (make smoke, 10 sympy test files): hoisting an import to module level "
+                   "makes a loop variable of the same name in another function shadow it (pyflakes F402)",
+                   strict=False)  # fmt: skip
+def test_smoke_hoisting_adds_no_pyflakes_finding(cli: CLI, tmp_path: Path) -> None:
+    source = b"def f():\n    from os.path import sep\n    return sep\n\n\ndef g():\n    for sep in range(3):\n        print(sep)\n"
+    write_bytes(tmp_path / "s.py", source)
+    ruff = [str(Path(sys.executable).parent / "ruff"), "check", "--isolated", "--no-cache", "--select", "F", "s.py"]
+    assert subprocess.run(ruff, cwd=tmp_path, capture_output=True, check=False).returncode == 0
+    assert cli("apply", "s.py").returncode == 0
+    proc = subprocess.run(ruff, cwd=tmp_path, capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stdout.decode()

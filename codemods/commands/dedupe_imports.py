@@ -76,12 +76,13 @@ This codemod has no options.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import libcst as cst
 
-from ..base import Codemod, Suppressions
+from ..base import SUPPRESSED, Codemod
 from ..types import Safety
+from ..visitors.ast_candidates import duplicate_imports
 from ..visitors.dedupe_edit import Remover, deletes_comment
 from ..visitors.dedupe_scan import Collector, Event, Imp, Key, Scope, maybe_duplicates
 
@@ -106,15 +107,11 @@ class Command(Codemod):
     DEFAULT_ON = True
     FIX_SAFETY = "sometimes unsafe"
     TRIGGER = TRIGGER
+    may_change = staticmethod(duplicate_imports)
 
     def transform(self, module: cst.Module) -> cst.Module:
         if not maybe_duplicates(module):
             return module
-        code = module.code
-        if code != self.context.source:
-            # An earlier codemod changed the tree: suppression comments must be looked up on
-            # the lines of this codemod's input, not of the file as read.
-            self.context = replace(self.context, source=code, suppressions=Suppressions.scan(code))
         collector = Collector()
         self.wrap(module).visit(collector)
         self._module = collector.module
@@ -154,7 +151,7 @@ class Command(Codemod):
         if self._noqa(imp):
             return "suppressed by `# noqa: F811`"
         if self.suppressed(imp.line, imp.lines[-1]):
-            return "suppressed by a `# codemod: skip` comment"
+            return SUPPRESSED
         return None
 
     def _global_block(self, name: str) -> str | None:

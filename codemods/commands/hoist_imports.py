@@ -8,9 +8,11 @@ leading block of imports and setup statements, so never above a `sys.path.insert
 event-loop-policy line that precedes an existing import. Several functions importing the same
 thing give one module-level import; a `from m import x` without comments is merged into the
 module's existing `from m import ...` line; an import the module already has is simply removed
-from the function. Comments travel with the moved line (or stay in the function when the line
-is only removed), and a body left empty gets a `pass`. It is the fix for ruff's `PLC0415`
-(`import-outside-top-level`), which has no autofix.
+from the function. The same import twice in one function is one import: the first copy moves and
+the repeats go with it, so `dedupe-imports` has nothing left to do there. Comments travel with
+the moved line (or stay in the function when the line is only removed), and a body left empty
+gets a `pass`. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
+autofix.
 
 ## Why is this bad?
 An import inside a function runs when the function is first called, not when the module is
@@ -73,11 +75,19 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   `matplotlib.use(...)`, `patch_all()`), and all imports of a module that changes such state at
   module level below its import block (a late `sys.path.insert(...)`);
 - an import the module already has, but only further down (often a deliberate cycle breaker);
-- lines marked `# noqa: PLC0415` (or a bare `# noqa`) or `# codemod: skip`.
+- lines marked `# noqa: PLC0415` (or a bare `# noqa`), `# noqa: F811` (the re-import is
+  intended; `dedupe-imports` keeps those lines too) or `# codemod: skip`;
+- every copy of an import the function makes more than once, as soon as one copy stays (for any
+  reason above): that copy keeps the name local to the function, so the function would read it
+  unbound before reaching that copy. Only a later identical copy directly in the function body,
+  with nothing else binding the name in between, never holds the others: it re-binds the same
+  object, so it goes with the first copy, and when its statement stays for its other names, just
+  the repeated name is removed from it.
 
 An import at the top of a `try` used for general error handling (`except Exception:` around the
 whole handler) is hoisted as an **unsafe** fix: an import failure no longer reaches that
-handler; it stops the application at startup instead.
+handler; it stops the application at startup instead. Its copies in the same function move with
+it, so they are unsafe fixes too.
 
 ## Options
 - `keep-lazy` (list of module names; default `torch`, `tensorflow`, `jax`, `pandas`,
@@ -105,6 +115,7 @@ import libcst as cst
 from ..base import Codemod, Option
 from ..project import ModuleInfo, ProjectFacts, imported_names
 from ..types import Safety
+from ..visitors.ast_candidates import imports_below_module_level
 from ..visitors.hoist_edits import Move, apply_edits, plan_edits
 from ..visitors.hoisting import Candidate, Planner
 from ..visitors.imports import runtime_module_imports
@@ -120,6 +131,7 @@ class Command(Codemod):
     FIX_SAFETY = "sometimes unsafe"
     #: An import statement starting an indented line: the only kind this codemod moves.
     TRIGGER = re.compile(r"^[ \t\f]+(?:import[ \t\f\\]|from[ \t\f\\.])", re.M)
+    may_change = staticmethod(imports_below_module_level)
     OPTIONS: ClassVar[dict[str, Option]] = {
         "keep-lazy": Option(DEFAULT_KEEP_LAZY, "modules deferred on purpose (never hoisted)", list),
     }
@@ -174,11 +186,23 @@ class Command(Codemod):
                     c.line, f"`{name}` is also bound in the enclosing function `{outer.function}`"
                 )
                 continue
-            already = all(any(b.satisfied_by(p) for p in present) for b in c.bindings)
+            stays = next((o for o in c.echoes.values() if not o.applied), None)
+            if c.pure_echo and stays is not None:
+                self.skip(c.line, f"its copy at line {stays.line} stays in function `{c.function}`")
+                continue
+            already = all(any(b.satisfied_by(p) for p in present) for b in c.own or c.bindings)
+            copied = [o for o in c.copies if o.applied]
+            covered = all(
+                any(b.satisfied_by(p) for p in [*present, *(d for o in copied for d in o.bindings)])
+                for b in c.own
+            )
             message = f"Import {_describe(c)} inside function `{c.function}`"
             if already:
                 message += " (already imported at module level)"
                 title = "Remove the import: the module already has it"
+            elif copied and covered:
+                message += f" (a copy of line {copied[0].line}, which moves to module level)"
+                title = "Remove the import: its copy moves to the top of the module"
             else:
                 message += " (moved to module level)"
                 title = "Move import to the top of the module"
@@ -188,15 +212,41 @@ class Command(Codemod):
             if self.report(c.line, message, title, safety, end_line=c.end_line):
                 c.applied = True
                 moves.append(c)
-        if not moves:
+        stripped = self._strip(planner.candidates)
+        if not moves and not stripped:
             return module
-        ordered = [Move(c.stmt, c.imp, c.bindings) for c in sorted(moves, key=lambda c: c.line)]
-        return apply_edits(module, plan_edits(module, planner.insertion, ordered))
+        ordered = [
+            Move(c.stmt, c.imp, c.bindings, frozenset(c.echoes))
+            for c in sorted(moves, key=lambda c: c.line)
+        ]
+        plan = plan_edits(module, planner.insertion, ordered)
+        plan.stripped.update(stripped)
+        return apply_edits(module, plan)
+
+    def _strip(self, candidates: list[Candidate]) -> dict[int, list[int]]:
+        """Remove the aliases of statements that stay in their function but repeat a copy that
+        moved: left there, they would keep the name local (``hoist_copies``)."""
+        stripped: dict[int, list[int]] = {}
+        for c in candidates:
+            gone = [i for i in c.strip if c.echoes[i].applied]
+            if not gone:
+                continue
+            names = ", ".join(f"`{c.bindings[i].bound}`" for i in gone)
+            first = c.echoes[gone[0]].line
+            message = (
+                f"Import of {names} inside function `{c.function}` repeats line {first}, "
+                "which moves to module level; the rest of the statement stays"
+            )
+            title = "Remove the repeated name from the import"
+            if self.report(c.line, message, title, end_line=c.end_line):
+                stripped[id(c.stmt)] = [i for i in range(len(c.bindings)) if i not in gone]
+        return stripped
 
 
 def _describe(c: Candidate) -> str:
-    first = c.bindings[0]
+    shown = c.own or c.bindings  # an alias repeating an earlier copy is dropped, not moved
+    first = shown[0]
     if first.kind == "import":
-        return ", ".join(f"`{b.module}{f' as {b.asname}' if b.asname else ''}`" for b in c.bindings)
-    names = ", ".join(f"`{b.name}{f' as {b.asname}' if b.asname else ''}`" for b in c.bindings)
+        return ", ".join(f"`{b.module}{f' as {b.asname}' if b.asname else ''}`" for b in shown)
+    names = ", ".join(f"`{b.name}{f' as {b.asname}' if b.asname else ''}`" for b in shown)
     return f"{names} from `{first.module}`"

@@ -90,8 +90,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 from libcst.metadata import PositionProvider
 
 from ..audit.astutil import Aliases
@@ -99,6 +97,7 @@ from ..audit.envvars import EnvFacts, names, own_check, required_vars, scan_env
 from ..base import Codemod
 from ..project import ModuleInfo, ProjectFacts
 from ..types import Safety
+from ..visitors.add_imports import add_imports
 from ..visitors.fastapi import AppObject, analyse
 
 _MESSAGE = "missing required environment variables: "
@@ -140,7 +139,7 @@ class Command(Codemod):
         positions = self.wrap(module).resolve(PositionProvider)
         body = list(module.body)
         lines = [positions[stmt].start.line for stmt in body]
-        insert_imports: list[ImportItem] = []
+        insert_imports: list[tuple[str, str | None]] = []
         done: set[str] = set()
         for app in sorted(apps, key=lambda a: a.line, reverse=True):
             edit = self._plan(app, functions, required, done)
@@ -152,7 +151,7 @@ class Command(Codemod):
                 updated = self._update_lifespan(body[index], name, required, lines[index], module)
                 if updated is not None:
                     body[index] = updated
-                    insert_imports.append(ImportItem("os", None, None, 0))
+                    insert_imports.append(("os", None))
                 done.add(name)
             else:
                 index = lines.index(app.line) if app.line in lines else -1
@@ -160,14 +159,11 @@ class Command(Codemod):
                 if created is not None:
                     body[index : index + 1] = list(created)
                     lines[index : index + 1] = [app.line] * len(created)
-                    insert_imports += [
-                        ImportItem("os", None, None, 0),
-                        ImportItem("contextlib", "asynccontextmanager", None, 0),
-                    ]
+                    insert_imports += [("os", None), ("contextlib", "asynccontextmanager")]
         if not insert_imports:
             return module
         result = module.with_changes(body=body)
-        return AddImportsVisitor(CodemodContext(), insert_imports).transform_module(result)
+        return add_imports(result, insert_imports)
 
     # -- decisions ---------------------------------------------------------------------------
 

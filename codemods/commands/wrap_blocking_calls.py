@@ -114,12 +114,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from ..base import Codemod, Option
 from ..project import ModuleInfo, ProjectFacts, module_info
 from ..visitors import blocking as cat
+from ..visitors.add_imports import add_imports
+from ..visitors.ast_candidates import has_async_def
 from ..visitors.blocking_facts import BlockingFacts, combine
 from ..visitors.blocking_gather import ModuleFacts, gather_module
 from ..visitors.blocking_rewrite import Rewriter
@@ -131,6 +131,7 @@ class Command(Codemod):
     DEFAULT_ON = True
     FIX_SAFETY = "sometimes unsafe"
     TRIGGER = re.compile(r"async[ \t]+def")
+    may_change = staticmethod(has_async_def)
     OPTIONS: ClassVar[dict[str, Option]] = {
         "threadpool": Option("auto", "what blocking calls are offloaded with", str, THREADPOOLS),
         "extra-blocking": Option((), "more blocking callables (qualified names)", list),
@@ -156,10 +157,9 @@ class Command(Codemod):
             return module
         if not rewriter.imports:
             return result
-        context = CodemodContext()
-        for source, name in sorted(rewriter.imports, key=lambda pair: (pair[0], pair[1] or "")):
-            AddImportsVisitor.add_needed_import(context, source, name)
-        return AddImportsVisitor(context).transform_module(result)
+        return add_imports(
+            result, sorted(rewriter.imports, key=lambda pair: (pair[0], pair[1] or ""))
+        )
 
     def _module_info(self) -> ModuleInfo:
         if self.context.module is not None:

@@ -2,9 +2,10 @@
 
 :class:`Bindings` lists every binding site of each name in a function's own scope (nested
 scopes only contribute ``nonlocal`` names and comprehension targets, which make a name unknown).
-:class:`Resolver` turns callee expressions into qualified names (through libcst's
-``QualifiedNameProvider``) and proves receiver classes from local bindings, parameter
-annotations, ``self.<attr>`` facts and module-level instances gathered project-wide.
+:class:`Resolver` (the libcst adapter of :class:`~.blocking_infer.Inference`) turns callee
+expressions into qualified names (through libcst's scope analysis) and proves receiver classes
+from local bindings, parameter annotations, ``self.<attr>`` facts and module-level instances
+gathered project-wide.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from libcst.metadata import QualifiedName, QualifiedNameSource
 from ..project import ModuleInfo, resolve_relative
 from . import blocking as cat
 from .blocking_facts import BlockingFacts
+from .blocking_infer import Attr, BinOp, Call, Inference, Name, NoneValue, Sub, View
 
 #: A binding site: (kind, node). Kinds: value, annotation, with, import, global, unknown.
 Source = tuple[str, cst.BaseExpression | None]
@@ -170,17 +172,12 @@ def _names_in(node: cst.CSTNode) -> list[str]:
     return found
 
 
-def last_name(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return node.value if isinstance(node, cst.Name) else ""
-
-
 QualifiedNames = Callable[[cst.CSTNode], Collection[QualifiedName]]
 
 
-class Resolver:
-    """Qualified names and receiver classes inside one async function (or at module level)."""
+class Resolver(Inference[cst.BaseExpression]):
+    """Qualified names and receiver classes inside one async function: the libcst adapter of
+    :class:`~.blocking_infer.Inference`."""
 
     def __init__(
         self,
@@ -191,20 +188,21 @@ class Resolver:
         owner: str | None = None,
         self_name: str | None = None,
     ) -> None:
+        super().__init__(bindings, owner, self_name)
         self.qualified = qualified
         self.module = module
         self.facts = facts
         self.bindings = bindings
-        self.owner = owner
-        self.self_name = self_name
-        self._busy: set[int] = set()
+        self._locals = {
+            name
+            for name, sources in bindings.items()
+            if any(kind not in ("import", "global") for kind, _ in sources)
+            and not any(kind == "global" for kind, _ in sources)
+        }
 
     def is_local(self, name: str) -> bool:
         """Is ``name`` a local variable (bound in the function, not only by imports)?"""
-        sources = self.bindings.get(name, ())
-        return any(kind not in ("import", "global") for kind, _ in sources) and not any(
-            kind == "global" for kind, _ in sources
-        )
+        return name in self._locals
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         """The qualified name of a dotted name that refers to an import, a builtin or a
@@ -228,77 +226,29 @@ class Resolver:
             return None
         return f"{self.module.name}.{name}"
 
-    def infer(self, node: cst.BaseExpression) -> str | None:
-        """The catalogue class of ``node``'s value, when provable."""
-        if id(node) in self._busy:
-            return None
-        self._busy.add(id(node))
-        try:
-            return self._infer(node)
-        finally:
-            self._busy.discard(id(node))
-
-    def _infer(self, node: cst.BaseExpression) -> str | None:
+    def view(self, node: cst.BaseExpression) -> View[cst.BaseExpression]:
         if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute):
-                receiver = self.infer(func.value)
-                if receiver:
-                    return cat.method_result(receiver, func.attr.value)
-            name = self.qualname(func)
-            if name:
-                return cat.class_of_factory(self.facts.unalias(name)) or cat.call_class(
-                    self.facts.binding(name) or ""
-                )
-            called = self.infer(func)
-            return cat.call_class(called) if called else None
+            return Call(node.func)
         if isinstance(node, cst.Name):
-            if self.is_local(node.value):
-                return self.agree(self.bindings[node.value])
-            name = self.qualname(node)
-            return self.facts.binding(name) if name else None
+            return NoneValue() if node.value == "None" else Name(node.value)
         if isinstance(node, cst.Attribute):
-            attr = node.attr.value
-            if self.self_name and isinstance(node.value, cst.Name) and node.value.value == self.self_name:
-                return self.facts.binding(f"{self.owner}.{attr}")
-            receiver = self.infer(node.value)
-            if receiver:
-                return cat.attribute_class(receiver, attr)
-            name = self.qualname(node)
-            return self.facts.binding(name) if name else None
+            return Attr(node.value, node.attr.value)
         if isinstance(node, cst.Subscript):
-            receiver = self.infer(node.value)
-            return cat.subscript_class(receiver) if receiver else None
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
-            return cat.PATH if self.infer(node.left) == cat.PATH else None
+            first = node.slice[0].slice if node.slice else None
+            return Sub(node.value, first.value if isinstance(first, cst.Index) else None)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide | cst.BitOr):
+            return BinOp("/" if isinstance(node.operator, cst.Divide) else "|", node.left, node.right)
         return None
 
-    def annotation(self, node: cst.BaseExpression) -> str | None:
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            sides = [s for s in (node.left, node.right) if not _is_none(s)]
-            return self.annotation(sides[0]) if len(sides) == 1 else None
-        if isinstance(node, cst.Subscript) and self.qualname(node.value) in ("typing.Optional", "typing.Annotated"):
-            first = node.slice[0].slice
-            return self.annotation(first.value) if isinstance(first, cst.Index) else None
+    def node(self, payload: object) -> cst.BaseExpression | None:
+        return payload if isinstance(payload, cst.BaseExpression) else None
+
+    def global_class(self, node: cst.BaseExpression) -> str | None:
         name = self.qualname(node)
-        return cat.class_of_annotation(name) if name else None
+        return self.facts.binding(name) if name else None
 
-    def agree(self, sources: list[Source]) -> str | None:
-        found: set[str | None] = set()
-        for kind, payload in sources:
-            if payload is None:
-                return None
-            if kind == "value":
-                found.add(self.infer(payload))
-            elif kind == "annotation":
-                found.add(self.annotation(payload))
-            elif kind == "with":
-                cls = self.infer(payload)
-                found.add(cls if cls and cat.enters_self(cls) else None)
-            else:
-                return None
-        return found.pop() if len(found) == 1 else None
+    def binding(self, key: str) -> str | None:
+        return self.facts.binding(key)
 
-
-def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+    def factory(self, qualname: str) -> str | None:
+        return cat.class_of_factory(self.facts.unalias(qualname))

@@ -75,7 +75,7 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
             kind, node = sources[0]
             key = f"{prefix}.{name}"
             if kind == "class" and isinstance(node, ast.ClassDef):
-                body_names, _ = scope_bindings(node.body, info)
+                body_names, _ = scope_bindings(node.body, info, mod.nonlocals)
                 mod.bindings.update(_class_attrs(mod, key, node, body_names))
                 if len(body_names.get("__init__", ())) == 1 and "__new__" not in body_names:
                     inits.append((key, f"{key}.__init__"))

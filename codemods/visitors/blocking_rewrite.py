@@ -17,7 +17,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, Sc
 from ..project import ModuleInfo
 from ..types import Safety
 from . import blocking as cat
-from .blocking_cst import Bindings, Resolver, last_name
+from .blocking_cst import Bindings, Resolver
 from .blocking_edit import (
     CALL_SYNTAX,
     OFFLOADER,
@@ -267,7 +267,7 @@ class Rewriter(cst.CSTTransformer):
             return ("call", target.label)
         assert frame.resolver is not None
         cls = frame.resolver.infer(expr)
-        if cat.is_thread_bound(cls) or (cls is None and "session" in last_name(expr.func).lower()):
+        if cat.is_thread_bound(cls) or (cls is None and frame.resolver.named_session(expr)):
             return ("session", code(expr))
         return None
 

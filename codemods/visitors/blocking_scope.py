@@ -1,9 +1,10 @@
 """Name binding and class inference over stdlib ``ast``, for the ``wrap-blocking-calls`` gather.
 
 :func:`scope_bindings` lists every binding site of each name in one scope's own body; an
-:class:`Env` resolves dotted names to qualified names and proves the catalogue class of an
-expression from those sites, parameter annotations, ``self.<attr>`` facts and module-level
-instances. Anything not understood is unknown (None), never guessed.
+:class:`Env` (the ``ast`` adapter of :class:`~.blocking_infer.Inference`) resolves dotted names
+to qualified names and proves the catalogue class of an expression from those sites, parameter
+annotations, ``self.<attr>`` facts and module-level instances. Anything not understood is
+unknown (None), never guessed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 
 from ..project import ModuleInfo, resolve_relative
 from . import blocking as cat
+from .blocking_infer import Attr, BinOp, Call, Inference, Name, NoneValue, Sub, View
 
 _BUILTINS = frozenset(dir(builtins))
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -23,8 +25,13 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 Source = tuple[str, object]
 
 
-def scope_bindings(body: list[ast.stmt], current: ModuleInfo) -> tuple[dict[str, list[Source]], bool]:
-    """Every binding site of each name in a scope's own body, and whether it star-imports."""
+def scope_bindings(
+    body: list[ast.stmt], current: ModuleInfo, nonlocals: bool = True
+) -> tuple[dict[str, list[Source]], bool]:
+    """Every binding site of each name in a scope's own body, and whether it star-imports.
+
+    ``nonlocals=False``: the module has no ``nonlocal`` statement, so nested scopes are not
+    searched for one (that search walked every nested body once per enclosing scope)."""
     out: dict[str, list[Source]] = {}
     star = False
 
@@ -45,7 +52,7 @@ def scope_bindings(body: list[ast.stmt], current: ModuleInfo) -> tuple[dict[str,
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             add(node.name, ("class" if isinstance(node, ast.ClassDef) else "def", node))
-            for inner in ast.walk(node):
+            for inner in ast.walk(node) if nonlocals else ():
                 if isinstance(inner, ast.Nonlocal):
                     for name in inner.names:
                         add(name, ("unknown", None))
@@ -135,30 +142,47 @@ def own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-class Env:
+class Env(Inference[ast.expr]):
     """Name resolution and class inference in one scope (a function, or the module)."""
 
     def __init__(
         self, mod: ModuleScope, fn: ast.FunctionDef | ast.AsyncFunctionDef | None, owner: str | None = None
     ) -> None:
         self.mod = mod
-        self.owner = owner
-        self.local: dict[str, list[Source]] = {}
-        self.self_name: str | None = None
+        local: dict[str, list[Source]] = {}
+        self_name: str | None = None
         if fn is not None:
-            self.local, _ = scope_bindings(fn.body, mod.info)
-            args = fn.args
-            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
-                self.local.setdefault(arg.arg, []).append(
-                    ("annotation", arg.annotation) if arg.annotation else ("unknown", None)
-                )
-            for extra in (args.vararg, args.kwarg):
-                if extra is not None:
-                    self.local.setdefault(extra.arg, []).append(("unknown", None))
-            positional = [*args.posonlyargs, *args.args]
+            local = mod.function_bindings(fn)
+            positional = [*fn.args.posonlyargs, *fn.args.args]
             if owner and positional and not _has_decorator(fn, "staticmethod"):
-                self.self_name = positional[0].arg
-        self._busy: set[int] = set()
+                self_name = positional[0].arg
+        super().__init__(local, owner, self_name)
+        self.local: dict[str, list[Source]] = local
+
+    # -- the ast adapter of :class:`Inference` --------------------------------------------------
+
+    def view(self, node: ast.expr) -> View[ast.expr]:
+        if isinstance(node, ast.Call):
+            return Call(node.func)
+        if isinstance(node, ast.Name):
+            return Name(node.id)
+        if isinstance(node, ast.Attribute):
+            return Attr(node.value, node.attr)
+        if isinstance(node, ast.Subscript):
+            index = node.slice
+            first = (index.elts[0] if index.elts else None) if isinstance(index, ast.Tuple) else index
+            return Sub(node.value, first)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.BitOr):
+            return BinOp("/" if isinstance(node.op, ast.Div) else "|", node.left, node.right)
+        if isinstance(node, ast.Constant) and node.value is None:
+            return NoneValue()
+        return None
+
+    def node(self, payload: object) -> ast.expr | None:
+        return payload if isinstance(payload, ast.expr) else None
+
+    def is_local(self, name: str) -> bool:
+        return name in self.local
 
     def qualname(self, node: ast.expr) -> str | None:
         """The dotted qualified name ``node`` refers to, when it is an import/def/builtin path."""
@@ -172,84 +196,30 @@ class Env:
             return single_import(self.local[name])
         return self.mod.qualname(name)
 
-    def infer(self, node: ast.expr) -> str | None:
-        """The catalogue class of the value of ``node``, when provable."""
-        if id(node) in self._busy:
-            return None
-        self._busy.add(id(node))
-        try:
-            return self._infer(node)
-        finally:
-            self._busy.discard(id(node))
+    def global_class(self, node: ast.expr) -> str | None:
+        name = node.id if isinstance(node, ast.Name) else ""
+        return self.mod.binding(f"{self.mod.name}.{name}") if name in self.mod.names else None
 
-    def _infer(self, node: ast.expr) -> str | None:
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                receiver = self.infer(func.value)
-                if receiver:
-                    return cat.method_result(receiver, func.attr)
-            name = self.qualname(func)
-            if name:
-                return cat.class_of_factory(name) or cat.call_class(self.mod.binding(name) or "")
-            called = self.infer(func)
-            return cat.call_class(called) if called else None
-        if isinstance(node, ast.Name):
-            if node.id in self.local:
-                return self.agree(self.local[node.id])
-            return self.mod.binding(f"{self.mod.name}.{node.id}") if node.id in self.mod.names else None
-        if isinstance(node, ast.Attribute):
-            if self.self_name and isinstance(node.value, ast.Name) and node.value.id == self.self_name:
-                return self.mod.binding(f"{self.owner}.{node.attr}")
-            receiver = self.infer(node.value)
-            if receiver:
-                return cat.attribute_class(receiver, node.attr)
-            name = self.qualname(node)
-            return self.mod.binding(name) if name else None
-        if isinstance(node, ast.Subscript):
-            receiver = self.infer(node.value)
-            return cat.subscript_class(receiver) if receiver else None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-            return cat.PATH if self.infer(node.left) == cat.PATH else None
-        return None
+    def binding(self, key: str) -> str | None:
+        return self.mod.binding(key)
 
-    def annotation(self, node: ast.expr) -> str | None:
+    def factory(self, qualname: str) -> str | None:
+        return cat.class_of_factory(qualname)
+
+    def unquote(self, node: ast.expr) -> ast.expr | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
-                node = ast.parse(node.value, mode="eval").body
+                return ast.parse(node.value, mode="eval").body
             except SyntaxError:
                 return None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            sides = [s for s in (node.left, node.right) if not _is_none(s)]
-            return self.annotation(sides[0]) if len(sides) == 1 else None
-        if isinstance(node, ast.Subscript) and self.qualname(node.value) in ("typing.Optional", "typing.Annotated"):
-            inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
-            return self.annotation(inner)
-        name = self.qualname(node)
-        return cat.class_of_annotation(name) if name else None
+        return node
 
-    def agree(self, sources: list[Source]) -> str | None:
-        """The class every binding site gives, or None."""
-        found: set[str | None] = set()
-        for kind, payload in sources:
-            if kind == "value" and isinstance(payload, ast.expr):
-                found.add(self.infer(payload))
-            elif kind == "annotation" and isinstance(payload, ast.expr):
-                found.add(self.annotation(payload))
-            elif kind == "with" and isinstance(payload, ast.expr):
-                found.add(self.entered(payload))
-            else:
-                return None
-        return found.pop() if len(found) == 1 else None
-
-    def entered(self, context: ast.expr) -> str | None:
-        """The class ``x`` gets in ``with <context> as x``."""
-        cls = self.infer(context)
-        if cls is not None:
-            return cls if cat.enters_self(cls) else None
-        if isinstance(context, ast.Call) and "session" in _last_name(context.func).lower():
+    def entered_fallback(self, context: ast.expr) -> str | None:
+        if self.named_session(context):
             return cat.SESSION  # a sync ORM session block: ``with get_db_session() as s``
         return None
+
+    # -- gather-only ----------------------------------------------------------------------------
 
     def callee_key(self, call: ast.Call) -> str | None:
         """What ``call`` invokes: a qualified name or ``<class>.<method>``."""
@@ -262,16 +232,6 @@ class Env:
             if receiver:
                 return f"{receiver}.{func.attr}"
         return self.qualname(func)
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _last_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""
 
 
 def single_import(sources: list[Source]) -> str | None:
@@ -292,18 +252,42 @@ class ModuleScope:
     def __init__(self, tree: ast.Module, info: ModuleInfo) -> None:
         self.info = info
         self.name = info.name
-        self.names, self.star = scope_bindings(tree.body, info)
         self.imported: set[str] = set()
+        declared_global: list[str] = []
+        self.nonlocals = False
         for node in ast.walk(tree):
             if isinstance(node, ast.Global):
-                for name in node.names:
-                    self.names.setdefault(name, []).append(("unknown", None))
+                declared_global.extend(node.names)
+            elif isinstance(node, ast.Nonlocal):
+                self.nonlocals = True
             elif isinstance(node, ast.Import):
                 self.imported.update(a.name.split(".")[0] for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 self.imported.add(node.module.split(".")[0])
+        self.names, self.star = scope_bindings(tree.body, info, self.nonlocals)
+        for name in declared_global:
+            self.names.setdefault(name, []).append(("unknown", None))
         self.bindings: dict[str, str] = {}
+        self._functions: dict[int, dict[str, list[Source]]] = {}
         self.env = Env(self, None)
+
+    def function_bindings(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[Source]]:
+        """The binding sites of ``fn``'s locals, parameters included (computed once per
+        function: a method's are needed for its class's attributes and for its own facts)."""
+        found = self._functions.get(id(fn))
+        if found is not None:
+            return found
+        local, _ = scope_bindings(fn.body, self.info, self.nonlocals)
+        args = fn.args
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+            local.setdefault(arg.arg, []).append(
+                ("annotation", arg.annotation) if arg.annotation else ("unknown", None)
+            )
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                local.setdefault(extra.arg, []).append(("unknown", None))
+        self._functions[id(fn)] = local
+        return local
 
     def qualname(self, name: str) -> str | None:
         sources = self.names.get(name)

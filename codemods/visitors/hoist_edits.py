@@ -121,6 +121,8 @@ class Move:
     stmt: cst.SimpleStatementLine
     imp: cst.Import | cst.ImportFrom
     bindings: list[Binding]
+    #: Indices of aliases that only repeat an earlier copy in the function: dropped, not moved.
+    drop: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -131,6 +133,8 @@ class EditPlan:
     #: id(existing module-level statement) -> names to append to its ``from m import ...``
     merges: dict[int, list[cst.ImportAlias]] = field(default_factory=dict)
     new: list[cst.SimpleStatementLine] = field(default_factory=list)
+    #: id(function-level statement that stays) -> indices of the aliases it keeps
+    stripped: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
@@ -162,7 +166,9 @@ def plan_edits(module: cst.Module, insertion: Insertion, moves: Sequence[Move]) 
     new_targets: dict[str, int] = {}
     for move in moves:
         keep = [
-            i for i, b in enumerate(move.bindings) if not any(b.satisfied_by(p) for p in present)
+            i
+            for i, b in enumerate(move.bindings)
+            if i not in move.drop and not any(b.satisfied_by(p) for p in present)
         ]
         if not keep:
             plan.removed[id(move.stmt)] = False
@@ -231,6 +237,15 @@ def _with_blank(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
 class _Editor(cst.CSTTransformer):
     def __init__(self, plan: EditPlan) -> None:
         self.plan = plan
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        keep = self.plan.stripped.get(id(original_node))
+        imp = updated_node.body[0] if keep else None
+        if keep and isinstance(imp, cst.Import | cst.ImportFrom):
+            return updated_node.with_changes(body=[keep_aliases(imp, keep)])
+        return updated_node
 
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock

@@ -25,6 +25,7 @@ from libcst.metadata import (
 )
 
 from ..project import STDLIB_MODULES, resolve_relative
+from .hoist_copies import link_copies, settle
 from .hoist_edits import child_blocks, insertion_point
 from .hoist_rules import (
     BUILTINS,
@@ -45,6 +46,7 @@ from .imports import (
     import_state_change,
     is_type_checking,
     module_text,
+    runtime_module_imports,
     sole_import,
 )
 
@@ -77,7 +79,25 @@ class Candidate:
     unsafe_reason: str | None = None
     #: Enclosing-function candidates binding the same object: they must be hoisted first.
     needs: list[tuple[Candidate, str]] = field(default_factory=list)
+    #: Other candidates of the same function binding a name of this one to the same object
+    #: (``import json`` twice): all of them move, or none. See ``hoist_copies``.
+    copies: list[Candidate] = field(default_factory=list)
+    #: binding index -> the first copy, for aliases that only repeat it (see ``hoist_copies``)
+    echoes: dict[int, Candidate] = field(default_factory=dict)
+    #: Stays whole: suppressed by a comment.
+    frozen: bool = False
+    #: Echo aliases to remove from this statement, which itself stays.
+    strip: list[int] = field(default_factory=list)
     applied: bool = False
+
+    @property
+    def own(self) -> list[Binding]:
+        """The bindings that are not echoes of an earlier copy: the ones this import decides."""
+        return [b for i, b in enumerate(self.bindings) if i not in self.echoes]
+
+    @property
+    def pure_echo(self) -> bool:
+        return len(self.echoes) == len(self.bindings)
 
 
 @dataclass(frozen=True)
@@ -128,8 +148,10 @@ class Planner:
     def plan(self) -> list[Candidate]:
         self.walk(self.module.body, _Ctx(None, "", 0, None, None))
         self.by_imp = {id(c.imp): c for c in self.candidates}
+        link_copies(self)
         survivors = [c for c in self.candidates if self.check(c)]
-        return sorted(self.drop_conflicting(survivors), key=lambda c: (c.depth, c.line))
+        survivors = settle(self, self.drop_conflicting(survivors))
+        return sorted(survivors, key=lambda c: (c.depth, c.line))
 
     def walk(self, stmts: Sequence[cst.BaseStatement], ctx: _Ctx) -> None:
         for stmt in stmts:
@@ -236,11 +258,19 @@ class Planner:
         return True
 
     def why_not(self, c: Candidate) -> str | None:
-        if self.codemod.context.suppressions.has_noqa("PLC0415", range(c.line, c.end_line + 1)):
-            return "kept by `# noqa: PLC0415`"
+        lines = range(c.line, c.end_line + 1)
+        noqa = self.codemod.context.suppressions.has_noqa
+        if noqa("PLC0415", lines) or noqa("F811", lines):
+            c.frozen = True
+            if noqa("PLC0415", lines):
+                return "kept by `# noqa: PLC0415`"
+            return "kept by `# noqa: F811` (the re-import is intended)"
+        own = c.own
+        if not own:
+            return None  # only repeats an earlier copy, and goes with it (``hoist_copies``)
         if c.guard is not None:
             return f"function `{c.function}` is {c.guard}: hoisting would take the import out of it"
-        loads, reason = self.loads(c)
+        loads, reason = self.loads(own)
         if reason is None:
             reason = self.module_reason(loads)
         if reason is None and c.in_try is not None:
@@ -255,7 +285,7 @@ class Planner:
         if reason is None and self.late_state:
             line, code = self.late_state
             reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
-        for binding in c.bindings:
+        for binding in own:
             reason = (
                 reason
                 or self.function_reason(c, binding, stdlib)
@@ -263,12 +293,12 @@ class Planner:
             )
         return reason or self.cycle_reason(loads)
 
-    def loads(self, c: Candidate) -> tuple[list[str], str | None]:
+    def loads(self, own: list[Binding]) -> tuple[list[str], str | None]:
         """The absolute modules the import loads (its targets; ``from m import x`` may load
         ``m.x``); or a reason when they cannot be named."""
-        first = c.bindings[0]
+        first = own[0]
         if first.kind == "import":
-            return [b.module for b in c.bindings], None
+            return [b.module for b in own], None
         if first.module == "__future__":
             return [], "`__future__` import (only valid at the top of the module)"
         target = first.module
@@ -281,7 +311,7 @@ class Planner:
             if resolved is None:
                 return [], "relative import beyond the top-level package"
             target = resolved
-        return [target, *(f"{target}.{b.name}" for b in c.bindings)], None
+        return [target, *(f"{target}.{b.name}" for b in own)], None
 
     def module_reason(self, loads: list[str]) -> str | None:
         for name in loads:
@@ -302,18 +332,26 @@ class Planner:
         if not isinstance(scope, FunctionScope) or name in extra.globals:
             return None
         own = [a for a in scope.assignments[name] if isinstance(a, Assignment) and a.node is c.imp]
+        copies = [
+            o
+            for o in c.copies
+            if any(d.bound == name and binding.same_object_as(d) for d in o.bindings)
+        ]
+        mine = {id(c.imp), *(id(o.imp) for o in copies)}
         others = [
             self.line(a.node)
             for a in scope.assignments[name]
-            if isinstance(a, Assignment) and a.node is not c.imp
+            if isinstance(a, Assignment) and id(a.node) not in mine
         ]
         if name in extra.bound:
             others.append(extra.bound[name])
         if others:
             return f"`{name}` has another binding in function `{c.function}` (line {min(others)})"
+        # The copies all go: a use between two of them then reads the module-level import.
+        first = min([c.line, *(o.line for o in copies)])
         for inner in [scope, *self.comprehensions(scope)]:
             for access in inner.accesses[name]:
-                if 0 < self.line(access.node) < c.line:
+                if 0 < self.line(access.node) < first:
                     return f"`{name}` is used before the import in function `{c.function}` (line {self.line(access.node)})"
         if not stdlib and not any(a.references for a in own):
             return (
@@ -361,7 +399,11 @@ class Planner:
                 continue
             if isinstance(imp, cst.ImportFrom) and isinstance(imp.names, cst.ImportStar):
                 return f"`from {module_text(imp)} import *` (line {self.line(stmt)}) may bind `{name}` too"
-            if index >= self.insertion.index and any(b == binding for b in bindings(imp) or []):
+            if (
+                index >= self.insertion.index
+                and any(b == binding for b in bindings(imp) or [])
+                and not self.in_prelude(binding)
+            ):
                 return f"`{name}` is already imported at module level further down (line {self.line(stmt)}); move that import up instead"
         return None
 
@@ -387,22 +429,45 @@ class Planner:
 
     def drop_conflicting(self, survivors: list[Candidate]) -> list[Candidate]:
         """Two functions importing different things under one name: neither can move."""
+        by_name: dict[str, list[tuple[int, Candidate, Binding]]] = {}
+        for position, c in enumerate(survivors):
+            for b in c.bindings:
+                by_name.setdefault(b.bound, []).append((position, c, b))
+        mixed = {name for name, found in by_name.items() if len({b for _, _, b in found}) > 1}
         bad: dict[int, str] = {}
         for c in survivors:
-            for other in survivors:
-                for b in c.bindings:
-                    for o in other.bindings:
-                        if other is not c and o.bound == b.bound and not b.same_object_as(o):
-                            bad.setdefault(
-                                id(c),
-                                f"`{b.bound}` is imported differently in function `{other.function}` (line {other.line})",
-                            )
+            # the first other import (in file order) binding one of c's names differently
+            found = min(
+                (
+                    (position, index, other)
+                    for index, b in enumerate(c.bindings)
+                    if b.bound in mixed
+                    for position, other, o in by_name[b.bound]
+                    if other is not c and not b.same_object_as(o)
+                ),
+                key=lambda t: (t[0], t[1]),
+                default=None,
+            )
+            if found is not None:
+                _, index, other = found
+                bad[id(c)] = (
+                    f"`{c.bindings[index].bound}` is imported differently in function "
+                    f"`{other.function}` (line {other.line})"
+                )
         for c in survivors:
             if id(c) in bad:
                 self.codemod.skip(c.line, bad[id(c)])
         return [c for c in survivors if id(c) not in bad]
 
     # -- facts -----------------------------------------------------------------------------------
+
+    def in_prelude(self, binding: Binding) -> bool:
+        """Does the module's import block already have it? Then a copy further down (which
+        ``dedupe-imports`` removes) is no cycle breaker, and the function's copy simply goes."""
+        if not hasattr(self, "_prelude"):
+            found = runtime_module_imports(self.module, self.insertion.index)
+            self._prelude = [b for pairs in found.values() for b, _ in pairs]
+        return any(binding.satisfied_by(p) for p in self._prelude)
 
     def extra(self, owner: cst.CSTNode) -> ExtraBindings:
         if owner not in self.extras:

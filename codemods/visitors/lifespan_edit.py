@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from .add_imports import add_imports
 from .lifespan_plan import Edits, Spec, Step
 
 _BLANK = cst.EmptyLine(indent=False)
@@ -46,9 +45,7 @@ def apply_edits(module: cst.Module, edits: Edits) -> cst.Module:
     editor = Editor(edits, wrapper)
     result = wrapper.module.visit(editor)
     if edits.import_acm:
-        context = CodemodContext()
-        AddImportsVisitor.add_needed_import(context, "contextlib", "asynccontextmanager")
-        result = AddImportsVisitor(context).transform_module(result)
+        result = add_imports(result, [("contextlib", "asynccontextmanager")])
     return result
 
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .add_imports import add_imports
 
 
 @dataclass
@@ -107,8 +107,5 @@ def apply_policy_edits(module: cst.Module, edits: PolicyEdits) -> cst.Module:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     result = wrapper.module.visit(_Editor(edits, wrapper))
     if edits.imports:
-        context = CodemodContext()
-        for name in sorted(edits.imports):
-            AddImportsVisitor.add_needed_import(context, name)
-        result = AddImportsVisitor(context).transform_module(result)
+        result = add_imports(result, [(name, None) for name in sorted(edits.imports)])
     return result

@@ -6,14 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import libcst as cst
 import pytest
 
 from codemods import registry
-from codemods.base import FileContext, Suppressions
 from codemods.commands.dedupe_imports import TRIGGER
 from codemods.engine import transform_source
-from codemods.project import ProjectFacts
 from codemods.types import Options, Safety
 
 from ..helpers import assert_codemod, dedent, run
@@ -687,22 +684,33 @@ def test_behaviour_is_unchanged(tmp_path: Path) -> None:
 
 
 def test_suppressions_are_read_from_this_codemods_input() -> None:
-    # An earlier codemod (hoist-imports runs first) moved `import json` to the top: the
-    # suppression comment is on line 5 of the file as read, on line 6 of this codemod's input.
-    original = dedent(
+    # hoist-imports runs first and removes the function's `import json` (the module has it):
+    # every line below moves up by one, and the engine rescans the suppression comments, so the
+    # `# noqa: F811` still keeps its own line and the plain copy goes.
+    result = run(
+        ["hoist-imports", ID],
+        dedent(
+            """
+            import os
+            import json
+
+            def f():
+                import json
+                return json.dumps({})
+            import os  # noqa: F811
+            import os
+            """
+        ),
+    )
+    assert result.code == dedent(
         """
         import os
+        import json
 
         def f():
-            import json
+            return json.dumps({})
         import os  # noqa: F811
-        import os
         """
     )
-    current = "import json\n" + original.replace("import json", "pass")
-    command = registry.get(ID)(
-        FileContext(None, None, Options(), ProjectFacts(), Suppressions.scan(original), original)
-    )
-    result = command.transform(cst.parse_module(current))
-    assert result.code == current.removesuffix("import os\n")
-    assert [s.reason for s in command.skips] == ["suppressed by `# noqa: F811`"]
+    # reported on line 7 of the file as read (line 6 of dedupe's own input)
+    assert [(s.line, s.reason) for s in result.skips] == [(7, "suppressed by `# noqa: F811`")]

@@ -1,0 +1,100 @@
+"""Checks made before a source text is handed to libcst, and how its parse errors are reported.
+
+libcst's native parser crashes the whole process (a stack overflow, SIGSEGV) on brackets nested
+about 1,500 deep, and needs a few KB of memory per syntax node (a 5 MB one-line data literal
+would take ~8 GB and many minutes). Python itself refuses brackets nested more than 200 deep, so
+such input is never a working program: it is reported as Python reports it, without calling
+libcst. Everything here is cheap for ordinary files: the gather phase already read them with
+``ast``, and the few other checks are ``str.count`` and ``len``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import libcst as cst
+
+from .project import ProjectFacts
+from .types import Failure
+
+#: libcst needs a few KB per syntax node; a file above this many ``ast`` nodes is reported.
+MAX_NODES = 400_000
+#: Only files longer than this are counted: real code stays well below one node per character.
+COUNT_NODES_ABOVE = 512 * 1024
+#: A file ``ast`` cannot read cannot be counted; above this size it is not given to libcst.
+MAX_UNCOUNTED_CHARS = 2 * 1024 * 1024
+#: Python's own limit on bracket nesting (the tokenizer's MAXLEVEL, the same since 3.x).
+MAX_BRACKET_DEPTH = 200
+NESTING_MESSAGE = "too many nested parentheses"
+_AST_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
+
+
+def _gathered(text: str, project: ProjectFacts, path: Path | None) -> bool:
+    """The gather phase read this exact text with ``ast`` (and so found it parsable)."""
+    return path is not None and project.candidates_for(path, text) is not None
+
+
+def ast_parses(text: str, project: ProjectFacts, path: Path | None) -> bool:
+    """Whether ``text`` parses with ``ast``; the gather phase's answer when it has one."""
+    if _gathered(text, project, path):
+        return True
+    if path is not None and project.is_opaque(path):
+        return False  # the gather phase tried and failed
+    try:
+        ast.parse(text)
+    except _AST_FAILURES:
+        return False
+    return True
+
+
+def check(text: str, project: ProjectFacts, path: Path | None) -> Failure | None:
+    """The failure to report instead of giving ``text`` to libcst, if any (see the module
+    docstring); None when libcst may parse it."""
+    small = len(text) <= COUNT_NODES_ABOVE
+    if small and (_gathered(text, project, path) or _brackets(text) <= MAX_BRACKET_DEPTH):
+        return None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        if exc.msg.startswith(NESTING_MESSAGE):
+            return Failure("parse", exc.msg, line=exc.lineno)
+        tree = None
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        tree = None
+    if tree is None:
+        if len(text) > MAX_UNCOUNTED_CHARS:
+            return Failure("size", f"too large to parse: {len(text):,} characters Python's ast cannot read")
+        return None  # libcst decides: it reads newer syntax, or reports the syntax error
+    if small:
+        return None
+    nodes = sum(1 for _ in ast.walk(tree))
+    if nodes > MAX_NODES:
+        return Failure("size", f"too large to transform: {nodes:,} syntax nodes (limit {MAX_NODES:,})")
+    return None
+
+
+def _brackets(text: str) -> int:
+    """An upper bound on the bracket nesting depth (brackets in strings and comments count)."""
+    return text.count("(") + text.count("[") + text.count("{")
+
+
+def parse_failure(text: str, exc: cst.ParserSyntaxError) -> Failure:
+    """The failure to report for text libcst cannot parse.
+
+    When Python cannot parse it either, Python's message and line are reported: they are what
+    the user's own interpreter says (libcst reports the furthest point it reached, e.g. line 2
+    for ``def f(:``). When Python can parse it, the file uses something libcst does not read.
+    """
+    try:
+        ast.parse(text)
+    except SyntaxError as py:
+        line = py.lineno
+        if "\0" in text and "null bytes" in py.msg:  # Python gives no line for this one
+            line = text.count("\n", 0, text.index("\0")) + 1
+        return Failure("parse", py.msg, line=line or exc.raw_line)
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        pass
+    else:
+        return Failure("parse", f"libcst cannot parse this file (Python can): {exc.message}", line=exc.raw_line)
+    return Failure("parse", exc.message, line=exc.raw_line)
