@@ -365,8 +365,6 @@ def test_a_worker_that_dies_takes_only_its_file(tmp_path: Path, monkeypatch: pyt
 
 
 # Found by `make smoke` (docs/reliability.md); reduced to the smallest file that shows each.
-@pytest.mark.xfail(reason="known bug (make smoke, pydantic/version.py): hoist-imports holds an import "
-                   "behind one it hoists in the same run, so a second run hoists it", strict=False)  # fmt: skip
 def test_smoke_second_run_is_a_no_op(cli: CLI, tmp_path: Path) -> None:
     write_bytes(tmp_path / "m.py", b"import sys\n\n\ndef f():\n    import importlib.metadata\n    import platform\n"
                 b"    return platform, importlib.metadata, sys\n")  # fmt: skip
@@ -375,9 +373,6 @@ def test_smoke_second_run_is_a_no_op(cli: CLI, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout.decode()
 
 
-@pytest.mark.xfail(reason="known bug (make smoke, 10 sympy test files): hoisting an import to module level "
-                   "makes a loop variable of the same name in another function shadow it (pyflakes F402)",
-                   strict=False)  # fmt: skip
 def test_smoke_hoisting_adds_no_pyflakes_finding(cli: CLI, tmp_path: Path) -> None:
     source = b"def f():\n    from os.path import sep\n    return sep\n\n\ndef g():\n    for sep in range(3):\n        print(sep)\n"
     write_bytes(tmp_path / "s.py", source)

@@ -60,6 +60,9 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   at module level (including under module-level `if`/`try` or `if TYPE_CHECKING`), or that would
   shadow a builtin (`from os import open`), or that a module-level star import may bind; two
   functions importing different things under one name (`global x` then `import x` is fine);
+- a name that, once a module-level import, pyflakes (ruff `F`) would report: a `for` target of
+  that name in another function or class shadows it (`F402`); an import never used in its
+  function would be redefined by any binding of the name in another function (`F811`);
 - a third-party import whose name is never used in the function: it is there for its side
   effects (plugin registration, monkey-patching), which would then happen at import time;
 - first-party imports (relative, or of a module of the analysed project) where the import graph
@@ -73,8 +76,13 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
 - imports that follow a statement of the function touching import state (`sys.path`,
   `sys.modules`, `os.environ`, `importlib`, `site.addsitedir`, `django.setup()`,
   `matplotlib.use(...)`, `patch_all()`), and all imports of a module that changes such state at
-  module level below its import block (a late `sys.path.insert(...)`);
-- an import the module already has, but only further down (often a deliberate cycle breaker);
+  module level below its import block (a late `sys.path.insert(...)`); an import held only by
+  an earlier import of the function (`import importlib.metadata`) moves when that one moves,
+  and after it;
+- an import the module already has, but only further down (often a deliberate cycle breaker).
+  When that module-level import is above the function and the statement imports more names,
+  the rest moves and the repeated name is dropped from it (the module-level import binds it
+  whenever the function runs);
 - lines marked `# noqa: PLC0415` (or a bare `# noqa`), `# noqa: F811` (the re-import is
   intended; `dedupe-imports` keeps those lines too) or `# codemod: skip`;
 - every copy of an import the function makes more than once, as soon as one copy stays (for any
@@ -186,15 +194,19 @@ class Command(Codemod):
                     c.line, f"`{name}` is also bound in the enclosing function `{outer.function}`"
                 )
                 continue
+            held = next((why for o, why in c.after if not o.applied), None)
+            if held is not None:
+                self.skip(c.line, held)
+                continue
             stays = next((o for o in c.echoes.values() if not o.applied), None)
             if c.pure_echo and stays is not None:
                 self.skip(c.line, f"its copy at line {stays.line} stays in function `{c.function}`")
                 continue
-            already = all(any(b.satisfied_by(p) for p in present) for b in c.own or c.bindings)
+            already = all(any(b.satisfied_by(p) for p in present) for b in c.moving or c.bindings)
             copied = [o for o in c.copies if o.applied]
             covered = all(
                 any(b.satisfied_by(p) for p in [*present, *(d for o in copied for d in o.bindings)])
-                for b in c.own
+                for b in c.moving
             )
             message = f"Import {_describe(c)} inside function `{c.function}`"
             if already:
@@ -206,6 +218,12 @@ class Command(Codemod):
             else:
                 message += " (moved to module level)"
                 title = "Move import to the top of the module"
+            if c.covered:
+                names = ", ".join(f"`{c.bindings[i].bound}`" for i in c.covered)
+                line = min(c.covered.values())
+                message += (
+                    f"; {names} is dropped: the module imports it above the function (line {line})"
+                )
             if c.unsafe_reason is not None:
                 message += f"; {c.unsafe_reason}"
             safety = Safety.UNSAFE if c.unsafe_reason is not None else Safety.SAFE
@@ -216,7 +234,7 @@ class Command(Codemod):
         if not moves and not stripped:
             return module
         ordered = [
-            Move(c.stmt, c.imp, c.bindings, frozenset(c.echoes))
+            Move(c.stmt, c.imp, c.bindings, frozenset([*c.echoes, *c.covered]), after=bool(c.after))
             for c in sorted(moves, key=lambda c: c.line)
         ]
         plan = plan_edits(module, planner.insertion, ordered)
@@ -244,7 +262,7 @@ class Command(Codemod):
 
 
 def _describe(c: Candidate) -> str:
-    shown = c.own or c.bindings  # an alias repeating an earlier copy is dropped, not moved
+    shown = c.moving or c.bindings  # an alias repeating an earlier copy is dropped, not moved
     first = shown[0]
     if first.kind == "import":
         return ", ".join(f"`{b.module}{f' as {b.asname}' if b.asname else ''}`" for b in shown)

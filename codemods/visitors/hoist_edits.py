@@ -123,6 +123,9 @@ class Move:
     bindings: list[Binding]
     #: Indices of aliases that only repeat an earlier copy in the function: dropped, not moved.
     drop: frozenset[int] = frozenset()
+    #: Must stay after the moves before it (it follows an ``import importlib`` in its function):
+    #: never merged into an earlier ``from m import ...``.
+    after: bool = False
 
 
 @dataclass
@@ -185,6 +188,7 @@ def plan_edits(module: cst.Module, insertion: Insertion, moves: Sequence[Move]) 
         )
         if (
             not commented
+            and not move.after
             and isinstance(kept, cst.ImportFrom)
             and not isinstance(kept.names, cst.ImportStar)
         ):

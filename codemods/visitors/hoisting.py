@@ -39,10 +39,12 @@ from .hoist_rules import (
     matches,
     with_parents,
 )
+from .hoist_shadow import Shadows
 from .imports import (
     Binding,
     bindings,
     has_import,
+    has_inner_comments,
     import_state_change,
     is_type_checking,
     module_text,
@@ -84,6 +86,12 @@ class Candidate:
     copies: list[Candidate] = field(default_factory=list)
     #: binding index -> the first copy, for aliases that only repeat it (see ``hoist_copies``)
     echoes: dict[int, Candidate] = field(default_factory=dict)
+    #: Earlier imports of the function that touch import state (``import importlib``): this one
+    #: moves only if they move too, and then after them (with the reason to give otherwise).
+    after: list[tuple[Candidate, str]] = field(default_factory=list)
+    #: binding index -> line of the identical module-level import below the import block but
+    #: above the function: that alias is dropped, the rest moves (what ``dedupe-imports`` does)
+    covered: dict[int, int] = field(default_factory=dict)
     #: Stays whole: suppressed by a comment.
     frozen: bool = False
     #: Echo aliases to remove from this statement, which itself stays.
@@ -94,6 +102,13 @@ class Candidate:
     def own(self) -> list[Binding]:
         """The bindings that are not echoes of an earlier copy: the ones this import decides."""
         return [b for i, b in enumerate(self.bindings) if i not in self.echoes]
+
+    @property
+    def moving(self) -> list[Binding]:
+        """The bindings this import carries to module level."""
+        return [
+            b for i, b in enumerate(self.bindings) if i not in self.echoes and i not in self.covered
+        ]
 
     @property
     def pure_echo(self) -> bool:
@@ -276,21 +291,38 @@ class Planner:
         if reason is None and c.in_try is not None:
             reason = guard_reason(c.in_try)
             c.unsafe_reason = "inside `try`: an import failure no longer reaches its handler, it stops the app at startup"
+        c.after = []
         for stmt in c.preceding:
             found = import_state_change(stmt) if reason is None else None
             if found is not None:
                 shown = self.code(stmt if isinstance(stmt, cst.SimpleStatementLine) else found)
-                reason = f"runs after `{shown}`, which it may depend on"
+                why = f"runs after `{shown}`, which it may depend on"
+                earlier = self.by_imp.get(id(sole_import(stmt)))
+                if earlier is not None and earlier.fn is c.fn and not c.copies:
+                    # An import that is hoisted too keeps its place before this one. Decided
+                    # when moving (``earlier.applied``), so not for copies (``hoist_copies``
+                    # settles those before: all move or none).
+                    c.after.append((earlier, f"{why} and which stays in the function"))
+                else:
+                    reason = why
         stdlib = all(n.split(".")[0] in STDLIB_MODULES for n in loads)
         if reason is None and self.late_state:
             line, code = self.late_state
             reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
+        c.covered = {}
         for binding in own:
             reason = (
                 reason
                 or self.function_reason(c, binding, stdlib)
                 or self.module_conflict(c, binding)
+                or self.shadow_reason(c, binding)
             )
+        if reason is None and c.covered:
+            if len(c.covered) == len(own):  # nothing moves: left to ``dedupe-imports``
+                index, line = next(iter(c.covered.items()))
+                c.covered = {}
+                return f"`{c.bindings[index].bound}` is already imported at module level further down (line {line}); move that import up instead"
+            loads, _ = self.loads(c.moving)
         return reason or self.cycle_reason(loads)
 
     def loads(self, own: list[Binding]) -> tuple[list[str], str | None]:
@@ -404,8 +436,42 @@ class Planner:
                 and any(b == binding for b in bindings(imp) or [])
                 and not self.in_prelude(binding)
             ):
-                return f"`{name}` is already imported at module level further down (line {self.line(stmt)}); move that import up instead"
+                # Above the function it already binds the name whenever the function runs (no
+                # other module-level binding, checked above): the function's alias can go.
+                at = c.bindings.index(binding)
+                if self.line(stmt) < self.line(c.fn) and self.can_drop(c):
+                    c.covered.setdefault(at, self.line(stmt))
+                if at not in c.covered:
+                    return f"`{name}` is already imported at module level further down (line {self.line(stmt)}); move that import up instead"
         return None
+
+    def can_drop(self, c: Candidate) -> bool:
+        """Can one alias of ``c`` be dropped while the rest moves? Not with copies in the
+        function (``hoist_copies`` decides those whole) or comments inside the statement."""
+        return not c.copies and not c.echoes and not has_inner_comments(c.imp)
+
+    def shadow_reason(self, c: Candidate, binding: Binding) -> str | None:
+        """A binding in another scope that pyflakes would report against the moved import."""
+        if not hasattr(self, "_shadows"):
+            self._shadows = Shadows(
+                self.module,
+                (s for s in self.scopes.values() if s is not None),
+                self.line,
+                lambda fn: self.extra(fn).bound,
+            )
+        if c.bindings.index(binding) in c.covered:
+            return None  # not moved
+        name = binding.bound
+        scope = self.scopes.get(c.imp)
+        mine = {id(c.imp), *(id(o.imp) for o in c.copies)}
+        used = any(
+            a.references
+            for s in (scope, self.scopes[self.module])
+            if s is not None
+            for a in s.assignments[name]
+            if isinstance(a, Assignment) and id(a.node) in mine
+        )
+        return self._shadows.reason(binding, scope, used)
 
     def cycle_reason(self, loads: list[str]) -> str | None:
         project = self.codemod.context.project

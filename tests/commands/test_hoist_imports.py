@@ -85,7 +85,74 @@ SKIPS = {
         "def f():\n    from asyncio import windows_events\n    return windows_events\n",
         "`asyncio.windows_events` is a platform-only module",
     ),
-}
+    # pyflakes (ruff F) findings the module-level import would get from other scopes
+    "loop variable in another function": (
+        "def f():\n    from os.path import sep\n    return sep\n\n\nasync def g(x):\n    async for a, sep in x:\n        print(sep)\n",
+        "`sep` is a loop variable in function `g` (line 7): at module level the import would be shadowed by it (pyflakes F402)",
+    ),
+    "loop variable in a class body": (
+        "def f():\n    import os\n    return os\n\n\nclass C:\n    for os in ():\n        pass\n",
+        "`os` is a loop variable in class `C` (line 7)",
+    ),
+    "unused import, comprehension target elsewhere": (
+        "def f():\n    import json\n\n\ndef g(x):\n    return [json for json in x]\n",
+        "`json` is never used here and is bound in function `g` (line 6): at module level that would redefine an unused import (pyflakes F811)",
+    ),
+    "unused import, parameter elsewhere": (
+        "def f():\n    import json\n\n\ndef g(json):\n    return json\n",
+        "`json` is never used here and is bound in function `g` (line 5)",
+    ),
+}  # fmt: skip
+
+
+def test_bindings_elsewhere_that_pyflakes_accepts_do_not_stop_the_move() -> None:
+    # a used import may share its name with a comprehension target or a parameter elsewhere;
+    # an unused one with a class attribute or another import of the same object (ruff 0.17)
+    assert_codemod(
+        ID,
+        """
+        def f():
+            from os.path import sep
+            return sep
+
+
+        def g(sep, x):
+            return [sep for sep in x]
+
+
+        def h():
+            import json
+
+
+        class C:
+            def json(self):
+                if self:
+                    import json
+                    return json
+        """,
+        """
+        from os.path import sep
+        import json
+
+        def f():
+            return sep
+
+
+        def g(sep, x):
+            return [sep for sep in x]
+
+
+        def h():
+            pass
+
+
+        class C:
+            def json(self):
+                if self:
+                    import json
+                    return json
+        """,
+    )
 
 
 @pytest.mark.parametrize(("code", "reason"), SKIPS.values(), ids=SKIPS.keys())

@@ -477,12 +477,6 @@ def test_a_repeat_after_another_binding_still_repeats() -> None:
     )
 
 
-@pytest.mark.xfail(
-    reason="known bug: a module-level import after the import block but before the function "
-    "holds the whole function import ('further down'); dedupe-imports then removes `os` from it "
-    "and the next run hoists `json`",
-    strict=False,
-)
 def test_a_module_level_import_before_the_function_but_below_the_import_block() -> None:
     first = run(
         IMPORTS,
@@ -499,3 +493,153 @@ def test_a_module_level_import_before_the_function_but_below_the_import_block() 
         ),
     )
     assert run(IMPORTS, first.code).code == first.code
+
+
+def test_an_import_after_an_importlib_import_moves_with_it_in_one_run() -> None:
+    # found by `make smoke` (pydantic/version.py): the second import was held behind the first,
+    # which moved, so the next run moved it too
+    assert_codemod(
+        "hoist-imports",
+        """
+        import sys
+        from os import path
+
+
+        def f():
+            import importlib.metadata
+            from os import sep
+            return sep, importlib.metadata, sys, path
+        """,
+        # not merged into `from os import path`: it stays after `import importlib.metadata`
+        """
+        import sys
+        from os import path
+        import importlib.metadata
+        from os import sep
+
+
+        def f():
+            return sep, importlib.metadata, sys, path
+        """,
+    )
+
+
+def test_an_import_after_an_importlib_import_that_stays_is_held_too() -> None:
+    assert_codemod(
+        "hoist-imports",
+        """
+        def f():
+            import importlib.metadata  # noqa: PLC0415
+            import platform
+            return platform, importlib.metadata
+        """,
+        skips=[
+            "kept by `# noqa: PLC0415`",
+            "runs after `import importlib.metadata  # noqa: PLC0415`, which it may depend on "
+            "and which stays in the function",
+        ],
+    )
+    # an unsafe move that is not applied holds it as well; applied, both move
+    code = """
+        def f():
+            try:
+                import importlib.metadata
+                import platform
+                return platform.system(), importlib.metadata.version("x")
+            except LookupError:
+                return None
+        """
+    assert_codemod("hoist-imports", code, skips=["runs after `import importlib.metadata`"])
+    assert_codemod(
+        "hoist-imports",
+        code,
+        """
+        import importlib.metadata
+        import platform
+
+        def f():
+            try:
+                return platform.system(), importlib.metadata.version("x")
+            except LookupError:
+                return None
+        """,
+        unsafe=True,
+    )
+
+
+def test_an_alias_imported_above_the_function_is_dropped_and_the_rest_moves() -> None:
+    result = assert_codemod(
+        "hoist-imports",
+        """
+        import sys
+
+
+        def g():
+            pass
+        from os import path, sep
+
+
+        def f(a):
+            from os import sep, getcwd
+            return sep, getcwd(), a, sys, path
+        """,
+        """
+        import sys
+        from os import getcwd
+
+
+        def g():
+            pass
+        from os import path, sep
+
+
+        def f(a):
+            return sep, getcwd(), a, sys, path
+        """,
+    )
+    assert "`sep` is dropped: the module imports it above the function (line 6)" in (
+        result.changes[0].message
+    )
+
+
+def test_an_alias_imported_only_below_the_function_still_holds_the_statement() -> None:
+    # below the function (or with a comment inside the statement) nothing is split
+    for code in [
+        """
+        def f():
+            import json, os
+            return json, os
+        import os
+        """,
+        """
+        def g():
+            pass
+        from os import sep
+
+
+        def f():
+            from os import (
+                sep,  # the separator
+                getcwd,
+            )
+            return sep, getcwd
+        """,
+    ]:
+        assert_codemod(
+            "hoist-imports", code, skips=["is already imported at module level further down"]
+        )
+
+
+def test_an_import_with_copies_after_an_importlib_import_is_held_with_them() -> None:
+    # its copy `import os` must not move alone: `os` would stay local to the function
+    assert_codemod(
+        "hoist-imports",
+        """
+        def f():
+            import os
+            import importlib.metadata  # noqa: PLC0415
+            import os.path
+            return os.path.sep, importlib.metadata
+        """,
+        skips=["its copy at line 4 stays", "kept by `# noqa: PLC0415`", "runs after"],
+    )
