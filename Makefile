@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test pytest lint format check readme clean bench smoke fixtures-update
+.PHONY: venv demo test pytest lint format check readme clean bench smoke fuzz fixtures-update
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ bench: venv
 smoke: venv
 	$(PY) bench/build_corpus.py
 	$(PY) bench/smoke.py $(SMOKE_ARGS)
+
+# Long property run: hypothesmith programs and fixture mutations (make test runs 60 per test).
+FUZZ_EXAMPLES ?= 5000
+fuzz: venv
+	CODEMOD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/test_properties.py -q -o timeout=0
 
 fixtures-update: venv
 	$(PY) scripts/update_snapshots.py
