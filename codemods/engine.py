@@ -119,14 +119,18 @@ def transform_source(
     """
     project = project or ProjectFacts()
     active = triggered(codemods, text) if prefilter else list(codemods)
+    # candidates() only drops codemods after reading the text with ``ast``: if it leaves none,
+    # the text is known to parse and need not be read again below.
+    read_by_ast = False
     if prefilter and active:
         active = candidates(active, text, project, path)
+        read_by_ast = not active
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
     if not active:
         # Nothing to run, but a file ``ast`` cannot read is still parsed with libcst: either it
         # reads it (newer syntax than this interpreter's) or the syntax error is reported.
-        if not preflight.ast_parses(text, project, path):
+        if not read_by_ast and not preflight.ast_parses(text, project, path):
             _parse(text, project, path)
         return SourceResult(text, (), ())
     module = _parse(text, project, path)

@@ -286,11 +286,6 @@ class ModuleFinder:
         return None
 
 
-def find_module_file(name: str, preferred_root: str, roots: Iterable[str]) -> Path | None:
-    """The first-party file ``import name`` would load, searching the project's roots."""
-    return ModuleFinder().find(name, preferred_root, roots)
-
-
 def _parse(path: Path) -> tuple[str, ast.Module | None]:
     try:
         text, _ = decode_source(path.read_bytes())
