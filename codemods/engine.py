@@ -164,7 +164,8 @@ def transform_source(
             raise TransformError(
                 Failure("internal", f"{type(exc).__name__}: {exc}", codemod=codemod.ID)
             ) from exc
-        if edits:  # report lines of the file as read, not of an earlier codemod's output
+        if edits and (command.changes or command.skips):
+            # report lines of the file as read, not of an earlier codemod's output
             while len(maps) < len(edits):
                 maps.append(LineMap(*edits[len(maps)]))
             changes.extend(replace(c, line=to_original(c.line, maps)) for c in command.changes)

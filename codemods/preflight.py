@@ -15,6 +15,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from . import astnodes
 from .project import ProjectFacts
 from .types import Failure
 
@@ -68,7 +69,7 @@ def check(text: str, project: ProjectFacts, path: Path | None) -> Failure | None
         return None  # libcst decides: it reads newer syntax, or reports the syntax error
     if small:
         return None
-    nodes = sum(1 for _ in ast.walk(tree))
+    nodes = len(astnodes.nodes(tree))
     if nodes > MAX_NODES:
         return Failure("size", f"too large to transform: {nodes:,} syntax nodes (limit {MAX_NODES:,})")
     return None

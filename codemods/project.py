@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import astnodes
 from .io import SourceError, decode_source
 
 STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
@@ -220,7 +221,7 @@ def gather_file(
         return FileFacts(resolved(path), info, parsed=False)
     may_change = frozenset(cid for cid, check in (candidates or {}).items() if check(tree))
     import_time = [name for node in import_time_imports(tree) for name in imported_names(node, info)]
-    every_import = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    every_import = [n for n in astnodes.nodes(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
     mentioned = [name for node in every_import for name in imported_names(node, info)]
     per_codemod: dict[str, Any] = {}
     for codemod_id, gather in gatherers.items():

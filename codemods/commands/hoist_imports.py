@@ -120,6 +120,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
+from .. import astnodes
 from ..base import Codemod, Option
 from ..project import ModuleInfo, ProjectFacts, imported_names
 from ..types import Safety
@@ -149,7 +150,7 @@ class Command(Codemod):
         """Every module a function-level import of this file may load if it were hoisted (the
         imports at the top of a function body, or of a ``try`` there)."""
         found: list[str] = []
-        for node in ast.walk(tree):
+        for node in astnodes.nodes(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 body = list(node.body)
                 for stmt in node.body:

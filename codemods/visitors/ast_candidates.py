@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from .. import astnodes
+
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
 Key = tuple[str, str, str, str]
@@ -84,4 +86,4 @@ def duplicate_imports(tree: ast.Module) -> bool:
 
 
 def has_async_def(tree: ast.Module) -> bool:
-    return any(isinstance(node, ast.AsyncFunctionDef) for node in ast.walk(tree))
+    return bool(astnodes.of_type(tree, ast.AsyncFunctionDef))

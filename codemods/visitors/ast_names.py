@@ -12,6 +12,7 @@ import ast
 from collections import Counter
 from collections.abc import Iterator
 
+from .. import astnodes
 from ..project import ModuleInfo, resolve_relative
 
 Ref = tuple[str, str]
@@ -124,7 +125,7 @@ class ModuleNames:
                 self.bindings[name] += 1
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 self._record_import(stmt, unconditional=id(stmt) in top_level)
-        for node in ast.walk(tree):
+        for node in astnodes.nodes(tree):
             if isinstance(node, ast.Name):
                 self.names.add(node.id)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

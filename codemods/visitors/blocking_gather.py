@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..project import ModuleInfo
 from . import blocking as cat
-from .blocking_scope import Env, ModuleScope, Source, own_nodes, scope_bindings, single_import
+from .blocking_scope import Env, ModuleScope, Source, scope_bindings, single_import
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _function(mod: ModuleScope, fn: ast.FunctionDef, key: str, owner: str | None
             decorator = ast.unparse(deco)
     calls: list[tuple[str, int]] = []
     generator = False
-    for node in own_nodes(fn):
+    for node in mod.own_nodes(fn):
         if isinstance(node, ast.Call):
             callee = env.callee_key(node)
             if callee:
@@ -138,7 +138,9 @@ def _class_attrs(
         env = Env(mod, method, key)
         if env.self_name is None:
             continue
-        for stmt in own_nodes(method):
+        for stmt in mod.own_nodes(method):
+            if not isinstance(stmt, _BINDS):
+                continue
             for attr, source in _self_assignments(stmt, env.self_name):
                 if source is not None and source[0] == "annotation" and isinstance(source[1], ast.expr):
                     annotated.setdefault(attr, set()).add(env.annotation(source[1]))
@@ -152,6 +154,11 @@ def _class_attrs(
         if len(classes) == 1 and (cls := next(iter(classes))) is not None:
             found[f"{key}.{attr}"] = cls
     return found
+
+
+_BINDS = (
+    ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith
+)
 
 
 def _self_assignments(stmt: ast.AST, self_name: str) -> Iterator[tuple[str, Source | None]]:

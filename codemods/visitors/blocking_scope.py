@@ -13,6 +13,7 @@ import ast
 import builtins
 from collections.abc import Iterator
 
+from .. import astnodes
 from ..project import ModuleInfo, resolve_relative
 from . import blocking as cat
 from .blocking_infer import Attr, BinOp, Call, Inference, Name, NoneValue, Sub, View
@@ -128,7 +129,7 @@ def _own_expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
         if isinstance(node, ast.Lambda | ast.excepthandler | ast.match_case):
             continue
         yield node
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(astnodes.children(node))
 
 
 def own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
@@ -139,7 +140,7 @@ def own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, _SCOPES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(astnodes.children(node)))
 
 
 class Env(Inference[ast.expr]):
@@ -255,7 +256,7 @@ class ModuleScope:
         self.imported: set[str] = set()
         declared_global: list[str] = []
         self.nonlocals = False
-        for node in ast.walk(tree):
+        for node in astnodes.nodes(tree):
             if isinstance(node, ast.Global):
                 declared_global.extend(node.names)
             elif isinstance(node, ast.Nonlocal):
@@ -269,7 +270,16 @@ class ModuleScope:
             self.names.setdefault(name, []).append(("unknown", None))
         self.bindings: dict[str, str] = {}
         self._functions: dict[int, dict[str, list[Source]]] = {}
+        self._own: dict[int, list[ast.AST]] = {}
         self.env = Env(self, None)
+
+    def own_nodes(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+        """:func:`own_nodes`, once per function (a method is read for its class's attributes and
+        for its own facts)."""
+        found = self._own.get(id(fn))
+        if found is None:
+            found = self._own[id(fn)] = list(own_nodes(fn))
+        return found
 
     def function_bindings(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[Source]]:
         """The binding sites of ``fn``'s locals, parameters included (computed once per

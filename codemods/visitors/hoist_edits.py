@@ -157,9 +157,11 @@ def _mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
 def plan_edits(module: cst.Module, insertion: Insertion, moves: Sequence[Move]) -> EditPlan:
     """Decide, in file order, what each applied hoist inserts, merges or only removes."""
     plan = EditPlan(insertion)
-    present = [
-        b for found in runtime_module_imports(module, insertion.index).values() for b, _ in found
-    ]
+    # bound name -> the bindings there (``satisfied_by`` implies the same bound name)
+    present: dict[str, list[Binding]] = {}
+    for found in runtime_module_imports(module, insertion.index).values():
+        for b, _ in found:
+            present.setdefault(b.bound, []).append(b)
     targets: dict[str, cst.SimpleStatementLine] = {}
     for stmt in module.body[: insertion.index]:
         imp = _mergeable(stmt)
@@ -171,7 +173,7 @@ def plan_edits(module: cst.Module, insertion: Insertion, moves: Sequence[Move]) 
         keep = [
             i
             for i, b in enumerate(move.bindings)
-            if i not in move.drop and not any(b.satisfied_by(p) for p in present)
+            if i not in move.drop and not any(b.satisfied_by(p) for p in present.get(b.bound, ()))
         ]
         if not keep:
             plan.removed[id(move.stmt)] = False
@@ -179,7 +181,8 @@ def plan_edits(module: cst.Module, insertion: Insertion, moves: Sequence[Move]) 
         inner = has_inner_comments(move.imp)
         if inner:
             keep = list(range(len(move.bindings)))  # never drop a name its comment may be about
-        present.extend(move.bindings[i] for i in keep)
+        for i in keep:
+            present.setdefault(move.bindings[i].bound, []).append(move.bindings[i])
         kept = keep_aliases(move.imp, keep)
         commented = (
             inner

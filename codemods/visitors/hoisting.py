@@ -425,10 +425,7 @@ class Planner:
             return f"`{name}` is bound differently at module level (line {self.extra(self.module).bound[name]})"
         if name in BUILTINS and not same_import:
             return f"`{name}` would shadow the builtin `{name}` in the whole module"
-        for index, stmt in enumerate(self.module.body):
-            imp = sole_import(stmt)
-            if imp is None:
-                continue
+        for index, stmt, imp in self.top_imports():
             if isinstance(imp, cst.ImportFrom) and isinstance(imp.names, cst.ImportStar):
                 return f"`from {module_text(imp)} import *` (line {self.line(stmt)}) may bind `{name}` too"
             if (
@@ -527,13 +524,27 @@ class Planner:
 
     # -- facts -----------------------------------------------------------------------------------
 
+    def top_imports(self) -> Sequence[tuple[int, cst.BaseStatement, cst.Import | cst.ImportFrom]]:
+        """(index, statement, import) of the module's statements that are one import each."""
+        if not hasattr(self, "_top_imports"):
+            self._top_imports = [
+                (index, stmt, imp)
+                for index, stmt in enumerate(self.module.body)
+                if (imp := sole_import(stmt)) is not None
+            ]
+        return self._top_imports
+
     def in_prelude(self, binding: Binding) -> bool:
         """Does the module's import block already have it? Then a copy further down (which
         ``dedupe-imports`` removes) is no cycle breaker, and the function's copy simply goes."""
         if not hasattr(self, "_prelude"):
             found = runtime_module_imports(self.module, self.insertion.index)
-            self._prelude = [b for pairs in found.values() for b, _ in pairs]
-        return any(binding.satisfied_by(p) for p in self._prelude)
+            self._prelude: dict[str, list[Binding]] = {}
+            for pairs in found.values():
+                for b, _ in pairs:
+                    self._prelude.setdefault(b.bound, []).append(b)
+        # ``satisfied_by`` implies the same bound name
+        return any(binding.satisfied_by(p) for p in self._prelude.get(binding.bound, ()))
 
     def extra(self, owner: cst.CSTNode) -> ExtraBindings:
         if owner not in self.extras:
