@@ -241,9 +241,21 @@ def _with_blank(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     return list(lines) if lines and lines[0].comment is None else [_BLANK, *lines]
 
 
+#: The nodes that can hold a statement. Every edit is to a statement, a block or the module,
+#: so the editor does not descend into anything else (expressions are most of a tree).
+_HOLDERS = (
+    cst.Module, cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler,
+    cst.ExceptStarHandler, cst.Finally, cst.MatchCase,
+)  # fmt: skip
+
+
 class _Editor(cst.CSTTransformer):
     def __init__(self, plan: EditPlan) -> None:
         self.plan = plan
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # ``leave_*`` still runs for a node whose children are not visited
+        return isinstance(node, _HOLDERS) and super().on_visit(node)
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine

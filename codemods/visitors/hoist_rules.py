@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -90,6 +90,64 @@ class BindingCollector(cst.CSTVisitor):
 
     def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
         self._bind(node.rest)
+
+
+def walk_statements(suite: cst.BaseSuite | cst.Module, enter_defs: bool) -> Iterator[cst.CSTNode]:
+    """Every statement and small statement in ``suite``, and the pattern of every ``case``, in
+    source order; the bodies of nested ``def``s and ``class``es only with ``enter_defs``.
+
+    Statements are a small part of a tree: this finds ``for``/``del``/``global``/``match`` without
+    a visitor over every expression node."""
+    body: Sequence[cst.BaseStatement | cst.BaseSmallStatement] = suite.body
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+        elif isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+            if enter_defs:
+                yield from walk_statements(stmt.body, enter_defs)
+        elif isinstance(stmt, cst.Match):
+            for case in stmt.cases:
+                yield case.pattern
+                yield from walk_statements(case.body, enter_defs)
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            yield from _compound(stmt, enter_defs)
+
+
+def _compound(stmt: cst.BaseCompoundStatement, enter_defs: bool) -> Iterator[cst.CSTNode]:
+    yield from walk_statements(stmt.body, enter_defs)
+    for handler in getattr(stmt, "handlers", ()):
+        yield from walk_statements(handler.body, enter_defs)
+    orelse = getattr(stmt, "orelse", None)
+    if isinstance(orelse, cst.If):
+        yield orelse
+        yield from _compound(orelse, enter_defs)
+    elif isinstance(orelse, cst.Else):
+        yield from walk_statements(orelse.body, enter_defs)
+    finalbody = getattr(stmt, "finalbody", None)
+    if isinstance(finalbody, cst.Finally):
+        yield from walk_statements(finalbody.body, enter_defs)
+
+
+def extra_bindings(
+    owner: cst.Module | cst.FunctionDef, line: Callable[[cst.CSTNode], int], source: str
+) -> ExtraBindings:
+    """:class:`BindingCollector`'s result for ``owner``. Without a walrus in the source (the one
+    binding that hides in expressions), only statements and ``case`` patterns are read."""
+    collector = BindingCollector(owner, line)
+    if ":=" in source:
+        owner.visit(collector)
+        return collector.extra
+    for node in walk_statements(owner if isinstance(owner, cst.Module) else owner.body, False):
+        if isinstance(node, cst.Global):
+            collector.visit_Global(node)
+        elif isinstance(node, cst.Nonlocal):
+            collector.visit_Nonlocal(node)
+        elif isinstance(node, cst.Del):
+            collector.visit_Del(node)
+        elif isinstance(node, cst.MatchPattern):
+            node.visit(collector)
+    return collector.extra
 
 
 def guard_reason(node: cst.Try | cst.TryStar) -> str | None:

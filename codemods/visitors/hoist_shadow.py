@@ -27,22 +27,25 @@ from libcst.metadata import (
 )
 from libcst.metadata.scope_provider import LocalScope
 
+from .hoist_rules import walk_statements
 from .imports import Binding, bindings
 
 
-class _LoopTargets(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[int] = set()
+def _loop_targets(module: cst.Module) -> set[int]:
+    """The names bound by a ``for`` / ``async for`` statement anywhere in the module."""
+    found: set[int] = set()
 
-    def visit_For(self, node: cst.For) -> None:
-        self._add(node.target)
-
-    def _add(self, node: cst.BaseExpression) -> None:
+    def add(node: cst.BaseExpression) -> None:
         if isinstance(node, cst.Name):
-            self.names.add(id(node))
+            found.add(id(node))
         elif isinstance(node, cst.Tuple | cst.List):
             for element in node.elements:
-                self._add(element.value)
+                add(element.value)
+
+    for node in walk_statements(module, enter_defs=True):
+        if isinstance(node, cst.For):
+            add(node.target)
+    return found
 
 
 class Shadows:
@@ -55,9 +58,7 @@ class Shadows:
         line: Callable[[cst.CSTNode], int],
         extra_bound: Callable[[cst.FunctionDef], dict[str, int]],
     ) -> None:
-        targets = _LoopTargets()
-        module.visit(targets)
-        self.loop_targets = targets.names
+        self.loop_targets = _loop_targets(module)
         self.line = line
         self.extra_bound = extra_bound
         self.by_name: dict[str, list[tuple[Scope, Assignment]]] = {}

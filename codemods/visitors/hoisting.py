@@ -31,9 +31,9 @@ from .hoist_rules import (
     BUILTINS,
     PLATFORM_ONLY,
     REMOVED_IN_313,
-    BindingCollector,
     ExtraBindings,
     block_label,
+    extra_bindings,
     find_path,
     guard_reason,
     matches,
@@ -479,13 +479,13 @@ class Planner:
         if current is None:
             return "cannot prove there is no import cycle: the module name of this file is unknown"
         for name in with_parents(first_party, current):
-            path, unknown = find_path(project.imports, project.opaque, name, current.name)
+            path, unknown = self.path(False, name, current.name)
             if path:
                 via = f" (via {', '.join(f'`{p}`' for p in path[1:-1])})" if len(path) > 2 else ""
                 return f"breaks an import cycle: `{name}` imports `{current.name}`{via}"
             if unknown:
                 return f"cannot prove there is no import cycle: `{unknown}` could not be analysed"
-            path, _ = find_path(self.graph(), project.opaque, name, current.name)
+            path, _ = self.path(True, name, current.name)
             if path:
                 return f"may create an import cycle: `{name}` leads back to `{current.name}` through function-level imports that may be hoisted too ({' -> '.join(path)})"
         return None
@@ -546,12 +546,24 @@ class Planner:
         # ``satisfied_by`` implies the same bound name
         return any(binding.satisfied_by(p) for p in self._prelude.get(binding.bound, ()))
 
-    def extra(self, owner: cst.CSTNode) -> ExtraBindings:
+    def extra(self, owner: cst.Module | cst.FunctionDef) -> ExtraBindings:
         if owner not in self.extras:
-            collector = BindingCollector(owner, self.line)
-            owner.visit(collector)
-            self.extras[owner] = collector.extra
+            self.extras[owner] = extra_bindings(owner, self.line, self.codemod.context.source)
         return self.extras[owner]
+
+    def path(self, pending: bool, start: str, target: str) -> tuple[list[str] | None, str | None]:
+        """:func:`find_path` in the project's import graph (with ``pending``: in :meth:`graph`),
+        once per module asked: a breadth-first search of the whole graph per import was most of
+        the cycle check in packages like sympy, whose functions import the same modules."""
+        if not hasattr(self, "_paths"):
+            self._paths: dict[tuple[bool, str, str], tuple[list[str] | None, str | None]] = {}
+        key = (pending, start, target)
+        if key not in self._paths:
+            project = self.codemod.context.project
+            graph = self.graph() if pending else project.imports
+            self._paths[key] = find_path(graph, project.opaque, start, target)
+        found, unknown = self._paths[key]
+        return (list(found) if found is not None else None), unknown
 
     def graph(self) -> Mapping[str, frozenset[str]]:
         """The import graph as it would be if every function-level first-party import of the
