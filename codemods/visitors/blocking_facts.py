@@ -38,6 +38,8 @@ class BlockingFacts:
     blocking: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Project functions that use the running event loop (they fail in a worker thread).
     loop_bound: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: :meth:`resolve`'s answers (the same callee is called from many places).
+    _resolved: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, modules: Iterable[ModuleFacts]) -> BlockingFacts:
@@ -75,6 +77,12 @@ class BlockingFacts:
 
     def resolve(self, key: str) -> str:
         """Follow re-exports, constructors and module-level instances to what ``key`` calls."""
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(key)
+        return found
+
+    def _resolve(self, key: str) -> str:
         key = self.unalias(key)
         if key in self.functions:
             return key
@@ -107,6 +115,7 @@ class BlockingFacts:
         functions (shortest chain first; deterministic)."""
         found: dict[str, tuple[str, ...]] = {}
         callers: dict[str, list[str]] = {}
+        accepted: dict[str, bool] = {}  # ``direct``'s answers: callees repeat across functions
         for key in sorted(self.functions):
             if excluded(key):
                 continue
@@ -117,8 +126,12 @@ class BlockingFacts:
                 if resolved in self.functions:
                     if resolved != key:
                         callers.setdefault(resolved, []).append(key)
-                elif key not in found and direct(resolved):
-                    found[key] = (key, resolved)
+                elif key not in found:
+                    hit = accepted.get(resolved)
+                    if hit is None:
+                        hit = accepted[resolved] = direct(resolved)
+                    if hit:
+                        found[key] = (key, resolved)
         queue = deque(sorted(found))
         while queue:
             current = queue.popleft()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -21,6 +22,7 @@ from libcst.metadata import (
     FunctionScope,
     GlobalScope,
     PositionProvider,
+    Scope,
     ScopeProvider,
 )
 
@@ -139,13 +141,18 @@ class Planner:
         self.module = module
         self.keep_lazy = tuple(keep_lazy)
         self.pending_imports = pending_imports or {}
-        wrapper = codemod.wrap(module)
-        self.positions = wrapper.resolve(PositionProvider)
-        self.scopes = wrapper.resolve(ScopeProvider)
+        self.wrapper = codemod.wrap(module)
+        self.positions = self.wrapper.resolve(PositionProvider)
         self.insertion = insertion_point(module)
         self.candidates: list[Candidate] = []
         self.extras: dict[cst.CSTNode, ExtraBindings] = {}
         self.late_state = self._late_state()
+
+    @cached_property
+    def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        """libcst's scopes, resolved on first use: most of this codemod's time on large files,
+        and not needed when every import is skipped before a name is looked up."""
+        return self.wrapper.resolve(ScopeProvider)
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line if node in self.positions else 0
