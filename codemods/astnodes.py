@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 
 _ATTR = "_codemod_nodes"
-_INDEX = "_codemod_index"
 
 
 def nodes(tree: ast.AST) -> list[ast.AST]:
@@ -21,30 +20,12 @@ def nodes(tree: ast.AST) -> list[ast.AST]:
     found: list[ast.AST] | None = getattr(tree, _ATTR, None)
     if found is None:
         found = [tree]
-        append, extend, index = found.append, found.extend, 0
-        AST = ast.AST
+        index = 0
         while index < len(found):
-            node = found[index]
+            found.extend(children(found[index]))
             index += 1
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if isinstance(value, list):
-                    extend([item for item in value if isinstance(item, AST)])
-                elif isinstance(value, AST):
-                    append(value)
         setattr(tree, _ATTR, found)
     return found
-
-
-def of_type(tree: ast.AST, kind: type[ast.AST]) -> list[ast.AST]:
-    """The nodes of exactly type ``kind`` in ``tree``, in ``ast.walk`` order."""
-    index: dict[type, list[ast.AST]] | None = getattr(tree, _INDEX, None)
-    if index is None:
-        index = {}
-        for node in nodes(tree):
-            index.setdefault(type(node), []).append(node)
-        setattr(tree, _INDEX, index)
-    return index.get(kind, [])
 
 
 def children(node: ast.AST) -> list[ast.AST]:

@@ -146,7 +146,7 @@ def import_time_imports(tree: ast.Module) -> Iterable[ast.Import | ast.ImportFro
         elif isinstance(node, ast.If) and is_type_checking_test(node.test):
             stack.extend(reversed(node.orelse))
         else:
-            for child in reversed(list(ast.iter_child_nodes(node))):
+            for child in reversed(astnodes.children(node)):
                 if isinstance(child, ast.stmt):
                     stack.append(child)
                 elif isinstance(child, ast.ExceptHandler | ast.match_case):

@@ -127,7 +127,6 @@ from ..types import Safety
 from ..visitors.ast_candidates import imports_below_module_level
 from ..visitors.hoist_edits import Move, apply_edits, plan_edits
 from ..visitors.hoisting import Candidate, Planner
-from ..visitors.imports import runtime_module_imports
 
 DEFAULT_KEEP_LAZY = (
     "torch", "tensorflow", "jax", "pandas", "matplotlib", "scipy", "sklearn", "transformers",
@@ -184,8 +183,6 @@ class Command(Codemod):
     def transform(self, module: cst.Module) -> cst.Module:
         facts = self.facts if isinstance(self.facts, Mapping) else None
         planner = Planner(self, module, tuple(self.option("keep-lazy")), facts)
-        prelude = runtime_module_imports(module, planner.insertion.index)
-        present = [b for pairs in prelude.values() for b, _ in pairs]
         moves: list[Candidate] = []
         for c in planner.plan():
             blocked = [(o, name) for o, name in c.needs if not o.applied]
@@ -203,10 +200,10 @@ class Command(Codemod):
             if c.pure_echo and stays is not None:
                 self.skip(c.line, f"its copy at line {stays.line} stays in function `{c.function}`")
                 continue
-            already = all(any(b.satisfied_by(p) for p in present) for b in c.moving or c.bindings)
+            already = all(planner.in_prelude(b) for b in c.moving or c.bindings)
             copied = [o for o in c.copies if o.applied]
             covered = all(
-                any(b.satisfied_by(p) for p in [*present, *(d for o in copied for d in o.bindings)])
+                planner.in_prelude(b) or any(b.satisfied_by(d) for o in copied for d in o.bindings)
                 for b in c.moving
             )
             message = f"Import {_describe(c)} inside function `{c.function}`"
@@ -238,7 +235,7 @@ class Command(Codemod):
             Move(c.stmt, c.imp, c.bindings, frozenset([*c.echoes, *c.covered]), after=bool(c.after))
             for c in sorted(moves, key=lambda c: c.line)
         ]
-        plan = plan_edits(module, planner.insertion, ordered)
+        plan = plan_edits(module, planner.insertion, planner.prelude, ordered)
         plan.stripped.update(stripped)
         return apply_edits(module, plan)
 

@@ -86,4 +86,4 @@ def duplicate_imports(tree: ast.Module) -> bool:
 
 
 def has_async_def(tree: ast.Module) -> bool:
-    return bool(astnodes.of_type(tree, ast.AsyncFunctionDef))
+    return any(isinstance(node, ast.AsyncFunctionDef) for node in astnodes.nodes(tree))

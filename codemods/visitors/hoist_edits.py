@@ -9,7 +9,7 @@ its block (or the block's ``pass``, or the block's trailing comments).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -24,7 +24,6 @@ from .imports import (
     is_type_checking,
     keep_aliases,
     module_text,
-    runtime_module_imports,
     sole_import,
     trailing_comment,
 )
@@ -154,14 +153,18 @@ def _mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
     return imp
 
 
-def plan_edits(module: cst.Module, insertion: Insertion, moves: Sequence[Move]) -> EditPlan:
-    """Decide, in file order, what each applied hoist inserts, merges or only removes."""
+def plan_edits(
+    module: cst.Module,
+    insertion: Insertion,
+    prelude: Mapping[str, Sequence[tuple[Binding, cst.SimpleStatementLine]]],
+    moves: Sequence[Move],
+) -> EditPlan:
+    """Decide, in file order, what each applied hoist inserts, merges or only removes.
+    ``prelude``: the module's imports above the insertion point by bound name
+    (``runtime_module_imports``)."""
     plan = EditPlan(insertion)
-    # bound name -> the bindings there (``satisfied_by`` implies the same bound name)
-    present: dict[str, list[Binding]] = {}
-    for found in runtime_module_imports(module, insertion.index).values():
-        for b, _ in found:
-            present.setdefault(b.bound, []).append(b)
+    # bound name -> the bindings there so far (``satisfied_by`` implies the same bound name)
+    present = {name: [b for b, _ in pairs] for name, pairs in prelude.items()}
     targets: dict[str, cst.SimpleStatementLine] = {}
     for stmt in module.body[: insertion.index]:
         imp = _mergeable(stmt)

@@ -541,17 +541,16 @@ class Planner:
             ]
         return self._top_imports
 
+    @cached_property
+    def prelude(self) -> dict[str, list[tuple[Binding, cst.SimpleStatementLine]]]:
+        """The module's unconditional imports above the insertion point, by bound name."""
+        return runtime_module_imports(self.module, self.insertion.index)
+
     def in_prelude(self, binding: Binding) -> bool:
         """Does the module's import block already have it? Then a copy further down (which
         ``dedupe-imports`` removes) is no cycle breaker, and the function's copy simply goes."""
-        if not hasattr(self, "_prelude"):
-            found = runtime_module_imports(self.module, self.insertion.index)
-            self._prelude: dict[str, list[Binding]] = {}
-            for pairs in found.values():
-                for b, _ in pairs:
-                    self._prelude.setdefault(b.bound, []).append(b)
         # ``satisfied_by`` implies the same bound name
-        return any(binding.satisfied_by(p) for p in self._prelude.get(binding.bound, ()))
+        return any(binding.satisfied_by(p) for p, _ in self.prelude.get(binding.bound, ()))
 
     def extra(self, owner: cst.Module | cst.FunctionDef) -> ExtraBindings:
         if owner not in self.extras:
