@@ -7,7 +7,6 @@ path order whatever the number of workers, one :class:`FileResult` per file, nev
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,15 +24,19 @@ from .engine import (
     make_diff,
     run_file,
     transform_source,
+    write_result,
 )
 from .files import discover
 from .project import (
     CandidateFn,
     FileFacts,
     GatherFn,
+    ModuleFinder,
     ProjectFacts,
+    forget_paths,
     gather_file,
     gather_project,
+    listing,
     module_info,
     resolved,
 )
@@ -74,51 +77,141 @@ def gather(
     Returns the facts and a digest of everything they were computed from (the gather keys of
     every file read), which keys cached results.
     """
-    combiners = {c.ID: c.combine for c in codemods if c.has_gather()}
-    gatherers = _gatherers(codemods)
-    checks = _candidate_checks(codemods)
-    salt = cache.salt("gather", *sorted(gatherers), "may-change", *sorted(checks)) if cache else ""
-    keys: dict[str, str] = {}
+    run = GatherRun(paths, codemods, jobs, cache)
+    return run.facts(), run.digest()
 
-    def run(items: list[Path], compute: Callable[[list[Path]], Iterable[FileFacts]]) -> Iterable[FileFacts]:
-        if cache is None:
-            yield from compute(items)
-            return
-        item_keys: dict[str, str] = {}
-        names = [resolved(path) for path in items]
-        for path, name in zip(items, names, strict=True):
-            try:
-                item_keys[name] = digest(salt, name, path.read_bytes())
-            except OSError:
-                item_keys[name] = digest(salt, name, "unreadable", os.urandom(8))
-        keys.update(item_keys)
-        hits = cache.get_many(item_keys.values())
-        misses = [p for p, name in zip(items, names, strict=True) if item_keys[name] not in hits]
-        computed = {r.path: r for r in compute(misses)}
-        for name in names:
-            key = item_keys[name]
-            if key in hits and isinstance(hits[key], FileFacts):
-                yield hits[key]
-            else:
-                record = computed[name]
-                cache.put(key, record)
-                yield record
 
-    if jobs < 2 or len(paths) < 2:
-        facts = gather_project(
-            paths, gatherers, combiners,
-            map_fn=lambda fn, items: run(items, lambda batch: map(fn, batch)), candidates=checks,
-        )  # fmt: skip
-    else:
-        with _pool(jobs, _init_gather_worker, ([c.ID for c in codemods],)) as pool:
-            chunk = _chunksize(len(paths), jobs)
+class GatherRun:
+    """One run's gather phase, computed only as far as the run needs it.
 
-            def pool_map(_fn: Callable[[Path], FileFacts], items: list[Path]) -> Iterable[FileFacts]:
-                # the workers run the same gather_file with the same gatherers, looked up by id
-                return run(items, lambda batch: pool.map(_gather_work, batch, chunk, _gather_died))
+    Without a cache, :meth:`facts` gathers every file (and the first-party modules they import)
+    and folds the facts together. With one, each file's bytes are read and hashed once, here;
+    per-file facts are cached under those hashes, and a *project entry*, keyed by the hashes of
+    the given files, remembers :meth:`digest` (which keys cached results) with what else it
+    depended on: the hashes of the files followed outside the given paths and the directory
+    listings that module lookup read. When all of those are unchanged the digest is known
+    without gathering, and when every file's result is cached too, the facts are never built.
+    """
 
-            facts = gather_project(paths, gatherers, combiners, map_fn=pool_map, candidates=checks)
-    return facts, digest(*(f"{k}={keys[k]}" for k in sorted(keys)))
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        codemods: Sequence[type[Codemod]],
+        jobs: int,
+        cache: Cache | None,
+    ) -> None:
+        self.paths = list(paths)
+        self.codemods = list(codemods)
+        self.jobs = jobs
+        self.cache = cache
+        gatherers, checks = _gatherers(codemods), _candidate_checks(codemods)
+        self.salt = cache.salt("gather", *sorted(gatherers), "may-change", *sorted(checks)) if cache else ""
+        #: resolved path -> SHA-256 of the bytes read / gather key (only with a cache)
+        self.shas: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
+        self.given = {resolved(path): path for path in self.paths}
+        if cache is not None:
+            for name, path in self.given.items():
+                self.keys[name] = self._key(name, path)
+        self._facts: ProjectFacts | None = None
+        self._digest: str | None = None
+
+    def _key(self, name: str, path: Path) -> str:
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return digest(self.salt, name, "unreadable", os.urandom(8))
+        self.shas[name] = sha
+        return digest(self.salt, name, sha)
+
+    def sha(self, path: Path) -> str | None:
+        """SHA-256 of the bytes of ``path`` as this run read them (None: unread or unreadable)."""
+        return self.shas.get(resolved(path))
+
+    def _project_key(self) -> str:
+        return digest(self.salt, "project", *(f"{n}={self.keys[n]}" for n in sorted(self.given)))
+
+    def digest(self) -> str:
+        """A digest of everything the project facts are computed from."""
+        if self._digest is None and self.cache is not None:
+            self._digest = self._remembered(self.cache)
+        if self._digest is None:
+            self.facts()
+        assert self._digest is not None
+        return self._digest
+
+    def _remembered(self, cache: Cache) -> str | None:
+        key = self._project_key()
+        hit = cache.get_many([key]).get(key)
+        if not (isinstance(hit, tuple) and len(hit) == 3):
+            return None
+        facts_digest, followed, listings = hit
+        for name, known in followed:
+            if self._key(name, Path(name)) != known:
+                return None
+        for directory, entries in listings:
+            if listing(directory) != entries:
+                return None
+        return str(facts_digest)
+
+    def facts(self) -> ProjectFacts:
+        if self._facts is None:
+            self._facts = self._gather()
+        return self._facts
+
+    def _gather(self) -> ProjectFacts:
+        cache = self.cache
+        combiners = {c.ID: c.combine for c in self.codemods if c.has_gather()}
+        gatherers = _gatherers(self.codemods)
+        checks = _candidate_checks(self.codemods)
+        read: dict[str, str] = {}  # gather key of every file this gather read
+
+        def run(items: list[Path], compute: Callable[[list[Path]], Iterable[FileFacts]]) -> Iterable[FileFacts]:
+            if cache is None:
+                yield from compute(items)
+                return
+            names = [resolved(path) for path in items]
+            for path, name in zip(items, names, strict=True):
+                if name not in self.keys or name not in self.given:
+                    self.keys[name] = self._key(name, path)
+                read[name] = self.keys[name]
+            hits = cache.get_many(read[name] for name in names)
+            misses = [p for p, name in zip(items, names, strict=True) if read[name] not in hits]
+            computed = {r.path: r for r in compute(misses)}
+            for name in names:
+                key = read[name]
+                if key in hits and isinstance(hits[key], FileFacts):
+                    yield hits[key]
+                else:
+                    record = computed[name]
+                    cache.put(key, record)
+                    yield record
+
+        finder = ModuleFinder()
+        if self.jobs < 2 or len(self.paths) < 2:
+            facts = gather_project(
+                self.paths, gatherers, combiners,
+                map_fn=lambda fn, items: run(items, lambda batch: map(fn, batch)),
+                candidates=checks, finder=finder,
+            )  # fmt: skip
+        else:
+            with _pool(self.jobs, _init_gather_worker, ([c.ID for c in self.codemods],)) as pool:
+                chunk = _chunksize(len(self.paths), self.jobs)
+
+                def pool_map(_fn: Callable[[Path], FileFacts], items: list[Path]) -> Iterable[FileFacts]:
+                    # the workers run the same gather_file with the same gatherers, looked up by id
+                    return run(items, lambda batch: pool.map(_gather_work, batch, chunk, _gather_died))
+
+                facts = gather_project(
+                    self.paths, gatherers, combiners, map_fn=pool_map, candidates=checks, finder=finder
+                )
+        facts_digest = digest(*(f"{k}={read[k]}" for k in sorted(read)))
+        if self._digest is None:
+            self._digest = facts_digest
+        if cache is not None and self._digest == facts_digest:
+            followed = tuple((n, k) for n, k in sorted(read.items()) if n not in self.given)
+            cache.put(self._project_key(), (facts_digest, followed, tuple(sorted(finder.listings.items()))))
+        return facts
 
 
 _WORKER: dict[str, Any] = {}
@@ -178,7 +271,7 @@ def run_paths(
     over (excluded) are yielded as skipped results. With ``cache_dir``, gather facts and
     unchanged files are remembered across runs (see :mod:`codemods.cache`).
     """
-    resolved.cache_clear()
+    forget_paths()
     codemods = select_codemods(options)
     found = discover(paths, options.exclude, options.follow_symlinks)
     for path, reason in found.ignored:
@@ -187,8 +280,8 @@ def run_paths(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
     cache = Cache(cache_dir) if cache_dir is not None else None
     try:
-        project, facts_digest = gather(files, codemods, jobs, cache)
-        yield from _transform_all(files, codemods, options, project, write, jobs, cache, facts_digest)
+        run = GatherRun(files, codemods, jobs, cache)
+        yield from _transform_all(files, codemods, options, run, write, jobs, cache)
     finally:
         if cache is not None:
             cache.close()
@@ -206,37 +299,41 @@ def _transform_all(
     files: list[Path],
     codemods: Sequence[type[Codemod]],
     options: Options,
-    project: ProjectFacts,
+    run: GatherRun,
     write: bool,
     jobs: int,
     cache: Cache | None,
-    facts_digest: str,
 ) -> Iterator[FileResult]:
     keys: dict[Path, str] = {}
     shas: dict[Path, str] = {}
     cached: dict[str, Any] = {}
     if cache is not None:
-        salt = cache.salt("result", *(c.ID for c in codemods), repr(options), facts_digest)
+        salt = cache.salt("result", *(c.ID for c in codemods), repr(options), run.digest())
         for path in files:
-            with contextlib.suppress(OSError):
-                shas[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-                keys[path] = digest(salt, resolved(path), shas[path])
+            sha = run.sha(path)
+            if sha is not None:
+                shas[path] = sha
+                keys[path] = digest(salt, resolved(path), sha)
         cached = cache.get_many(keys.values())
         if write:  # a remembered change still has to be made: only "nothing to do" is reusable
             cached = {k: v for k, v in cached.items() if isinstance(v, FileResult) and not v.changed}
     todo = [p for p in files if keys.get(p) not in cached]
     computed: Iterator[FileResult]
     pool: WorkerPool | None = None
+    project = run.facts() if todo else ProjectFacts()  # not built when every result is cached
     if jobs == 1 or len(todo) < 2:
         computed = (run_file(p, codemods, options, project, write) for p in todo)
     else:
-        initargs = ([c.ID for c in codemods], options, project, write)
+        # Workers never write: this process writes each result as it arrives. A worker that dies
+        # (and takes the results in flight with it) has then written nothing, so running its
+        # files again reports their changes instead of "unchanged".
+        initargs = ([c.ID for c in codemods], options, project, False)
         pool = _pool(min(jobs, len(todo)), _init_worker, initargs)
         # map() keeps submission order, so output is sorted whatever finishes first.
-        # one file per task when writing: a file written by a worker that then died must not be
-        # run again (and reported unchanged)
-        chunk = 1 if write else _chunksize(len(todo), jobs)
+        chunk = _chunksize(len(todo), jobs)
         computed = pool.map(_work, todo, chunk, _died)
+        if write:
+            computed = (write_result(p, r) for p, r in zip(todo, computed, strict=True))
     try:
         for path in files:
             key = keys.get(path)

@@ -6,6 +6,8 @@ project facts, keyed by the gather keys of *every* file in the run, so editing a
 invalidates cached results (per-file gather facts stay valid). Results that did not fail are
 cached, including the diff of a file that would change: ``check`` and ``--dry-run`` reuse both,
 while ``apply`` reuses only "nothing to change" and always processes (and writes) a changed file.
+A project entry (``api.GatherRun``) remembers the digest of the gather keys for a set of given
+files, with what else it depended on, so an unchanged project is re-checked without gathering.
 
 Entries are pickled and signed with HMAC-SHA256 under a per-user secret key
 (``~/.cache/codemod/key``, created with mode 0600): an entry that does not verify — a cache

@@ -261,22 +261,13 @@ def _run_file(
     if result.code == text:
         return FileResult(shown, result.changes, result.skips, encoding=encoding, source_digest=source_digest)
     try:
-        data = encode_source(result.code, encoding)
+        encode_source(result.code, encoding)  # checked here, before anything is written
     except UnicodeEncodeError as exc:
         return FileResult(
             shown, failure=Failure("write", f"result cannot be encoded as {encoding}: {exc.reason}")
         )
     diff = make_diff(text, result.code, shown, encoding)
-    written = False
-    if write:
-        try:
-            write_atomic(path, data, digest(raw))
-        except SourceError as exc:
-            return FileResult(
-                shown, result.changes, result.skips, Failure(exc.stage, exc.message), encoding=encoding
-            )
-        written = True
-    return FileResult(
+    computed = FileResult(
         shown,
         result.changes,
         result.skips,
@@ -284,6 +275,27 @@ def _run_file(
         after=result.code,
         diff=diff,
         encoding=encoding,
-        written=written,
         source_digest=source_digest,
     )
+    return write_result(path, computed) if write else computed
+
+
+def write_result(path: Path, result: FileResult) -> FileResult:
+    """Write a changed result computed without writing (by a worker process: the parent
+    writes, so a worker that dies can never have written a file whose result is then lost).
+    Never raises; refuses when the file no longer holds the bytes the result was computed from."""
+    if not result.changed or result.written or result.failure is not None:
+        return result
+    assert result.after is not None
+    try:
+        write_atomic(path, encode_source(result.after, result.encoding), result.source_digest)
+    except Exception as exc:  # never raises
+        failure = (
+            Failure(exc.stage, exc.message)
+            if isinstance(exc, SourceError)
+            else Failure("write", f"{type(exc).__name__}: {exc}")
+        )
+        return FileResult(
+            result.path, result.changes, result.skips, failure, encoding=result.encoding
+        )
+    return replace(result, written=True)

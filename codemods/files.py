@@ -103,10 +103,11 @@ def discover(
         root = given.resolve()
         specs = _gitignores_above(root) + _read_gitignore(root)
         visited = {root}
-        # (directory to list, its path below the resolved root, the .gitignore specs in force)
-        stack: list[tuple[Path, Path, list[tuple[Path, Spec]]]] = [(given, root, specs)]
+        # (directory to list, its path below the resolved root, the .gitignore specs in force,
+        # its resolved path: an entry that is not a symlink resolves to that plus its name)
+        stack: list[tuple[Path, Path, list[tuple[Path, Spec]], str]] = [(given, root, specs, str(root))]
         while stack:
-            directory, logical_dir, dir_specs = stack.pop()
+            directory, logical_dir, dir_specs, real_dir = stack.pop()
             try:
                 entries = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError as exc:
@@ -115,8 +116,10 @@ def discover(
             for entry in entries:
                 path = Path(entry.path)
                 logical = logical_dir / entry.name
-                if entry.is_symlink():
-                    target = Path(os.path.realpath(entry.path))
+                link = entry.is_symlink()
+                real_path = os.path.realpath(entry.path) if link else os.path.join(real_dir, entry.name)
+                if link:
+                    target = Path(real_path)
                     inside = target == root or root in target.parents
                     if not (follow_symlinks or inside) or not target.exists():
                         continue
@@ -127,16 +130,16 @@ def discover(
                 if is_dir:
                     if entry.name in DEFAULT_EXCLUDES or entry.name.endswith(".egg-info"):
                         continue
-                    real = Path(os.path.realpath(entry.path))
+                    real = Path(real_path)
                     if real in visited:
                         continue  # a symlink loop, or a directory reached twice
                     visited.add(real)
                     if _ignored(logical, True, dir_specs) or user_excluded(path):
                         continue
-                    stack.append((path, logical, dir_specs + _read_gitignore(path, logical)))
+                    stack.append((path, logical, dir_specs + _read_gitignore(path, logical), real_path))
                 elif entry.name.endswith(".py"):
                     if _ignored(logical, False, dir_specs) or user_excluded(path):
                         continue
-                    found.setdefault(os.path.realpath(entry.path), path)
+                    found.setdefault(real_path, path)
     result.files = sorted(found.values(), key=lambda p: p.as_posix())
     return result

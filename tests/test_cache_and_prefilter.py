@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from codemods import registry
+from codemods import api, registry
 from codemods.api import gather, run_paths
 from codemods.engine import TransformError, transform_source, triggered
+from codemods.project import forget_paths, resolved
 from codemods.types import Options
 
 from .helpers import FIXTURES, write_tree
@@ -140,3 +141,77 @@ def test_cached_changes_are_reused_by_check_but_apply_still_writes(
     assert written[0].written
     assert (project / "a.py").read_text(encoding="utf-8") == "import json\n\ndef f():\n    return json\n"
     assert not next(iter(run_paths([Path(".")], options, cache_dir=cache, jobs=1))).changed
+
+
+def test_a_followed_module_outside_the_given_paths_invalidates_results(tmp_path: Path) -> None:
+    # only a.py is given; b.py is read because a.py imports it (a "followed" file): the warm
+    # run's project entry must notice that b.py changed although no given file did
+    project = tmp_path / "proj"
+    write_tree(project, {
+        "a.py": "def f():\n    import b\n    return b.VALUE\n",
+        "b.py": "VALUE = 1\n",
+    })  # fmt: skip
+    cache = tmp_path / "cache"
+    options = Options(select=("hoist-imports",))
+    assert [r.changed for r in run_paths([project / "a.py"], options, cache_dir=cache, jobs=1)] == [True]
+    (project / "b.py").write_text("import a\nVALUE = 1\n", encoding="utf-8")
+    (second,) = run_paths([project / "a.py"], options, cache_dir=cache, jobs=1)
+    assert not second.changed
+    assert any("cycle" in s.reason for s in second.skips)
+
+
+def test_a_module_that_appears_invalidates_results(tmp_path: Path) -> None:
+    # `c` does not exist at first (a third-party name: hoisted); once c.py appears and imports
+    # a, hoisting would create a cycle. No file the run reads changed: only a directory listing.
+    project = tmp_path / "proj"
+    write_tree(project, {"a.py": "def f():\n    import c\n    return c.VALUE\n"})
+    cache = tmp_path / "cache"
+    options = Options(select=("hoist-imports",))
+    assert [r.changed for r in run_paths([project / "a.py"], options, cache_dir=cache, jobs=1)] == [True]
+    (project / "c.py").write_text("import a\nVALUE = 1\n", encoding="utf-8")
+    (second,) = run_paths([project / "a.py"], options, cache_dir=cache, jobs=1)
+    assert not second.changed
+    assert any("cycle" in s.reason for s in second.skips)
+
+
+def test_a_warm_run_does_not_gather_when_every_result_is_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "proj"
+    write_tree(project, {
+        "a.py": "def f():\n    import b\n    return b.VALUE\n",
+        "b.py": "VALUE = 1\n",
+        "c.py": "import time\n\nasync def g():\n    time.sleep(1)\n",
+    })  # fmt: skip
+    cache = tmp_path / "cache"
+    cold = outcome(project, cache)
+
+    def no_gather(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the warm run gathered")
+
+    monkeypatch.setattr(api, "gather_project", no_gather)
+    monkeypatch.setattr(api, "gather_file", no_gather)
+    assert outcome(project, cache) == cold
+    # one edited file: its result is recomputed, which needs the project facts again
+    (project / "c.py").write_text("import time\n\nasync def g():\n    time.sleep(2)\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="the warm run gathered"):
+        outcome(project, cache)
+    monkeypatch.undo()
+    assert outcome(project, cache) == outcome(project, None)
+
+
+def test_resolved_paths_match_pathlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "real" / "pkg").mkdir(parents=True)
+    (tmp_path / "real" / "pkg" / "m.py").write_text("", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "pkg" / "alias.py").symlink_to(tmp_path / "real" / "pkg" / "m.py")
+    (tmp_path / "real" / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    monkeypatch.chdir(tmp_path / "link")
+    given = [
+        "pkg/m.py", "./pkg/m.py", "pkg//m.py", "pkg/alias.py", "dangling.py", "pkg/missing.py",
+        "../link/pkg/m.py", "pkg/../pkg/m.py", str(tmp_path / "link" / "pkg" / "m.py"), ".", "pkg",
+    ]  # fmt: skip
+    forget_paths()
+    for text in given:
+        assert resolved(text) == str(Path(text).resolve()), text
+        assert resolved(Path(text)) == str(Path(text).resolve()), text
