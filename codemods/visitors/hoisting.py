@@ -53,6 +53,7 @@ from .imports import (
     runtime_module_imports,
     sole_import,
 )
+from .scope_pruning import emptied, prunable
 
 if TYPE_CHECKING:
     from ..base import Codemod
@@ -151,8 +152,14 @@ class Planner:
     @cached_property
     def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
         """libcst's scopes, resolved on first use: most of this codemod's time on large files,
-        and not needed when every import is skipped before a name is looked up."""
-        return self.wrapper.resolve(ScopeProvider)
+        and not needed when every import is skipped before a name is looked up. Only the names
+        the candidates bind are ever looked up, so functions that never mention one are emptied
+        while the provider runs (``scope_pruning``)."""
+        assert hasattr(self, "by_imp"), "scopes are resolved once every candidate is known"
+        names = {b.bound for c in self.candidates for b in c.bindings}
+        source = self.codemod.context.source
+        with emptied(prunable(self.module, self.positions, source, names)):
+            return self.wrapper.resolve(ScopeProvider)
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line if node in self.positions else 0

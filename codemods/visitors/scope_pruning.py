@@ -1,0 +1,113 @@
+"""Resolve libcst's ``ScopeProvider`` over the parts of a module that can matter.
+
+``hoist-imports`` asks scope questions about a handful of names only: the names its candidate
+imports bind. A function whose source text never mentions any of them can change no answer
+about them: it holds no binding, access, ``global`` or ``nonlocal`` of those names, and the
+scopes nested in it are invisible from outside it. Its body is therefore emptied (replaced by
+``pass``) while the provider runs, and put back before anything else reads the tree. Node
+identity is untouched, so positions, candidates and every other node stay valid.
+
+"Mentions" is textual and errs on the safe side:
+- a name counts wherever it appears as a whole word, in code, comments or strings (libcst
+  reads string annotations as code);
+- a function whose text has a backslash escape that could spell a name (``\\x``, ``\\u``,
+  ``\\U``, ``\\N``, octal) inside a string is always kept whole, since libcst evaluates
+  string annotations before reading them;
+- the function's decorators and signature are searched too, although they are never emptied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+#: Off only in the tests that prove pruning changes no answer.
+ENABLED = True
+#: An escape sequence that can produce an identifier character in an evaluated string.
+_ESCAPE = re.compile(r"\\[xuUN0-7]")
+
+
+def _pattern(names: Collection[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    # ASCII-only boundaries: a name next to any other character still counts as mentioned
+    return re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
+
+
+def prunable(
+    module: cst.Module,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    source: str,
+    names: Collection[str],
+) -> list[cst.IndentedBlock]:
+    """The bodies of the outermost functions whose text mentions none of ``names``."""
+    if not ENABLED or not names or not module.body:
+        return []
+    pattern = _pattern(names)
+    lines = source.splitlines(keepends=True)
+    if positions[module.body[-1]].end.line > len(lines):
+        return []  # not this module's source: nothing can be proved
+    found: list[cst.IndentedBlock] = []
+
+    def text(node: cst.CSTNode) -> str:
+        where = positions[node]
+        return "".join(lines[where.start.line - 1 : where.end.line])
+
+    def visit(body: Sequence[cst.BaseStatement]) -> None:
+        for stmt in body:
+            for node in _defs(stmt):
+                if isinstance(node, cst.FunctionDef) and isinstance(node.body, cst.IndentedBlock):
+                    seen = text(node)
+                    if not pattern.search(seen) and not _ESCAPE.search(seen):
+                        found.append(node.body)
+                        continue
+                if isinstance(node.body, cst.IndentedBlock):
+                    visit(node.body.body)
+
+    visit(module.body)
+    return found
+
+
+def _defs(stmt: cst.BaseStatement) -> Iterator[cst.FunctionDef | cst.ClassDef]:
+    """The ``def``s and ``class``es directly in ``stmt`` or in its blocks (``if``, ``try``...)."""
+    if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+        yield stmt
+        return
+    if not isinstance(stmt, cst.BaseCompoundStatement):
+        return
+    blocks: list[cst.BaseSuite] = (
+        [case.body for case in stmt.cases] if isinstance(stmt, cst.Match) else [stmt.body]
+    )
+    for handler in getattr(stmt, "handlers", ()):
+        blocks.append(handler.body)
+    orelse = getattr(stmt, "orelse", None)
+    if isinstance(orelse, cst.If):
+        yield from _defs(orelse)
+    elif isinstance(orelse, cst.Else):
+        blocks.append(orelse.body)
+    finalbody = getattr(stmt, "finalbody", None)
+    if isinstance(finalbody, cst.Finally):
+        blocks.append(finalbody.body)
+    for block in blocks:
+        if isinstance(block, cst.IndentedBlock):
+            for inner in block.body:
+                yield from _defs(inner)
+
+
+@contextmanager
+def emptied(blocks: Sequence[cst.IndentedBlock]) -> Iterator[None]:
+    """Replace each block's statements by ``pass`` for the duration, then restore them.
+
+    libcst nodes are frozen dataclasses; the swap goes around that on purpose, so that every
+    other node keeps its identity (and its already resolved position)."""
+    saved = [(block, block.body) for block in blocks]
+    try:
+        for block, _ in saved:
+            object.__setattr__(block, "body", (cst.SimpleStatementLine(body=[cst.Pass()]),))
+        yield
+    finally:
+        for block, body in saved:
+            object.__setattr__(block, "body", body)
