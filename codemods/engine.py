@@ -63,22 +63,20 @@ def triggered(codemods: Sequence[type[Codemod]], text: str) -> list[type[Codemod
     return [c for c in codemods if c.TRIGGER is None or c.TRIGGER.search(text)]
 
 
-def candidates(
-    active: Sequence[type[Codemod]], text: str, project: ProjectFacts, path: Path | None
-) -> list[type[Codemod]]:
-    """Drop the leading codemods whose :meth:`Codemod.may_change` is false (the second
-    prefilter). Codemods after the first one that may change the file all stay: they see its
-    output, not the text the check ran on. Uses the gather phase's answer when it is for this
-    exact text; otherwise parses with ``ast`` here (and keeps everything if that fails)."""
-    known = project.candidates_for(path, text) if path is not None else None
+def may_change(
+    active: Sequence[type[Codemod]], text: str, project: ProjectFacts | None, path: Path | None
+) -> frozenset[str] | None:
+    """The ids of the codemods in ``active`` whose :meth:`Codemod.may_change` holds for ``text``
+    (the second prefilter); None when ``ast`` cannot read it. Uses the gather phase's answer
+    when it is for this exact text; otherwise parses with ``ast`` here."""
+    known = project.candidates_for(path, text) if project is not None and path is not None else None
     if known is None:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return list(active)
+            return None
         known = frozenset(c.ID for c in active if c.may_change(tree))
-    first = next((i for i, c in enumerate(active) if c.ID in known), len(active))
-    return list(active[first:])
+    return known
 
 
 def _compiles(text: str) -> bool:
@@ -119,12 +117,16 @@ def transform_source(
     """
     project = project or ProjectFacts()
     active = triggered(codemods, text) if prefilter else list(codemods)
-    # candidates() only drops codemods after reading the text with ``ast``: if it leaves none,
-    # the text is known to parse and need not be read again below.
+    #: code -> the ids whose ``may_change`` holds for it (None: ``ast`` cannot read it)
+    checked: dict[str, frozenset[str] | None] = {}
+    # The leading codemods whose ``may_change`` is false are dropped only after reading the text
+    # with ``ast``: if none is left, the text is known to parse and need not be read again below.
     read_by_ast = False
     if prefilter and active:
-        active = candidates(active, text, project, path)
-        read_by_ast = not active
+        known = checked[text] = may_change(active, text, project, path)
+        if known is not None:
+            active = active[next((i for i, c in enumerate(active) if c.ID in known), len(active)) :]
+            read_by_ast = not active
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
     if not active:
@@ -149,7 +151,15 @@ def transform_source(
     #: (input, output) of every codemod that changed the code, and their line maps (made lazily)
     edits: list[tuple[str, str]] = []
     maps: list[LineMap] = []
-    for codemod in active:
+    for position, codemod in enumerate(active):
+        if prefilter and position > 0:
+            # the second prefilter again, on this codemod's own input: an earlier codemod that
+            # changed nothing, or changed only what this one never looks at, leaves it nothing
+            if code not in checked:
+                checked[code] = may_change(active[position:], code, None, None)
+            known = checked[code]
+            if known is not None and codemod.ID not in known:
+                continue
         # A codemod's line numbers are those of its own input: after an earlier codemod changed
         # the code, suppression comments are looked up there, not in the file as read.
         context = context.with_source(code)

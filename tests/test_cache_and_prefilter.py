@@ -215,3 +215,20 @@ def test_resolved_paths_match_pathlib(tmp_path: Path, monkeypatch: pytest.Monkey
     for text in given:
         assert resolved(text) == str(Path(text).resolve()), text
         assert resolved(Path(text)) == str(Path(text).resolve()), text
+
+
+def test_a_later_codemod_is_checked_again_on_its_own_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    # hoist-imports changes the file; its output has no duplicate import, so dedupe-imports
+    # (whose trigger matched the text) has nothing to do there and is not run at all
+    dedupe = registry.get("dedupe-imports")
+
+    def refuse(self: object, module: object) -> object:
+        raise AssertionError("dedupe-imports ran")
+
+    monkeypatch.setattr(dedupe, "transform", refuse)
+    source = "import os\n\n\ndef f():\n    import json\n    return json, os\n"
+    result = transform_source(source, [registry.get("hoist-imports"), dedupe], Options())
+    assert result.code == "import os\nimport json\n\n\ndef f():\n    return json, os\n"
+    # with a duplicate left in its input it does run (and here, refuses)
+    with pytest.raises(TransformError, match="dedupe-imports ran"):
+        transform_source(source + "import os\n", [registry.get("hoist-imports"), dedupe], Options())
