@@ -31,6 +31,7 @@ from .blocking_edit import (
     root_name,
 )
 from .blocking_facts import BlockingFacts
+from .hoist_rules import walk_statements
 
 if TYPE_CHECKING:
     from ..base import Codemod
@@ -136,10 +137,13 @@ class Rewriter(cst.CSTTransformer):
         self.frames.pop()
         return updated_node
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         if node.asynchronous is None:
             self.frames.append(Frame("sync", node.name.value))
-            return
+            # Nothing under a sync frame is rewritten or reported (``active`` is None there,
+            # decorators and defaults included): its subtree is not traversed, and so not
+            # rebuilt, unless an ``async def`` is nested in it.
+            return _holds_async_def(node)
         parent = self.frames[-1] if self.frames else None
         owner = parent.key if parent is not None and parent.kind == "class" else None
         self_name = None
@@ -149,6 +153,7 @@ class Rewriter(cst.CSTTransformer):
             self_name = positional[0].name.value
         resolver = Resolver(self._qualified, self.info, self.facts, Bindings(node).names, owner, self_name)
         self.frames.append(Frame("async", node.name.value, resolver=resolver))
+        return True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
         self.frames.pop()
@@ -418,3 +423,11 @@ def _calls(node: cst.CSTNode) -> list[cst.Call]:
 
     node.visit(_Collect())
     return found
+
+
+def _holds_async_def(node: cst.FunctionDef) -> bool:
+    """Is an ``async def`` nested anywhere in ``node`` (statements only: it is one)?"""
+    return any(
+        isinstance(n, cst.FunctionDef) and n.asynchronous is not None
+        for n in walk_statements(node.body, enter_defs=True)
+    )

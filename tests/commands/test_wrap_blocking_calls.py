@@ -736,3 +736,23 @@ def test_ruff_async_rules_find_only_display_only_sites(tmp_path: Path) -> None:
     allowed = {(name, line) for name, lines in expected.items() for line in lines}
     assert found, "the display-only sites should still be flagged"
     assert found <= allowed, sorted(found - allowed)
+
+
+def test_async_def_nested_in_sync_code_is_still_rewritten() -> None:
+    # sync functions without an async def inside are not traversed; one with is
+    result = rewritten(FASTAPI + IMPORT + dedent("""
+        import time
+
+        def outer():
+            time.sleep(1)
+            class Inner:
+                async def handler(self):
+                    time.sleep(2)
+            return Inner
+
+        def plain():
+            time.sleep(3)
+        """))
+    assert "await asyncio.sleep(2)" in result.code
+    assert result.code.count("time.sleep(") == 2
+    assert [c.line for c in result.changes] == [9]
