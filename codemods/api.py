@@ -115,6 +115,8 @@ class GatherRun:
                 self.keys[name] = self._key(name, path)
         self._facts: ProjectFacts | None = None
         self._digest: str | None = None
+        #: False when the facts were gathered from other contents than :meth:`digest` names
+        self.consistent = True
 
     def _key(self, name: str, path: Path) -> str:
         try:
@@ -208,7 +210,10 @@ class GatherRun:
         facts_digest = digest(*(f"{k}={read[k]}" for k in sorted(read)))
         if self._digest is None:
             self._digest = facts_digest
-        if cache is not None and self._digest == facts_digest:
+        # a followed file edited between the project entry's check and this gather: results
+        # keyed by the remembered digest would hold facts computed from something else
+        self.consistent = self._digest == facts_digest
+        if cache is not None and self.consistent:
             followed = tuple((n, k) for n, k in sorted(read.items()) if n not in self.given)
             cache.put(self._project_key(), (facts_digest, followed, tuple(sorted(finder.listings.items()))))
         return facts
@@ -344,9 +349,11 @@ def _transform_all(
             result = next(computed)
             # cache what did not fail and was not written, only if the worker read the bytes
             # the key names (a changed result is reused by --dry-run / check, never by apply)
+            # and the facts it used are those the key names
             if (
                 cache is not None
                 and key
+                and run.consistent
                 and not result.written
                 and result.failure is None
                 and result.source_digest == shas.get(path)

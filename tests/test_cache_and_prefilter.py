@@ -232,3 +232,21 @@ def test_a_later_codemod_is_checked_again_on_its_own_input(monkeypatch: pytest.M
     # with a duplicate left in its input it does run (and here, refuses)
     with pytest.raises(TransformError, match="dedupe-imports ran"):
         transform_source(source + "import os\n", [registry.get("hoist-imports"), dedupe], Options())
+
+
+def test_results_are_not_cached_when_the_facts_differ_from_the_remembered_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as when a followed file is edited between the project entry's check and the gather:
+    # results would be stored under a digest that does not name the facts they used
+    project = tmp_path / "proj"
+    write_tree(project, {"a.py": "def f():\n    import b\n    return b\n", "b.py": "X = 1\n"})
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(api.GatherRun, "_remembered", lambda self, cache: "an older digest")
+    outcome(project, cache)
+    rows = sqlite3.connect(cache / "v1.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
+    assert rows == 2  # the two files' gather facts; no result, no project entry
+    monkeypatch.undo()
+    assert outcome(project, cache) == outcome(project, None)
+    rows = sqlite3.connect(cache / "v1.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
+    assert rows == 5  # and now two results and the project entry
