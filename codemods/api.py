@@ -104,8 +104,10 @@ class GatherRun:
         self.codemods = list(codemods)
         self.jobs = jobs
         self.cache = cache
-        gatherers, checks = _gatherers(codemods), _candidate_checks(codemods)
-        self.salt = cache.salt("gather", *sorted(gatherers), "may-change", *sorted(checks)) if cache else ""
+        self.gatherers, self.checks = _gatherers(codemods), _candidate_checks(codemods)
+        self.salt = (
+            cache.salt("gather", *sorted(self.gatherers), "may-change", *sorted(self.checks)) if cache else ""
+        )
         #: resolved path -> SHA-256 of the bytes read / gather key (only with a cache)
         self.shas: dict[str, str] = {}
         self.keys: dict[str, str] = {}
@@ -164,8 +166,7 @@ class GatherRun:
     def _gather(self) -> ProjectFacts:
         cache = self.cache
         combiners = {c.ID: c.combine for c in self.codemods if c.has_gather()}
-        gatherers = _gatherers(self.codemods)
-        checks = _candidate_checks(self.codemods)
+        gatherers, checks = self.gatherers, self.checks
         read: dict[str, str] = {}  # gather key of every file this gather read
 
         def run(items: list[Path], compute: Callable[[list[Path]], Iterable[FileFacts]]) -> Iterable[FileFacts]:

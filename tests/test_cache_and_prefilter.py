@@ -11,7 +11,7 @@ from codemods import api, registry
 from codemods.api import gather, run_paths
 from codemods.engine import TransformError, transform_source, triggered
 from codemods.project import forget_paths, resolved
-from codemods.types import Options
+from codemods.types import FileResult, Options
 
 from .helpers import FIXTURES, write_tree
 
@@ -96,21 +96,36 @@ def test_warm_cache_gives_the_same_answers(tmp_path: Path) -> None:
     assert rows > 0
 
 
-def test_cross_file_change_invalidates_results(tmp_path: Path) -> None:
+INVALIDATIONS = {
+    # b.py is given too; it now imports a at import time: hoisting `import b` would be a cycle
+    "a given file changes": ("proj", "b", "b.py"),
+    # only a.py is given; b.py is read because a.py imports it (a "followed" file): the
+    # project entry must notice that b.py changed although no given file did
+    "a followed file outside the given paths changes": ("proj/a.py", "b", "b.py"),
+    # `c` does not exist at first (a third-party name: hoisted); once c.py appears and imports
+    # a, hoisting would create a cycle. No file the run reads changed: only a directory listing.
+    "a module file appears": ("proj/a.py", "c", "c.py"),
+}
+
+
+@pytest.mark.parametrize(("given", "imported", "edited"), INVALIDATIONS.values(), ids=INVALIDATIONS.keys())
+def test_cross_file_change_invalidates_results(tmp_path: Path, given: str, imported: str, edited: str) -> None:
     project = tmp_path / "proj"
     write_tree(project, {
-        "a.py": "def f():\n    import b\n    return b.VALUE\n",
+        "a.py": f"def f():\n    import {imported}\n    return {imported}.VALUE\n",
         "b.py": "VALUE = 1\n",
     })  # fmt: skip
     cache = tmp_path / "cache"
     options = Options(select=("hoist-imports",))
-    first = {r.path.rsplit("/", 1)[-1]: r for r in run_paths([project], options, cache_dir=cache, jobs=1)}
-    assert first["a.py"].changed  # no cycle: hoisted
-    # b now imports a at import time: hoisting `import b` in a would create a cycle
-    (project / "b.py").write_text("import a\nVALUE = 1\n", encoding="utf-8")
-    second = {r.path.rsplit("/", 1)[-1]: r for r in run_paths([project], options, cache_dir=cache, jobs=1)}
-    assert not second["a.py"].changed
-    assert any("cycle" in s.reason for s in second["a.py"].skips)
+
+    def result_for_a() -> FileResult:
+        return next(r for r in run_paths([tmp_path / given], options, cache_dir=cache, jobs=1) if r.path.endswith("a.py"))
+
+    assert result_for_a().changed  # no cycle: hoisted
+    (project / edited).write_text("import a\nVALUE = 1\n", encoding="utf-8")
+    second = result_for_a()
+    assert not second.changed
+    assert any("cycle" in s.reason for s in second.skips)
 
 
 def test_tampered_entries_are_ignored(tmp_path: Path) -> None:
@@ -141,37 +156,6 @@ def test_cached_changes_are_reused_by_check_but_apply_still_writes(
     assert written[0].written
     assert (project / "a.py").read_text(encoding="utf-8") == "import json\n\ndef f():\n    return json\n"
     assert not next(iter(run_paths([Path(".")], options, cache_dir=cache, jobs=1))).changed
-
-
-def test_a_followed_module_outside_the_given_paths_invalidates_results(tmp_path: Path) -> None:
-    # only a.py is given; b.py is read because a.py imports it (a "followed" file): the warm
-    # run's project entry must notice that b.py changed although no given file did
-    project = tmp_path / "proj"
-    write_tree(project, {
-        "a.py": "def f():\n    import b\n    return b.VALUE\n",
-        "b.py": "VALUE = 1\n",
-    })  # fmt: skip
-    cache = tmp_path / "cache"
-    options = Options(select=("hoist-imports",))
-    assert [r.changed for r in run_paths([project / "a.py"], options, cache_dir=cache, jobs=1)] == [True]
-    (project / "b.py").write_text("import a\nVALUE = 1\n", encoding="utf-8")
-    (second,) = run_paths([project / "a.py"], options, cache_dir=cache, jobs=1)
-    assert not second.changed
-    assert any("cycle" in s.reason for s in second.skips)
-
-
-def test_a_module_that_appears_invalidates_results(tmp_path: Path) -> None:
-    # `c` does not exist at first (a third-party name: hoisted); once c.py appears and imports
-    # a, hoisting would create a cycle. No file the run reads changed: only a directory listing.
-    project = tmp_path / "proj"
-    write_tree(project, {"a.py": "def f():\n    import c\n    return c.VALUE\n"})
-    cache = tmp_path / "cache"
-    options = Options(select=("hoist-imports",))
-    assert [r.changed for r in run_paths([project / "a.py"], options, cache_dir=cache, jobs=1)] == [True]
-    (project / "c.py").write_text("import a\nVALUE = 1\n", encoding="utf-8")
-    (second,) = run_paths([project / "a.py"], options, cache_dir=cache, jobs=1)
-    assert not second.changed
-    assert any("cycle" in s.reason for s in second.skips)
 
 
 def test_a_warm_run_does_not_gather_when_every_result_is_cached(

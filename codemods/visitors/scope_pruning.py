@@ -25,6 +25,8 @@ from contextlib import contextmanager
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from .hoist_rules import walk_statements
+
 #: Off only in the tests that prove pruning changes no answer.
 ENABLED = True
 #: An escape sequence that can produce an identifier character in an evaluated string.
@@ -56,45 +58,19 @@ def prunable(
         where = positions[node]
         return "".join(lines[where.start.line - 1 : where.end.line])
 
-    def visit(body: Sequence[cst.BaseStatement]) -> None:
-        for stmt in body:
-            for node in _defs(stmt):
-                if isinstance(node, cst.FunctionDef) and isinstance(node.body, cst.IndentedBlock):
-                    seen = text(node)
-                    if not pattern.search(seen) and not _ESCAPE.search(seen):
-                        found.append(node.body)
-                        continue
-                if isinstance(node.body, cst.IndentedBlock):
-                    visit(node.body.body)
+    def visit(suite: cst.Module | cst.BaseSuite) -> None:
+        for node in walk_statements(suite, enter_defs=False):
+            if not isinstance(node, cst.FunctionDef | cst.ClassDef):
+                continue
+            if isinstance(node, cst.FunctionDef) and isinstance(node.body, cst.IndentedBlock):
+                seen = text(node)
+                if not pattern.search(seen) and not _ESCAPE.search(seen):
+                    found.append(node.body)
+                    continue
+            visit(node.body)
 
-    visit(module.body)
+    visit(module)
     return found
-
-
-def _defs(stmt: cst.BaseStatement) -> Iterator[cst.FunctionDef | cst.ClassDef]:
-    """The ``def``s and ``class``es directly in ``stmt`` or in its blocks (``if``, ``try``...)."""
-    if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
-        yield stmt
-        return
-    if not isinstance(stmt, cst.BaseCompoundStatement):
-        return
-    blocks: list[cst.BaseSuite] = (
-        [case.body for case in stmt.cases] if isinstance(stmt, cst.Match) else [stmt.body]
-    )
-    for handler in getattr(stmt, "handlers", ()):
-        blocks.append(handler.body)
-    orelse = getattr(stmt, "orelse", None)
-    if isinstance(orelse, cst.If):
-        yield from _defs(orelse)
-    elif isinstance(orelse, cst.Else):
-        blocks.append(orelse.body)
-    finalbody = getattr(stmt, "finalbody", None)
-    if isinstance(finalbody, cst.Finally):
-        blocks.append(finalbody.body)
-    for block in blocks:
-        if isinstance(block, cst.IndentedBlock):
-            for inner in block.body:
-                yield from _defs(inner)
 
 
 @contextmanager
