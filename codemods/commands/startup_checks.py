@@ -90,7 +90,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from ..audit.astutil import Aliases
 from ..audit.envvars import EnvFacts, names, own_check, required_vars, scan_env
@@ -99,6 +98,7 @@ from ..project import ModuleInfo, ProjectFacts
 from ..types import Safety
 from ..visitors.add_imports import add_imports
 from ..visitors.fastapi import AppObject, analyse
+from ..visitors.positions import FastPositionProvider
 
 _MESSAGE = "missing required environment variables: "
 _MIN_FASTAPI = (0, 93)
@@ -136,7 +136,7 @@ class Command(Codemod):
             self.skip(apps[0].line, "`os` is bound to something other than the `os` module here")
             return module
         functions = _module_functions(tree)
-        positions = self.wrap(module).resolve(PositionProvider)
+        positions = self.wrap(module).resolve(FastPositionProvider)
         body = list(module.body)
         lines = [positions[stmt].start.line for stmt in body]
         insert_imports: list[tuple[str, str | None]] = []

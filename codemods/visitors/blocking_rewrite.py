@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, Scope, ScopeProvider
+from libcst.metadata import MetadataWrapper, QualifiedName, Scope, ScopeProvider
 
 from ..project import ModuleInfo
 from ..types import Safety
@@ -32,6 +32,7 @@ from .blocking_edit import (
 )
 from .blocking_facts import BlockingFacts
 from .hoist_rules import walk_statements
+from .positions import FastPositionProvider
 
 if TYPE_CHECKING:
     from ..base import Codemod
@@ -342,7 +343,7 @@ class Rewriter(cst.CSTTransformer):
     # -- rewriting ------------------------------------------------------------------------------
 
     def _lines(self, node: cst.CSTNode) -> tuple[int, int]:
-        pos = self.wrapper.resolve(PositionProvider)[node]  # computed once, on first use
+        pos = self.wrapper.resolve(FastPositionProvider)[node]  # computed once, on first use
         return pos.start.line, pos.end.line
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:

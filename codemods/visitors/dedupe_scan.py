@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import PositionProvider
+
+from .positions import FastPositionProvider
 
 Key = tuple[str, str, str, str]  # kind ("import"/"from"), module, name, asname
 Container = cst.SimpleStatementLine | cst.SimpleStatementSuite
@@ -188,7 +189,7 @@ def maybe_duplicates(module: cst.Module) -> bool:
 class Collector(cst.CSTVisitor):
     """One read-only pass: every scope (pre-order), every binding event, every runtime import."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES = (FastPositionProvider,)
 
     def __init__(self) -> None:
         self.module = Scope("module", "", None, 0)
@@ -202,11 +203,11 @@ class Collector(cst.CSTVisitor):
         self.globals: dict[str, tuple[int, str]] = {}
 
     def _range(self, node: cst.CSTNode) -> range:
-        pos = self.get_metadata(PositionProvider, node)
+        pos = self.get_metadata(FastPositionProvider, node)
         return range(pos.start.line, pos.end.line + 1)
 
     def _pos(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.get_metadata(PositionProvider, node).start
+        start = self.get_metadata(FastPositionProvider, node).start
         return (start.line, start.column)
 
     def _bind(self, node: cst.CSTNode | None, what: str, everywhere: bool = False) -> None:

@@ -21,7 +21,6 @@ from libcst.metadata import (
     ComprehensionScope,
     FunctionScope,
     GlobalScope,
-    PositionProvider,
     Scope,
     ScopeProvider,
 )
@@ -53,6 +52,7 @@ from .imports import (
     runtime_module_imports,
     sole_import,
 )
+from .positions import Positions
 from .scope_pruning import emptied, prunable
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ class Planner:
         self.keep_lazy = tuple(keep_lazy)
         self.pending_imports = pending_imports or {}
         self.wrapper = codemod.wrap(module)
-        self.positions = self.wrapper.resolve(PositionProvider)
+        self.positions = Positions(module)
         self.insertion = insertion_point(module)
         self.candidates: list[Candidate] = []
         self.extras: dict[cst.CSTNode, ExtraBindings] = {}
@@ -162,7 +162,7 @@ class Planner:
             return self.wrapper.resolve(ScopeProvider)
 
     def line(self, node: cst.CSTNode) -> int:
-        return self.positions[node].start.line if node in self.positions else 0
+        return self.positions.line(node) if node in self.positions else 0
 
     def skip(self, node: cst.CSTNode, reason: str) -> None:
         self.codemod.skip(self.line(node), reason)

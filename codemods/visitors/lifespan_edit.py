@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from .add_imports import add_imports
 from .lifespan_plan import Edits, Spec, Step
+from .positions import FastPositionProvider
 
 _BLANK = cst.EmptyLine(indent=False)
 
@@ -69,12 +70,12 @@ def _cap_blank_lines(lines: Sequence[cst.EmptyLine], limit: int = 2) -> list[cst
 
 
 class Editor(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES = (FastPositionProvider,)
 
     def __init__(self, edits: Edits, wrapper: MetadataWrapper) -> None:
         super().__init__()
         self.edits = edits
-        self.positions = wrapper.resolve(PositionProvider)
+        self.positions = wrapper.resolve(FastPositionProvider)
         self.config = wrapper.module.config_for_parsing
         self.indent = wrapper.module.default_indent
         self.depth = 0

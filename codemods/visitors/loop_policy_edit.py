@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from .add_imports import add_imports
+from .positions import FastPositionProvider
 
 
 @dataclass
@@ -28,12 +29,12 @@ class PolicyEdits:
 
 
 class _Editor(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES = (FastPositionProvider,)
 
     def __init__(self, edits: PolicyEdits, wrapper: MetadataWrapper) -> None:
         super().__init__()
         self.edits = edits
-        self.positions = wrapper.resolve(PositionProvider)
+        self.positions = wrapper.resolve(FastPositionProvider)
         self.config = wrapper.module.config_for_parsing
         self.indent = wrapper.module.default_indent
 
