@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 
 _ATTR = "_codemod_nodes"
+_CHILDREN = "_codemod_children"
 
 
 def nodes(tree: ast.AST) -> list[ast.AST]:
@@ -29,13 +30,18 @@ def nodes(tree: ast.AST) -> list[ast.AST]:
 
 
 def children(node: ast.AST) -> list[ast.AST]:
-    """``list(ast.iter_child_nodes(node))``, without its two generators per node."""
-    found: list[ast.AST] = []
-    AST = ast.AST
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            found.extend([item for item in value if isinstance(item, AST)])
-        elif isinstance(value, AST):
-            found.append(value)
+    """``list(ast.iter_child_nodes(node))``, without its two generators per node, computed once
+    per node (the gather asks for most nodes' children three times). Callers must not modify
+    the list."""
+    found: list[ast.AST] | None = node.__dict__.get(_CHILDREN)
+    if found is None:
+        found = []
+        AST = ast.AST
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                found.extend([item for item in value if isinstance(item, AST)])
+            elif isinstance(value, AST):
+                found.append(value)
+        node.__dict__[_CHILDREN] = found
     return found

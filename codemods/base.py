@@ -39,6 +39,8 @@ class Suppressions:
 
     @classmethod
     def scan(cls, text: str) -> Suppressions:
+        if not _SKIP_RE.search(text) and not _NOQA_RE.search(text):
+            return cls()  # no comment can hold a marker the whole text lacks: skip tokenizing
         skip: dict[int, frozenset[str]] = {}
         noqa: dict[int, frozenset[str]] = {}
         for line, comment in _comments(text):

@@ -25,6 +25,7 @@ from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original
 from .project import ProjectFacts
 from .types import Change, Failure, FileResult, Options, Skip
+from .visitors.readonly_visit import readonly_visits
 
 #: Deeply nested real-world files (sympy) exceed libcst's needs at Python's default limit.
 RECURSION_LIMIT = 5000
@@ -165,7 +166,8 @@ def transform_source(
         context = context.with_source(code)
         command = codemod(context)
         try:
-            module = command.transform(module)
+            with readonly_visits():
+                module = command.transform(module)
         except RecursionError:
             raise TransformError(
                 Failure("internal", "too deeply nested to transform", codemod=codemod.ID)

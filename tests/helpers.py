@@ -13,7 +13,7 @@ import libcst as cst
 
 from codemods import registry
 from codemods.api import run_paths
-from codemods.engine import SourceResult, transform_source
+from codemods.engine import SourceResult, TransformError, transform_source
 from codemods.project import ProjectFacts
 from codemods.types import FileResult, Options
 
@@ -126,3 +126,25 @@ def case_options(case: Path) -> tuple[Options, dict[str, Any]]:
                          for k, o in meta.get("options", {}).items()},
     )
     return options, meta
+
+
+def outcome(source: str, codemods: Sequence[type[Any]], unsafe: bool) -> object:
+    """What ``transform_source`` returns for ``source`` (code, changes, skips), or its failure."""
+    try:
+        result = transform_source(source, codemods, Options(unsafe_fixes=unsafe))
+    except TransformError as exc:
+        return exc.failure
+    return result.code, result.changes, result.skips
+
+
+def assert_same_when_disabled(
+    switch: Any, source: str, codemods: Sequence[type[Any]], unsafe: bool
+) -> None:
+    """An optimisation with an ``ENABLED`` switch (module ``switch``) changes no outcome."""
+    assert switch.ENABLED
+    switch.ENABLED = False
+    try:
+        plain = outcome(source, codemods, unsafe)
+    finally:
+        switch.ENABLED = True
+    assert outcome(source, codemods, unsafe) == plain

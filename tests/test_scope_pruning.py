@@ -12,12 +12,10 @@ from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods import registry
-from codemods.engine import TransformError, transform_source
-from codemods.types import Options
 from codemods.visitors import scope_pruning
 from codemods.visitors.scope_pruning import emptied, prunable
 
-from .helpers import FIXTURES
+from .helpers import FIXTURES, assert_same_when_disabled
 from .test_properties import shaped_programs
 
 HOIST = registry.get("hoist-imports")
@@ -45,22 +43,8 @@ INLINE = [
 ]
 
 
-def outcome(source: str, unsafe: bool) -> object:
-    try:
-        result = transform_source(source, [HOIST], Options(unsafe_fixes=unsafe))
-    except TransformError as exc:
-        return exc.failure
-    return result.code, result.changes, result.skips
-
-
 def same_both_ways(source: str, unsafe: bool) -> None:
-    assert scope_pruning.ENABLED
-    scope_pruning.ENABLED = False
-    try:
-        whole = outcome(source, unsafe)
-    finally:
-        scope_pruning.ENABLED = True
-    assert outcome(source, unsafe) == whole
+    assert_same_when_disabled(scope_pruning, source, [HOIST], unsafe)
 
 
 def cases() -> Iterator[str]:

@@ -1,0 +1,142 @@
+"""Visit a libcst tree with a read-only visitor without rebuilding it.
+
+libcst 1.9 runs every visitor, also a ``CSTVisitor`` that cannot change anything, through each
+node's ``_visit_and_replace_children``, which constructs (and validates) a new copy of every
+node only to throw it away ("TODO: provide traversal where children are not replaced" in
+``CSTNode.visit``). Metadata providers (``ScopeProvider`` and the ``ExpressionContextProvider`` it
+depends on) and our own collectors are such visitors; the copies are about half their cost.
+
+While :func:`readonly_visits` is active, ``CSTNode.visit`` with a ``CSTVisitor`` calls the same
+hooks in the same order (``on_visit``, then per field ``on_visit_attribute``, the children,
+``on_leave_attribute``, then ``on_leave``) and returns the node itself, which is what a
+``CSTVisitor`` gets back anyway. Transformers take libcst's own path. The fields of a node class,
+in libcst's order, are learnt once per class by running its ``_visit_and_replace_children`` with
+a recording visitor. The attribute hooks are skipped for a visitor that defines none (libcst declares
+a no-op stub for every one of them, marked ``_is_no_op``). ``tests/test_readonly_visit.py`` checks that the
+sequence of hook calls is identical on every fixture and on generated programs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import libcst as cst
+from libcst import MaybeSentinel
+from libcst._batched_visitor import _BatchedCSTVisitor
+
+#: Off in tests that compare the results with and without the read-only walk.
+ENABLED = True
+_ORIGINAL = cst.CSTNode.visit
+_FIELDS: dict[object, tuple[str, ...]] = {}
+#: The only classes whose ``_visit_and_replace_children`` skips a field depending on its value:
+#: ``format_spec`` is not visited at all (no attribute hooks) when it is None. Their fields are
+#: learnt separately for both cases (``test_readonly_visit`` fails if libcst adds another).
+CONDITIONAL = frozenset(
+    {cst.FormattedStringExpression, getattr(cst, "TemplatedStringExpression", cst.FormattedStringExpression)}
+)
+#: Visitor class -> whether it has attribute hooks (weak: some visitors are classes made per call).
+_HOOKS: WeakKeyDictionary[type, bool] = WeakKeyDictionary()
+_BATCHED = "_codemod_attribute_hooks"
+#: libcst's visitor bases, which define only the dispatch and the no-op stubs.
+_BASES = frozenset(cst.CSTVisitor.__mro__)
+
+
+class _Recorder(cst.CSTVisitor):
+    def __init__(self, parent: cst.CSTNode) -> None:
+        self.parent = parent
+        self.fields: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        pass
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if node is self.parent:
+            self.fields.append(attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+
+def _fields(node: cst.CSTNode, key: object) -> tuple[str, ...]:
+    recorder = _Recorder(node)
+    node._visit_and_replace_children(recorder)
+    found = _FIELDS[key] = tuple(recorder.fields)
+    return found
+
+
+def _attribute_hooks(visitor: cst.CSTVisitor) -> bool:
+    """Whether ``visitor`` needs ``on_visit_attribute``/``on_leave_attribute`` called: it
+    defines a ``visit_<Node>_<field>``/``leave_<Node>_<field>`` hook that is not libcst's no-op
+    stub (a helper with such a name counts too: calling the hooks is never wrong)."""
+    if isinstance(visitor, _BatchedCSTVisitor):  # resolving batchable metadata providers
+        found = visitor.__dict__.get(_BATCHED)
+        if found is None:
+            found = visitor.__dict__[_BATCHED] = any(
+                name.count("_") >= 2 for name in visitor.visitor_methods
+            )
+        return found
+    kind = type(visitor)
+    found = _HOOKS.get(kind)
+    if found is None:
+        found = _HOOKS[kind] = any(_defines_hooks(k) for k in kind.__mro__ if k not in _BASES)
+    return found
+
+
+def _defines_hooks(kind: type) -> bool:
+    if "on_visit_attribute" in kind.__dict__ or "on_leave_attribute" in kind.__dict__:
+        return True
+    return any(
+        name.startswith(("visit_", "leave_"))
+        and name.count("_") >= 2
+        and not getattr(value, "_is_no_op", False)
+        for name, value in kind.__dict__.items()
+    )
+
+
+def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool) -> None:
+    if visitor.on_visit(node):
+        key: object = type(node)
+        if key in CONDITIONAL:
+            key = (key, node.format_spec is None)  # type: ignore[attr-defined]
+        fields = _FIELDS.get(key)
+        if fields is None:
+            fields = _fields(node, key)
+        for name in fields:
+            if hooks:
+                visitor.on_visit_attribute(node, name)
+            value = getattr(node, name)
+            if isinstance(value, tuple | list):
+                for child in value:
+                    _walk(child, visitor, hooks)
+            elif value is not None and value.__class__ is not MaybeSentinel:
+                _walk(value, visitor, hooks)
+            if hooks:
+                visitor.on_leave_attribute(node, name)
+    visitor.on_leave(node)
+
+
+def _visit(self: cst.CSTNode, visitor: Any) -> Any:
+    # Children are walked directly: only ``Module`` overrides ``visit``, and it is never a child.
+    if not isinstance(visitor, cst.CSTVisitor):
+        return _ORIGINAL(self, visitor)
+    _walk(self, visitor, _attribute_hooks(visitor))
+    return self
+
+
+@contextmanager
+def readonly_visits() -> Iterator[None]:
+    """Within the block, read-only visitors do not copy the tree (re-entrant)."""
+    if not ENABLED or cst.CSTNode.visit is _visit:
+        yield
+        return
+    cst.CSTNode.visit = _visit  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        cst.CSTNode.visit = _ORIGINAL  # type: ignore[method-assign]

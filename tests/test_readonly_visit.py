@@ -1,0 +1,202 @@
+"""The read-only walk (``readonly_visit``) must be invisible: the same hook calls in the same
+order, the same metadata, the same codemod results, and transformers untouched."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from collections.abc import Iterator
+
+import libcst as cst
+import pytest
+from hypothesis import given, settings
+from libcst.metadata import ExpressionContextProvider, MetadataWrapper, ScopeProvider
+
+from codemods import registry
+from codemods.visitors import readonly_visit
+from codemods.visitors.readonly_visit import CONDITIONAL, readonly_visits
+
+from .helpers import FIXTURES, assert_same_when_disabled
+from .test_properties import shaped_programs
+
+EDGES = [
+    "x = f'{a:>{w}}' + f'{b}' + f'{c!r}' + f'{d=}'\n",
+    "from a import *\nfrom . import (b, c as d)\nimport e.f as g\n",
+    "def f[T](x: 'T', *a, k=1, **kw) -> 'int':\n    return [y async for y in x if y]\n",
+    "try:\n    pass\nexcept* E:\n    pass\nmatch p:\n    case {'k': [1, *r]} | C(a=b) if r:\n        pass\n",
+    "class C(B, metaclass=M):\n    @d\n    async def m(self):\n        async with a as b, c:\n            await b; del b\n",
+    "lambda: (yield)\nx: int = 1\nglobal g\nwith (a, b): pass\n",
+]
+
+
+def sources() -> Iterator[str]:
+    for path in sorted(FIXTURES.glob("*/*.py")):
+        yield path.read_text(encoding="utf-8")
+    yield from EDGES
+
+
+class Recorder(cst.CSTVisitor):
+    """Logs every hook call; skips the children of lambdas to cover ``on_visit`` returning
+    False."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[tuple[str, str, int, str]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.log.append(("visit", type(node).__name__, id(node), ""))
+        return not isinstance(node, cst.Lambda)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.log.append(("leave", type(original_node).__name__, id(original_node), ""))
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.log.append(("visit_attr", type(node).__name__, id(node), attribute))
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        self.log.append(("leave_attr", type(original_node).__name__, id(original_node), attribute))
+
+
+class Names(cst.CSTVisitor):
+    """A visitor with one attribute hook of its own (the others are libcst's no-op stubs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.seen.append(node.value)
+
+    def visit_Call_func(self, node: cst.Call) -> None:
+        self.seen.append("<call>")
+
+
+def hook_calls(module: cst.Module, visitor: cst.CSTVisitor) -> object:
+    result = module.visit(visitor)
+    assert result is module
+    return visitor.log if isinstance(visitor, Recorder) else visitor.seen  # type: ignore[attr-defined]
+
+
+def both_ways(module: cst.Module, make: type[cst.CSTVisitor]) -> tuple[object, object]:
+    plain = hook_calls(module, make())
+    with readonly_visits():
+        assert cst.CSTNode.visit is not readonly_visit._ORIGINAL
+        fast = hook_calls(module, make())
+    assert cst.CSTNode.visit is readonly_visit._ORIGINAL
+    return plain, fast
+
+
+def test_the_same_hooks_are_called_in_the_same_order() -> None:
+    checked = 0
+    for source in sources():
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue
+        for make in (Recorder, Names):
+            plain, fast = both_ways(module, make)
+            assert plain == fast
+        checked += 1
+    assert checked > 100
+
+
+@settings(max_examples=40, deadline=None)
+@given(shaped_programs())
+def test_generated_programs_get_the_same_hook_calls(source: str) -> None:
+    plain, fast = both_ways(cst.parse_module(source), Recorder)
+    assert plain == fast
+
+
+def metadata(module: cst.Module) -> object:
+    """Scopes and expression contexts of the module's own nodes (string annotations are parsed
+    into new nodes on every resolution, so those are compared by count)."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    scopes = wrapper.resolve(ScopeProvider)
+    contexts = wrapper.resolve(ExpressionContextProvider)
+    own = {id(n) for n, _ in hook_pairs(module)}
+    out: list[object] = [len(scopes), len(contexts)]
+    for node, scope in scopes.items():
+        if id(node) in own:
+            out.append((id(node), type(scope).__name__, id(getattr(scope, "node", None))))
+    for node, context in contexts.items():
+        out.append((id(node), context))
+    for scope in {id(s): s for s in scopes.values() if s is not None}.values():
+        for a in scope.assignments:
+            out.append(("assign", a.name, id(getattr(a, "node", None))))
+        for access in scope.accesses:
+            out.append(("access", id(access.node), sorted(id(getattr(r, "node", None)) for r in access.referents)))
+    return sorted(map(repr, out))
+
+
+def hook_pairs(module: cst.Module) -> list[tuple[cst.CSTNode, str]]:
+    found: list[tuple[cst.CSTNode, str]] = []
+
+    class Walk(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            found.append((node, type(node).__name__))
+            return True
+
+    module.visit(Walk())
+    return found
+
+
+def test_scope_and_expression_context_metadata_are_the_same() -> None:
+    for source in sources():
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue
+        plain = metadata(module)
+        with readonly_visits():
+            fast = metadata(module)
+        assert plain == fast
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_every_codemod_gives_the_same_results(unsafe: bool) -> None:
+    codemods = list(registry.all_codemods().values())
+    for source in sources():
+        assert_same_when_disabled(readonly_visit, source, codemods, unsafe)
+
+
+def test_transformers_still_rebuild_the_tree() -> None:
+    class Rename(cst.CSTTransformer):
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+            return updated_node.with_changes(value=updated_node.value.upper())
+
+    module = cst.parse_module("def f(a):\n    return g(a)  # c\n")
+    with readonly_visits():
+        assert module.visit(Rename()).code == "def F(A):\n    return G(A)  # c\n"
+
+
+def test_the_original_visit_is_restored_after_an_error() -> None:
+    class Boom(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError), readonly_visits():
+        cst.parse_module("x\n").visit(Boom())
+    assert cst.CSTNode.visit is readonly_visit._ORIGINAL
+
+
+def _subclasses(kind: type) -> Iterator[type]:
+    for sub in kind.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_only_the_known_classes_visit_a_field_conditionally() -> None:
+    """The field order is learnt once per class, which is exact only if libcst visits the same
+    fields for every instance: a libcst upgrade that adds a conditional must fail here."""
+    conditional = set()
+    for kind in set(_subclasses(cst.CSTNode)):
+        method = kind.__dict__.get("_visit_and_replace_children")
+        if method is None or not kind.__module__.startswith("libcst._nodes"):
+            continue
+        if getattr(sys.modules[kind.__module__], kind.__name__, None) is not kind:
+            continue  # the class ``add_slots`` replaced
+        body = inspect.getsource(method)
+        if re.search(r"\bif\b|\bfor\b|\bwhile\b", body.split(":", 1)[1]):
+            conditional.add(kind)
+    assert {k for k in conditional if "names = self.names" not in inspect.getsource(k)} == set(CONDITIONAL)
