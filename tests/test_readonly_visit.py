@@ -6,7 +6,8 @@ from __future__ import annotations
 import inspect
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import libcst as cst
 import pytest
@@ -200,3 +201,23 @@ def test_only_the_known_classes_visit_a_field_conditionally() -> None:
         if re.search(r"\bif\b|\bfor\b|\bwhile\b", body.split(":", 1)[1]):
             conditional.add(kind)
     assert {k for k in conditional if "names = self.names" not in inspect.getsource(k)} == set(CONDITIONAL)
+
+
+def test_a_sequence_field_of_another_type_is_walked_like_libcst_does() -> None:
+    """A codemod may build a node with any ``Sequence``; libcst iterates it, and so must we."""
+
+    class Names(Sequence[cst.BaseSmallStatement]):
+        def __init__(self, items: list[cst.BaseSmallStatement]) -> None:
+            self.items = items
+
+        def __getitem__(self, index: Any) -> Any:
+            return self.items[index]
+
+        def __len__(self) -> int:
+            return len(self.items)
+
+    line = cst.SimpleStatementLine(body=Names([cst.Expr(cst.Name("a")), cst.Expr(cst.Name("b"))]))
+    module = cst.Module(body=[line])
+    plain, fast = both_ways(module, Recorder)
+    assert plain == fast
+    assert [entry[1] for entry in fast if entry[0] == "visit"].count("Name") == 2  # type: ignore[union-attr]

@@ -115,7 +115,11 @@ def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool) -> None:
                 for child in value:
                     _walk(child, visitor, hooks)
             elif value is not None and value.__class__ is not MaybeSentinel:
-                _walk(value, visitor, hooks)
+                if isinstance(value, cst.CSTNode):
+                    _walk(value, visitor, hooks)
+                else:  # a sequence of another type, built by a codemod: libcst iterates it
+                    for child in value:
+                        _walk(child, visitor, hooks)
             if hooks:
                 visitor.on_leave_attribute(node, name)
     visitor.on_leave(node)
