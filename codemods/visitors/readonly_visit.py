@@ -40,6 +40,8 @@ CONDITIONAL = frozenset(
 #: Visitor class -> whether it has attribute hooks (weak: some visitors are classes made per call).
 _HOOKS: WeakKeyDictionary[type, bool] = WeakKeyDictionary()
 _BATCHED = "_codemod_attribute_hooks"
+#: Node classes met so far as a field's value (a set lookup instead of an ABC ``isinstance``).
+_NODE_CLASSES: set[type] = set()
 #: libcst's visitor bases, which define only the dispatch and the no-op stubs.
 _BASES = frozenset(cst.CSTVisitor.__mro__)
 
@@ -111,15 +113,20 @@ def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool) -> None:
             if hooks:
                 visitor.on_visit_attribute(node, name)
             value = getattr(node, name)
-            if isinstance(value, tuple | list):
+            kind = value.__class__
+            if kind in _NODE_CLASSES:
+                _walk(value, visitor, hooks)
+            elif kind is tuple or kind is list:
                 for child in value:
                     _walk(child, visitor, hooks)
-            elif value is not None and value.__class__ is not MaybeSentinel:
-                if isinstance(value, cst.CSTNode):
-                    _walk(value, visitor, hooks)
-                else:  # a sequence of another type, built by a codemod: libcst iterates it
-                    for child in value:
-                        _walk(child, visitor, hooks)
+            elif value is None or kind is MaybeSentinel:
+                pass
+            elif isinstance(value, cst.CSTNode):  # first time this class is met as a field value
+                _NODE_CLASSES.add(kind)
+                _walk(value, visitor, hooks)
+            else:  # a sequence of another type, built by a codemod: libcst iterates it
+                for child in value:
+                    _walk(child, visitor, hooks)
             if hooks:
                 visitor.on_leave_attribute(node, name)
     visitor.on_leave(node)
