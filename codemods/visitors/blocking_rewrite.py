@@ -31,8 +31,8 @@ from .blocking_edit import (
     root_name,
 )
 from .blocking_facts import BlockingFacts
-from .hoist_rules import walk_statements
 from .positions import FastPositionProvider
+from .statements import walk_statements
 
 if TYPE_CHECKING:
     from ..base import Codemod

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -14,6 +14,7 @@ from libcst.helpers import get_full_name_for_node
 
 from ..project import ModuleInfo
 from .imports import sole_import
+from .statements import walk_statements
 
 PLATFORM_ONLY = (
     "winreg", "_winreg", "winsound", "msvcrt", "_winapi", "nt", "_overlapped", "win32api",
@@ -90,43 +91,6 @@ class BindingCollector(cst.CSTVisitor):
 
     def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
         self._bind(node.rest)
-
-
-def walk_statements(suite: cst.BaseSuite | cst.Module, enter_defs: bool) -> Iterator[cst.CSTNode]:
-    """Every statement and small statement in ``suite``, and the pattern of every ``case``, in
-    source order; the bodies of nested ``def``s and ``class``es only with ``enter_defs``.
-
-    Statements are a small part of a tree: this finds ``for``/``del``/``global``/``match`` without
-    a visitor over every expression node."""
-    body: Sequence[cst.BaseStatement | cst.BaseSmallStatement] = suite.body
-    for stmt in body:
-        yield stmt
-        if isinstance(stmt, cst.SimpleStatementLine):
-            yield from stmt.body
-        elif isinstance(stmt, cst.FunctionDef | cst.ClassDef):
-            if enter_defs:
-                yield from walk_statements(stmt.body, enter_defs)
-        elif isinstance(stmt, cst.Match):
-            for case in stmt.cases:
-                yield case.pattern
-                yield from walk_statements(case.body, enter_defs)
-        elif isinstance(stmt, cst.BaseCompoundStatement):
-            yield from _compound(stmt, enter_defs)
-
-
-def _compound(stmt: cst.BaseCompoundStatement, enter_defs: bool) -> Iterator[cst.CSTNode]:
-    yield from walk_statements(stmt.body, enter_defs)
-    for handler in getattr(stmt, "handlers", ()):
-        yield from walk_statements(handler.body, enter_defs)
-    orelse = getattr(stmt, "orelse", None)
-    if isinstance(orelse, cst.If):
-        yield orelse
-        yield from _compound(orelse, enter_defs)
-    elif isinstance(orelse, cst.Else):
-        yield from walk_statements(orelse.body, enter_defs)
-    finalbody = getattr(stmt, "finalbody", None)
-    if isinstance(finalbody, cst.Finally):
-        yield from walk_statements(finalbody.body, enter_defs)
 
 
 def extra_bindings(

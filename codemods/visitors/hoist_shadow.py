@@ -27,8 +27,8 @@ from libcst.metadata import (
 )
 from libcst.metadata.scope_provider import LocalScope
 
-from .hoist_rules import walk_statements
 from .imports import Binding, bindings
+from .statements import walk_statements
 
 
 def _loop_targets(module: cst.Module) -> set[int]:

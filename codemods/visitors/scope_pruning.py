@@ -25,7 +25,7 @@ from contextlib import contextmanager
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from .hoist_rules import walk_statements
+from .statements import walk_statements
 
 #: Off only in the tests that prove pruning changes no answer.
 ENABLED = True
