@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from .. import astnodes
+
 
 class Aliases:
     """Local names -> the dotted names they were imported as (any scope of the file).
@@ -47,8 +49,8 @@ class Aliases:
 def parents(tree: ast.AST) -> dict[int, ast.AST]:
     """``id(node)`` -> its parent node, for every node of ``tree``."""
     result: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
+    for node in astnodes.nodes(tree):
+        for child in astnodes.children(node):
             result[id(child)] = node
     return result
 

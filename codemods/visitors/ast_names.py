@@ -217,7 +217,7 @@ def walk_no_lambda(root: ast.AST) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in astnodes.children(node):
             if isinstance(child, ast.Lambda):
                 continue
             if node is not root and isinstance(

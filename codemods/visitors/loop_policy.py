@@ -12,6 +12,7 @@ import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .. import astnodes
 from ..project import ModuleInfo
 from .ast_names import ModuleNames, module_level, scope_statements, walk_no_lambda
 
@@ -253,7 +254,7 @@ class _Scanner:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return [*stmt.decorator_list, *(getattr(stmt, "bases", []))]
         return [
-            c for c in ast.iter_child_nodes(stmt) if not isinstance(c, ast.stmt | ast.ExceptHandler)
+            c for c in astnodes.children(stmt) if not isinstance(c, ast.stmt | ast.ExceptHandler)
         ]
 
     def _policy_names(self, *nodes: ast.AST) -> tuple[str, ...]:
