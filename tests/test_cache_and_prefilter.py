@@ -80,6 +80,12 @@ def test_gathered_candidates_are_used_only_for_the_text_they_were_computed_on(tm
     assert stale.code == "import os\n\ndef f():\n    pass\n"
 
 
+def entries(cache: Path) -> int:
+    """How many entries the cache holds."""
+    count: int = sqlite3.connect(cache / "v1.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
+    return count
+
+
 def test_warm_cache_gives_the_same_answers(tmp_path: Path) -> None:
     project = tmp_path / "proj"
     write_tree(project, {
@@ -92,7 +98,7 @@ def test_warm_cache_gives_the_same_answers(tmp_path: Path) -> None:
     cold = outcome(project, cache)
     warm = outcome(project, cache)
     assert cold == warm == outcome(project, None)
-    rows = sqlite3.connect(cache / "v1.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
+    rows = entries(cache)
     assert rows > 0
 
 
@@ -228,9 +234,9 @@ def test_results_are_not_cached_when_the_facts_differ_from_the_remembered_digest
     cache = tmp_path / "cache"
     monkeypatch.setattr(api.GatherRun, "_remembered", lambda self, cache: "an older digest")
     outcome(project, cache)
-    rows = sqlite3.connect(cache / "v1.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
+    rows = entries(cache)
     assert rows == 2  # the two files' gather facts; no result, no project entry
     monkeypatch.undo()
     assert outcome(project, cache) == outcome(project, None)
-    rows = sqlite3.connect(cache / "v1.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
+    rows = entries(cache)
     assert rows == 5  # and now two results and the project entry

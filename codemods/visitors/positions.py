@@ -12,7 +12,6 @@ generated programs).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from itertools import accumulate
 from types import TracebackType
@@ -21,8 +20,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 from libcst.metadata import BaseMetadataProvider, MetadataWrapper
-
-_NEWLINES = re.compile(r"\r\n?|\n")
+from libcst.metadata.position_provider import NEWLINE_RE as _NEWLINES  # its own newline rule
 
 
 class _Syntactic:

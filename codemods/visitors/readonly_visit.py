@@ -34,9 +34,7 @@ _FIELDS: dict[object, tuple[str, ...]] = {}
 #: The only classes whose ``_visit_and_replace_children`` skips a field depending on its value:
 #: ``format_spec`` is not visited at all (no attribute hooks) when it is None. Their fields are
 #: learnt separately for both cases (``test_readonly_visit`` fails if libcst adds another).
-CONDITIONAL = frozenset(
-    {cst.FormattedStringExpression, getattr(cst, "TemplatedStringExpression", cst.FormattedStringExpression)}
-)
+CONDITIONAL = frozenset({cst.FormattedStringExpression, cst.TemplatedStringExpression})
 #: Visitor class -> whether it has attribute hooks (weak: some visitors are classes made per call).
 _HOOKS: WeakKeyDictionary[type, bool] = WeakKeyDictionary()
 _BATCHED = "_codemod_attribute_hooks"

@@ -13,7 +13,8 @@ identity is untouched, so positions, candidates and every other node stay valid.
 - a function whose text has a backslash escape that could spell a name (``\\x``, ``\\u``,
   ``\\U``, ``\\N``, octal) inside a string is always kept whole, since libcst evaluates
   string annotations before reading them;
-- the function's decorators and signature are searched too, although they are never emptied.
+- the text searched runs from the ``def`` line to the end of the body, so the signature is
+  searched too; decorators are not, and need not be: they are never emptied.
 """
 
 from __future__ import annotations
