@@ -55,11 +55,11 @@ class Shadows:
         self,
         module: cst.Module,
         scopes: Iterable[Scope],
-        line: Callable[[cst.CSTNode], int],
+        where: Callable[[cst.CSTNode], tuple[int, int]],
         extra_bound: Callable[[cst.FunctionDef], dict[str, int]],
     ) -> None:
         self.loop_targets = _loop_targets(module)
-        self.line = line
+        self.where = where
         self.extra_bound = extra_bound
         self.by_name: dict[str, list[tuple[Scope, Assignment]]] = {}
         self.functions: list[cst.FunctionDef] = []
@@ -75,6 +75,11 @@ class Shadows:
             for assignment in scope.assignments:
                 if isinstance(assignment, Assignment):
                     self.by_name.setdefault(assignment.name, []).append((scope, assignment))
+        for found in self.by_name.values():  # libcst's sets: report the first in source order
+            found.sort(key=lambda entry: where(entry[1].node))
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.where(node)[0]
 
     def reason(self, binding: Binding, own: Scope | None, used: bool) -> str | None:
         name = binding.bound

@@ -10,14 +10,16 @@ targets inside comprehensions, ``global``/``nonlocal`` declarations).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 from libcst.metadata import (
+    Access,
     Assignment,
+    BaseAssignment,
     ComprehensionScope,
     FunctionScope,
     GlobalScope,
@@ -58,6 +60,7 @@ from .scope_pruning import emptied, prunable
 if TYPE_CHECKING:
     from ..base import Codemod
 
+_Found = TypeVar("_Found", BaseAssignment, Access)
 _KIND = {cst.If: "if", cst.For: "for", cst.While: "while", cst.With: "with", cst.Match: "match"}
 CLASS_BODY = "in a class body (the import binds a class attribute)"
 
@@ -163,6 +166,22 @@ class Planner:
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions.line(node) if node in self.positions else 0
+
+    def where(self, node: cst.CSTNode) -> tuple[int, int]:
+        """(line, column) of ``node``, (0, 0) when it has none. libcst keeps a name's
+        assignments and accesses in sets: they are read in this order, so a skip reason names
+        the same line on every run."""
+        if node not in self.positions:
+            return (0, 0)
+        start = self.positions[node].start
+        return start.line, start.column
+
+    def ordered(self, found: Iterable[_Found]) -> list[_Found]:
+        """Assignments or accesses in source order (see :meth:`where`)."""
+        return sorted(found, key=lambda a: self._where_of(getattr(a, "node", None)))
+
+    def _where_of(self, node: object) -> tuple[int, int]:
+        return self.where(node) if isinstance(node, cst.CSTNode) else (0, 0)
 
     def skip(self, node: cst.CSTNode, reason: str) -> None:
         self.codemod.skip(self.line(node), reason)
@@ -396,7 +415,7 @@ class Planner:
         # The copies all go: a use between two of them then reads the module-level import.
         first = min([c.line, *(o.line for o in copies)])
         for inner in [scope, *self.comprehensions(scope)]:
-            for access in inner.accesses[name]:
+            for access in self.ordered(inner.accesses[name]):
                 if 0 < self.line(access.node) < first:
                     return f"`{name}` is used before the import in function `{c.function}` (line {self.line(access.node)})"
         if not stdlib and not any(a.references for a in own):
@@ -406,7 +425,7 @@ class Planner:
         parent = scope.parent
         while not isinstance(parent, GlobalScope):
             if isinstance(parent, FunctionScope) and isinstance(parent.node, cst.FunctionDef):
-                outer = [a.node for a in parent.assignments[name] if isinstance(a, Assignment)]
+                outer = [a.node for a in self.ordered(parent.assignments[name]) if isinstance(a, Assignment)]
                 same = [self.by_imp.get(id(n)) for n in outer]
                 if name in self.extra(parent.node).bound or not all(
                     o is not None
@@ -423,7 +442,7 @@ class Planner:
         global_scope = self.scopes[self.module]
         assert global_scope is not None
         same_import = False
-        for assignment in global_scope.assignments[name]:
+        for assignment in self.ordered(global_scope.assignments[name]):
             if not isinstance(assignment, Assignment):
                 continue
             node = assignment.node
@@ -467,7 +486,7 @@ class Planner:
             self._shadows = Shadows(
                 self.module,
                 (s for s in self.scopes.values() if s is not None),
-                self.line,
+                self.where,
                 lambda fn: self.extra(fn).bound,
             )
         if c.bindings.index(binding) in c.covered:
