@@ -152,7 +152,8 @@ class Command(Codemod):
         catalogue = cat.Catalogue(tuple(self.option("extra-blocking")), tuple(self.option("not-blocking")))
         wrapper = self.wrap(module)
         rewriter = Rewriter(self, wrapper, facts, catalogue, self._threadpool(facts), info)
-        result = wrapper.visit(rewriter)
+        wrapper.visit(rewriter)
+        result = rewriter.rewritten(module)
         if not any(change.applied for change in self.changes):
             return module
         if not rewriter.imports:

@@ -74,8 +74,9 @@ class Target:
     loop: str = ""
 
 
-class Rewriter(cst.CSTTransformer):
-    """Visit ``wrapper.module`` with ``wrapper.visit(rewriter)``.
+class Rewriter(cst.CSTVisitor):
+    """Visit ``wrapper.module`` with ``wrapper.visit(rewriter)``, then take
+    ``rewriter.rewritten(module)``: a read-only pass decides and reports, the rewrite follows.
 
     Only ``ScopeProvider`` is declared: qualified names are asked of each node's scope on demand
     (what ``QualifiedNameProvider`` does for every node up front), and positions are resolved
@@ -108,6 +109,19 @@ class Rewriter(cst.CSTTransformer):
         self._primary: set[cst.CSTNode] = set()
         #: calls in the first iterable of enclosing generator expressions -> how many of them
         self._eager: dict[cst.CSTNode, int] = {}
+        #: calls to rewrite -> (``time.sleep``?, bind with ``functools.partial``?, a primary?)
+        self.rewrites: dict[cst.Call, tuple[bool, bool, bool]] = {}
+        #: the nodes being visited, outermost first; and every ancestor of a call to rewrite
+        self._stack: list[cst.CSTNode] = []
+        self.path: set[cst.CSTNode] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self._stack.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self._stack.pop()
 
     def visit_Module(self, node: cst.Module) -> None:
         self.names = IntroducedNames(self.metadata[ScopeProvider], node)
@@ -136,9 +150,8 @@ class Rewriter(cst.CSTTransformer):
             key = f"{parent.key}.{node.name.value}"
         self.frames.append(Frame("class", node.name.value, key))
 
-    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.frames.pop()
-        return updated_node
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         if node.asynchronous is None:
@@ -158,16 +171,14 @@ class Rewriter(cst.CSTTransformer):
         self.frames.append(Frame("async", node.name.value, resolver=resolver))
         return True
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.frames.pop()
-        return updated_node
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.frames.append(Frame("lambda"))
 
-    def leave_Lambda(self, original_node: cst.Lambda, updated_node: cst.Lambda) -> cst.BaseExpression:
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self.frames.pop()
-        return updated_node
 
     def _exempt(self, delta: int) -> None:
         if self.frames:
@@ -176,41 +187,32 @@ class Rewriter(cst.CSTTransformer):
     def visit_Decorator(self, node: cst.Decorator) -> None:
         self._exempt(1)
 
-    def leave_Decorator(self, original_node: cst.Decorator, updated_node: cst.Decorator) -> cst.Decorator:
+    def leave_Decorator(self, original_node: cst.Decorator) -> None:
         self._exempt(-1)
-        return updated_node
 
     def visit_Parameters(self, node: cst.Parameters) -> None:
         self._exempt(1)
 
-    def leave_Parameters(self, original_node: cst.Parameters, updated_node: cst.Parameters) -> cst.Parameters:
+    def leave_Parameters(self, original_node: cst.Parameters) -> None:
         self._exempt(-1)
-        return updated_node
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
         self._exempt(1)
 
-    def leave_Annotation(self, original_node: cst.Annotation, updated_node: cst.Annotation) -> cst.Annotation:
+    def leave_Annotation(self, original_node: cst.Annotation) -> None:
         self._exempt(-1)
-        return updated_node
 
     def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
         self._exempt(1)  # evaluated lazily, in its own scope
 
-    def leave_TypeAlias(
-        self, original_node: cst.TypeAlias, updated_node: cst.TypeAlias
-    ) -> cst.BaseSmallStatement:
+    def leave_TypeAlias(self, original_node: cst.TypeAlias) -> None:
         self._exempt(-1)
-        return updated_node
 
     def visit_TypeParameters(self, node: cst.TypeParameters) -> None:
         self._exempt(1)
 
-    def leave_TypeParameters(
-        self, original_node: cst.TypeParameters, updated_node: cst.TypeParameters
-    ) -> cst.TypeParameters:
+    def leave_TypeParameters(self, original_node: cst.TypeParameters) -> None:
         self._exempt(-1)
-        return updated_node
 
     def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
         frame = self.active()
@@ -220,11 +222,10 @@ class Rewriter(cst.CSTTransformer):
             for call in _calls(node.for_in.iter):
                 self._eager[call] = self._eager.get(call, 0) + 1
 
-    def leave_GeneratorExp(self, original_node: cst.GeneratorExp, updated_node: cst.GeneratorExp) -> cst.BaseExpression:
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
         frame = self.active()
         if frame is not None:
             frame.genexp -= 1
-        return updated_node
 
     # -- context of a call ----------------------------------------------------------------------
 
@@ -354,46 +355,65 @@ class Rewriter(cst.CSTTransformer):
         pos = self._positions[node]
         return pos.start.line, pos.end.line
 
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+    def leave_Call(self, original_node: cst.Call) -> None:
         frame = self.active()
         if frame is None or original_node in self._handled or original_node in self._awaited:
-            return updated_node
+            return
         target = self.classify(frame, original_node)
         if target is None or target.fn_kind in ("generator", "contextmanager"):
-            return updated_node
+            return
         line, end = self._lines(original_node)
         why = f" ({target.why})" if target.why else ""
         message = f"Blocking call {target.label} in async function `{frame.name}`{why}"
         left_alone = self._display_only(frame, target, original_node)
         if left_alone is not None:
             self.command.report(line, message + left_alone[0], left_alone[1], Safety.DISPLAY_ONLY, end)
-            return updated_node
+            return
         assert self.names is not None
-        if target.kind == "sleep":
-            if len(updated_node.args) != 1 or updated_node.args[0].keyword or updated_node.args[0].star:
+        # Arguments keep their number, keywords and stars when calls inside them are rewritten:
+        # these decisions read the original call, the rewrite (``_rewrite``) the updated one.
+        sleep = target.kind == "sleep"
+        partial = False
+        if sleep:
+            args = original_node.args
+            if len(args) != 1 or args[0].keyword or args[0].star:
                 self.command.skip(line, "`time.sleep` called with unusual arguments")
-                return updated_node
+                return
             names, title = ["asyncio"], "Use `await asyncio.sleep(...)`"
-            new = updated_node.with_changes(func=cst.Attribute(cst.Name("asyncio"), cst.Name("sleep")))
         else:
-            partial = needs_partial(updated_node, self.threadpool)
+            partial = needs_partial(original_node, self.threadpool)
             names = [OFFLOADER[self.threadpool][1], *(["functools"] if partial else [])]
             where = "the threadpool" if self.threadpool in ("fastapi", "starlette") else "a worker thread"
             title = f"Run it in {where}: `{CALL_SYNTAX[self.threadpool]}`"
-            new = offload(updated_node, self.threadpool, partial)
         problem = self.names.problem(names)
         if problem is not None:
             self.command.skip(line, problem)
-            return updated_node
+            return
         if not self.command.report(line, message, title, Safety.SAFE, end):
-            return updated_node
+            return
         for name in names:
             module = OFFLOADER[self.threadpool][0] if name == "run_in_threadpool" else None
             self.names.need(name, module)
-        parens = (list(updated_node.lpar), list(updated_node.rpar)) if updated_node.lpar else None
-        if parens is None and original_node in self._primary:  # ``(await f()).attr``
+        self.rewrites[original_node] = (sleep, partial, original_node in self._primary)
+        self.path.update(self._stack)
+
+    def _rewrite(self, call: cst.Call, sleep: bool, partial: bool, primary: bool) -> cst.Await:
+        """The awaited form of ``call`` (its arguments already rewritten)."""
+        if sleep:
+            new = call.with_changes(func=cst.Attribute(cst.Name("asyncio"), cst.Name("sleep")))
+        else:
+            new = offload(call, self.threadpool, partial)
+        parens = (list(call.lpar), list(call.rpar)) if call.lpar else None
+        if parens is None and primary:  # ``(await f()).attr``
             parens = ([cst.LeftParen()], [cst.RightParen()])
         return awaited(new, parens)
+
+    def rewritten(self, module: cst.Module) -> cst.Module:
+        """``module`` with the calls this visitor decided to rewrite rewritten: only the nodes
+        on the way to one are rebuilt (libcst's transformer would rebuild every node)."""
+        if not self.rewrites:
+            return module
+        return module.visit(_Rewrite(self))
 
     def _display_only(self, frame: Frame, target: Target, call: cst.Call) -> tuple[str, str] | None:
         """(message suffix, fix title) when the call must be left alone, else None."""
@@ -421,6 +441,26 @@ class Rewriter(cst.CSTTransformer):
                 f"If it stays synchronous, run it with `{CALL_SYNTAX[self.threadpool]}`",
             )
         return None
+
+
+class _Rewrite(cst.CSTTransformer):
+    """Rebuilds only the nodes on the way to a call the :class:`Rewriter` rewrites."""
+
+    def __init__(self, rewriter: Rewriter) -> None:
+        super().__init__()
+        self.rewriter = rewriter
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node in self.rewriter.path
+
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode:
+        found = self.rewriter.rewrites.get(original_node) if isinstance(original_node, cst.Call) else None
+        if found is None:
+            return updated_node
+        assert isinstance(updated_node, cst.Call)
+        return self.rewriter._rewrite(updated_node, *found)
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:

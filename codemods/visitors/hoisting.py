@@ -10,6 +10,8 @@ targets inside comprehensions, ``global``/``nonlocal`` declarations).
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -28,6 +30,7 @@ from libcst.metadata import (
 )
 
 from ..project import STDLIB_MODULES, resolve_relative
+from . import hoist_isolated
 from .hoist_copies import link_copies, settle
 from .hoist_edits import child_blocks, insertion_point
 from .hoist_rules import (
@@ -60,6 +63,7 @@ from .scope_pruning import emptied, prunable
 if TYPE_CHECKING:
     from ..base import Codemod
 
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _Found = TypeVar("_Found", BaseAssignment, Access)
 _KIND = {cst.If: "if", cst.For: "for", cst.While: "while", cst.With: "with", cst.Match: "match"}
 CLASS_BODY = "in a class body (the import binds a class attribute)"
@@ -163,6 +167,53 @@ class Planner:
         source = self.codemod.context.source
         with emptied(prunable(self.module, self.positions, source, names)):
             return self.wrapper.resolve(ScopeProvider)
+
+    @cached_property
+    def _isolated(self) -> Mapping[int, tuple[str, frozenset[str]]]:
+        if not hoist_isolated.ENABLED or not self._may_be_isolated():
+            return {}
+        try:
+            tree = ast.parse(self.codemod.context.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return {}  # newer syntax than this interpreter's: the scopes answer
+        return hoist_isolated.isolated_imports(tree)
+
+    def _may_be_isolated(self) -> bool:
+        """Does some candidate bind a name that the text mentions only inside its function?
+        If not, reading the module with ``ast`` would be wasted (most names in large packages
+        are imported by many functions)."""
+        source = self.codemod.context.source
+        names = {b.bound for c in self.candidates for b in c.bindings}
+        if not names:
+            return False
+        lines: dict[str, list[int]] = {}
+        line = 1
+        at = 0
+        for match in _IDENTIFIER.finditer(source):
+            word = match.group()
+            if word in names:
+                line += source.count("\n", at, match.start())
+                at = match.start()
+                lines.setdefault(word, []).append(line)
+        for c in self.candidates:
+            where = self.positions[c.fn]
+            for b in c.bindings:
+                if all(where.start.line <= n <= where.end.line for n in lines.get(b.bound, ())):
+                    return True
+        return False
+
+    def isolated(self, c: Candidate, name: str) -> bool:
+        """Is ``name`` isolated in ``c``'s function (``hoist_isolated``)? Then no question about
+        it needs libcst's scopes: it has no other binding, use before the import, enclosing
+        function or binding elsewhere, and it is used."""
+        found = self._isolated.get(c.line)
+        return (
+            found is not None
+            and found[0] == c.fn.name.value
+            and name in found[1]
+            and not c.copies
+            and not c.echoes
+        )
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions.line(node) if node in self.positions else 0
@@ -390,10 +441,12 @@ class Planner:
 
     def function_reason(self, c: Candidate, binding: Binding, stdlib: bool) -> str | None:
         name = binding.bound
-        scope = self.scopes.get(c.imp)
         extra = self.extra(c.fn)
         if name in extra.nonlocals:
             return f"`{name}` is declared `nonlocal` in function `{c.function}`"
+        if self.isolated(c, name):
+            return None
+        scope = self.scopes.get(c.imp)
         if not isinstance(scope, FunctionScope) or name in extra.globals:
             return None
         own = [a for a in scope.assignments[name] if isinstance(a, Assignment) and a.node is c.imp]
@@ -439,10 +492,13 @@ class Planner:
 
     def module_conflict(self, c: Candidate, binding: Binding) -> str | None:
         name = binding.bound
-        global_scope = self.scopes[self.module]
-        assert global_scope is not None
         same_import = False
-        for assignment in self.ordered(global_scope.assignments[name]):
+        module_level: Iterable[BaseAssignment] = ()  # an isolated name has none
+        if not self.isolated(c, name):
+            global_scope = self.scopes[self.module]
+            assert global_scope is not None
+            module_level = global_scope.assignments[name]
+        for assignment in self.ordered(module_level):
             if not isinstance(assignment, Assignment):
                 continue
             node = assignment.node
@@ -482,6 +538,10 @@ class Planner:
 
     def shadow_reason(self, c: Candidate, binding: Binding) -> str | None:
         """A binding in another scope that pyflakes would report against the moved import."""
+        if c.bindings.index(binding) in c.covered:
+            return None  # not moved
+        if self.isolated(c, binding.bound):
+            return None  # used, and bound in no other scope
         if not hasattr(self, "_shadows"):
             self._shadows = Shadows(
                 self.module,
@@ -489,8 +549,6 @@ class Planner:
                 self.where,
                 lambda fn: self.extra(fn).bound,
             )
-        if c.bindings.index(binding) in c.covered:
-            return None  # not moved
         name = binding.bound
         scope = self.scopes.get(c.imp)
         mine = {id(c.imp), *(id(o.imp) for o in c.copies)}
