@@ -155,7 +155,7 @@ def transform_source(
     edits: list[tuple[str, str]] = []
     maps: list[LineMap] = []
     for position, codemod in enumerate(active):
-        if prefilter and position > 0 and not (first_known and codemod.ID in first_known):
+        if prefilter and position > 0 and codemod.ID not in (first_known or ()):
             # the second prefilter again, on this codemod's own input: an earlier codemod may
             # have made work for it (hoisted imports for dedupe-imports). Not for a codemod that
             # may change the text as read: reading the new code with ``ast`` again (a sixth of a

@@ -18,16 +18,19 @@ have the answer "none, and it is used" when the name is *isolated*, which the st
 - it occurs in no string literal but docstrings (libcst reads string annotations, ``cast`` and
   ``TypeVar`` arguments and ``__all__`` entries as uses).
 
-Anything else goes to the scopes, as before. ``tests/commands/test_hoist_imports.py`` runs every
-fixture and generated programs both ways (``ENABLED``) and compares code, changes and skips.
+Anything else goes to the scopes, as before. ``tests/test_hoist_isolated.py`` runs every fixture
+and generated programs both ways (``ENABLED``) and compares code, changes and skips.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
+
+from .. import astnodes
 
 #: Off: every name goes through libcst's scopes (the tests compare both ways).
 ENABLED = True
@@ -49,22 +52,31 @@ class _Name:
     other: bool = False
 
 
+def mention_lines(source: str, names: Collection[str]) -> dict[str, list[int]]:
+    """The lines on which each of ``names`` occurs as a word of ``source`` (in code, strings or
+    comments alike): the cheap test before :func:`isolated_imports`, which a name can only pass
+    if the text mentions it nowhere outside its function."""
+    lines: dict[str, list[int]] = {}
+    line, at = 1, 0
+    for match in _IDENTIFIER.finditer(source):
+        word = match.group()
+        if word in names:
+            line += source.count("\n", at, match.start())
+            at = match.start()
+            lines.setdefault(word, []).append(line)
+    return lines
+
+
 def isolated_imports(tree: ast.Module) -> dict[int, tuple[str, frozenset[str]]]:
     """First line of a function-level import statement -> (the function's name, the names the
-    statement binds that are isolated). Lines holding two import statements are left out."""
-    names: dict[str, _Name] = {}
+    statement binds that are isolated). Lines on which two statements begin are left out."""
+    names: defaultdict[str, _Name] = defaultdict(_Name)
     in_strings: set[str] = set()
     docstrings: set[int] = set()
     #: functions that another function encloses
     nested: set[int] = set()
     #: how many statements begin on each line
     statements_on: Counter[int] = Counter()
-
-    def entry(name: str) -> _Name:
-        found = names.get(name)
-        if found is None:
-            found = names[name] = _Name()
-        return found
 
     def visit(node: ast.AST, owner: ast.AST | None, in_function: bool) -> None:
         """``owner``: the function whose own scope (or comprehension in it) holds ``node``;
@@ -76,7 +88,7 @@ def isolated_imports(tree: ast.Module) -> dict[int, tuple[str, frozenset[str]]]:
             return
         if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
             if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-                entry(node.name).other = True
+                names[node.name].other = True
                 for decorator in node.decorator_list:
                     visit(decorator, owner, in_function)
                 for param in getattr(node, "type_params", ()):  # PEP 695, Python 3.12+
@@ -93,7 +105,7 @@ def isolated_imports(tree: ast.Module) -> dict[int, tuple[str, frozenset[str]]]:
                 visit(default, owner, in_function)
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
                 if arg is not None:
-                    entry(arg.arg).other = True
+                    names[arg.arg].other = True
                     if arg.annotation is not None:
                         visit(arg.annotation, owner, in_function)
             if isinstance(node, ast.Lambda):
@@ -110,7 +122,7 @@ def isolated_imports(tree: ast.Module) -> dict[int, tuple[str, frozenset[str]]]:
         if isinstance(node, _COMPREHENSIONS):
             # the first iterable is evaluated in the enclosing scope, the rest in the
             # comprehension's: both belong to the same function (or to none)
-            for child in ast.iter_child_nodes(node):
+            for child in astnodes.children(node):
                 visit(child, owner, in_function)
             return
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -118,20 +130,20 @@ def isolated_imports(tree: ast.Module) -> dict[int, tuple[str, frozenset[str]]]:
                 if alias.asname is not None:
                     bound = alias.asname
                 elif isinstance(node, ast.Import) and "." in alias.name:
-                    entry(alias.name.split(".")[0]).other = True
+                    names[alias.name.split(".")[0]].other = True
                     continue
                 else:
                     bound = alias.name
                 if owner is None:
-                    entry(bound).other = True
+                    names[bound].other = True
                 else:
-                    entry(bound).imports.append((node, owner))
+                    names[bound].imports.append((node, owner))
             return
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
-                entry(node.id).loads.append((owner, node.lineno))
+                names[node.id].loads.append((owner, node.lineno))
             else:
-                entry(node.id).other = True
+                names[node.id].other = True
             return
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str) and id(node) not in docstrings:
@@ -139,13 +151,13 @@ def isolated_imports(tree: ast.Module) -> dict[int, tuple[str, frozenset[str]]]:
             return
         if isinstance(node, ast.Global | ast.Nonlocal):
             for name in node.names:
-                entry(name).other = True
+                names[name].other = True
             return
         for name in _NAME_FIELDS:
             value = getattr(node, name, None)
             if isinstance(value, str):
-                entry(value).other = True
-        for child in ast.iter_child_nodes(node):
+                names[value].other = True
+        for child in astnodes.children(node):
             visit(child, owner, in_function)
 
     _docstring(tree.body, docstrings)

@@ -11,7 +11,6 @@ targets inside comprehensions, ``global``/``nonlocal`` declarations).
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -63,7 +62,6 @@ from .scope_pruning import emptied, prunable
 if TYPE_CHECKING:
     from ..base import Codemod
 
-_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _Found = TypeVar("_Found", BaseAssignment, Access)
 _KIND = {cst.If: "if", cst.For: "for", cst.While: "while", cst.With: "with", cst.Match: "match"}
 CLASS_BODY = "in a class body (the import binds a class attribute)"
@@ -182,19 +180,10 @@ class Planner:
         """Does some candidate bind a name that the text mentions only inside its function?
         If not, reading the module with ``ast`` would be wasted (most names in large packages
         are imported by many functions)."""
-        source = self.codemod.context.source
         names = {b.bound for c in self.candidates for b in c.bindings}
         if not names:
             return False
-        lines: dict[str, list[int]] = {}
-        line = 1
-        at = 0
-        for match in _IDENTIFIER.finditer(source):
-            word = match.group()
-            if word in names:
-                line += source.count("\n", at, match.start())
-                at = match.start()
-                lines.setdefault(word, []).append(line)
+        lines = hoist_isolated.mention_lines(self.codemod.context.source, names)
         for c in self.candidates:
             where = self.positions[c.fn]
             for b in c.bindings:
