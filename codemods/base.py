@@ -21,6 +21,7 @@ from libcst.metadata import MetadataWrapper
 
 from .project import ModuleInfo, ProjectFacts
 from .types import Change, Options, Safety, Skip
+from .visitors.metadata import Wrapper
 
 _SKIP_RE = re.compile(r"codemod:\s*skip(?:\[([^\]]*)\])?")
 _NOQA_RE = re.compile(r"noqa(?::\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
@@ -176,7 +177,7 @@ class Codemod:
 
     def wrap(self, module: cst.Module) -> MetadataWrapper:
         """Metadata for ``module`` without libcst's defensive deep copy (we never reuse trees)."""
-        return MetadataWrapper(module, unsafe_skip_copy=True)
+        return Wrapper(module)
 
     def suppressed(self, line: int, end_line: int | None = None) -> bool:
         lines = range(line, (end_line or line) + 1)

@@ -9,18 +9,18 @@ counts. A file is written only when its content changed.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import gc
 import os
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import libcst as cst
 
-from . import diffs, preflight
+from . import asts, diffs, preflight
 from .base import Codemod, FileContext, Suppressions
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original
@@ -74,7 +74,7 @@ def may_change(
     known = project.candidates_for(path, text) if project is not None and path is not None else None
     if known is None:
         try:
-            tree = ast.parse(text)
+            tree = asts.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         known = frozenset(c.ID for c in active if c.may_change(tree))
@@ -83,10 +83,40 @@ def may_change(
 
 def _compiles(text: str) -> bool:
     try:
-        compile(text, "<codemod>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            # the user's own code, not ours to warn about (``1()``, ``"\d"``, ``x is 1``)
+            warnings.simplefilter("ignore")
+            compile(text, "<codemod>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _verify(text: str, outputs: Sequence[str], authors: Sequence[str]) -> None:
+    """Raise :class:`TransformError` unless the last of ``outputs`` (each codemod's output, in
+    order) compiles, when ``text`` does, or parses with libcst, when ``text`` uses newer syntax
+    than this interpreter's. Only the final code is checked: the outputs before it are read
+    again only to name the codemod whose output first failed."""
+    if _compiles(text):
+        # compile() (in C) checks strictly more than a second libcst parse would
+        if _compiles(outputs[-1]):
+            return
+        culprit = next((a for a, out in zip(authors, outputs, strict=True) if not _compiles(out)), authors[-1])
+        raise TransformError(Failure("verify", "output does not compile", codemod=culprit))
+    if _libcst_error(outputs[-1]) is None:  # newer syntax: libcst is the only judge
+        return
+    for author, out in zip(authors, outputs, strict=True):
+        error = _libcst_error(out)
+        if error is not None:
+            raise TransformError(Failure("verify", f"output does not parse: {error}", codemod=author))
+
+
+def _libcst_error(code: str) -> str | None:
+    try:
+        cst.parse_module(code)
+    except (cst.ParserSyntaxError, RecursionError) as exc:
+        return str(exc)
+    return None
 
 
 def _parse(text: str, project: ProjectFacts, path: Path | None) -> cst.Module:
@@ -150,9 +180,10 @@ def transform_source(
     changes: list[Change] = []
     skips: list[Skip] = []
     code = text
-    input_compiles: bool | None = None
     #: (input, output) of every codemod that changed the code, and their line maps (made lazily)
     edits: list[tuple[str, str]] = []
+    #: the codemod behind each of ``edits``
+    authors: list[str] = []
     maps: list[LineMap] = []
     for position, codemod in enumerate(active):
         if prefilter and position > 0 and codemod.ID not in (first_known or ()):
@@ -194,23 +225,11 @@ def transform_source(
         new_code = module.code
         if new_code == code:
             continue
-        if input_compiles is None:
-            input_compiles = _compiles(text)
-        if input_compiles:
-            # compile() (in C) checks strictly more than a second libcst parse would
-            if not _compiles(new_code):
-                raise TransformError(
-                    Failure("verify", "output does not compile", codemod=codemod.ID)
-                )
-        else:  # newer syntax than this interpreter's: libcst is the only judge
-            try:
-                cst.parse_module(new_code)
-            except (cst.ParserSyntaxError, RecursionError) as exc:
-                raise TransformError(
-                    Failure("verify", f"output does not parse: {exc}", codemod=codemod.ID)
-                ) from None
         edits.append((code, new_code))
+        authors.append(codemod.ID)
         code = new_code
+    if edits:
+        _verify(text, [after for _, after in edits], authors)
     return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)))
 
 

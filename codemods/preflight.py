@@ -10,12 +10,11 @@ libcst. Everything here is cheap for ordinary files: the gather phase already re
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import libcst as cst
 
-from . import astnodes
+from . import astnodes, asts
 from .project import ProjectFacts
 from .types import Failure
 
@@ -43,7 +42,7 @@ def ast_parses(text: str, project: ProjectFacts, path: Path | None) -> bool:
     if path is not None and project.is_opaque(path):
         return False  # the gather phase tried and failed
     try:
-        ast.parse(text)
+        asts.parse(text)
     except _AST_FAILURES:
         return False
     return True
@@ -56,7 +55,7 @@ def check(text: str, project: ProjectFacts, path: Path | None) -> Failure | None
     if small and (_gathered(text, project, path) or _brackets(text) <= MAX_BRACKET_DEPTH):
         return None
     try:
-        tree = ast.parse(text)
+        tree = asts.parse(text)
     except SyntaxError as exc:
         if exc.msg.startswith(NESTING_MESSAGE):
             return Failure("parse", exc.msg, line=exc.lineno)
@@ -88,7 +87,7 @@ def parse_failure(text: str, exc: cst.ParserSyntaxError) -> Failure:
     for ``def f(:``). When Python can parse it, the file uses something libcst does not read.
     """
     try:
-        ast.parse(text)
+        asts.parse(text)
     except SyntaxError as py:
         line = py.lineno
         if "\0" in text and "null bytes" in py.msg:  # Python gives no line for this one

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import astnodes
+from . import astnodes, asts
 from .io import SourceError, decode_source
 
 STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
@@ -314,7 +314,7 @@ def _parse(path: Path) -> tuple[str, ast.Module | None]:
     except (OSError, ValueError, UnicodeError, SourceError):
         return "", None
     try:
-        return text, ast.parse(text, filename=str(path))
+        return text, asts.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text, None
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import textwrap
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from codemods import registry
 from codemods.api import run_paths
@@ -148,3 +150,24 @@ def assert_same_when_disabled(
     finally:
         switch.ENABLED = True
     assert outcome(source, codemods, unsafe) == plain
+
+
+def assert_every_codemod_same_when_disabled(switch: Any, sources: Iterable[str], unsafe: bool) -> None:
+    """:func:`assert_same_when_disabled` with every codemod, on each of ``sources``."""
+    codemods = list(registry.all_codemods().values())
+    for source in sources:
+        assert_same_when_disabled(switch, source, codemods, unsafe)
+
+
+def scope_resolutions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """A list that every later resolution of libcst's ``ScopeProvider`` is appended to."""
+    resolved: list[object] = []
+    original = MetadataWrapper.resolve
+
+    def spy(self: MetadataWrapper, provider: Any) -> Any:
+        if provider is ScopeProvider:
+            resolved.append(provider)
+        return original(self, provider)
+
+    monkeypatch.setattr(MetadataWrapper, "resolve", spy)
+    return resolved

@@ -57,6 +57,18 @@ def test_check_with_changes_exits_1_and_writes_nothing(cli: CLI, tmp_path: Path)
     assert proc.stdout.startswith(b"--- a/a.py\n+++ b/a.py\n")
 
 
+def test_python_warnings_about_the_users_code_are_not_printed(cli: CLI, tmp_path: Path) -> None:
+    """Reading and verifying code with ``1()`` or ``"\\d"`` makes Python warn; those warnings are
+    about the user's code, which we only read, and must not reach our output."""
+    warned = 'PATTERN = "\\d+"\n\n\ndef odd():\n    return 1()\n'
+    write(tmp_path, {"a.py": HOISTABLE + warned, "clean.py": CLEAN + warned})
+    for args in (["check", "."], ["apply", "."]):
+        proc = cli(*args)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert b"Warning" not in proc.stderr, proc.stderr
+    assert (tmp_path / "a.py").read_text().startswith(HOISTED)
+
+
 def test_dry_run_exit_code_only_on_request(cli: CLI, tmp_path: Path) -> None:
     write(tmp_path, {"a.py": HOISTABLE})
     assert cli("apply", "--dry-run", "a.py").returncode == 0

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from codemods import registry
 from codemods.commands.hoist_imports import Command
 from codemods.engine import transform_source
 from codemods.types import Options
 from codemods.visitors import hoist_isolated
 from codemods.visitors.hoist_isolated import isolated_imports
 
-from .helpers import FIXTURES, assert_same_when_disabled, dedent
+from .helpers import (
+    FIXTURES,
+    assert_every_codemod_same_when_disabled,
+    assert_same_when_disabled,
+    dedent,
+    scope_resolutions,
+)
 from .test_properties import PROFILE, shaped_programs
 
 #: (source, the names found isolated in the import on its line 2)
@@ -79,9 +82,7 @@ def sources() -> Iterator[str]:
 
 @pytest.mark.parametrize("unsafe", [False, True])
 def test_every_codemod_gives_the_same_results(unsafe: bool) -> None:
-    codemods = list(registry.all_codemods().values())
-    for source in sources():
-        assert_same_when_disabled(hoist_isolated, source, codemods, unsafe)
+    assert_every_codemod_same_when_disabled(hoist_isolated, sources(), unsafe)
 
 
 @PROFILE
@@ -103,15 +104,7 @@ def test_a_file_of_isolated_names_never_resolves_the_scopes(monkeypatch: pytest.
             return [p.join(x) for x in 'ab']
         """
     )
-    resolved: list[Any] = []
-    original = MetadataWrapper.resolve
-
-    def spy(self: MetadataWrapper, provider: Any) -> Any:
-        if provider is ScopeProvider:
-            resolved.append(provider)
-        return original(self, provider)
-
-    monkeypatch.setattr(MetadataWrapper, "resolve", spy)
+    resolved = scope_resolutions(monkeypatch)
     result = transform_source(source, [Command], Options())
     assert result.code.startswith("import json\nfrom os import path as p\n")
     assert resolved == []

@@ -23,7 +23,7 @@ from typing import ClassVar
 import libcst as cst
 import pytest
 
-from codemods import registry
+from codemods import engine, registry
 from codemods.api import run_paths
 from codemods.base import Codemod
 from codemods.engine import TransformError, display_path, run_file, transform_source
@@ -284,6 +284,29 @@ def test_output_that_does_not_compile_is_never_written(tmp_path: Path) -> None:
     # input that never compiled (here: `return` outside a function) is held to the parser only:
     # an output that still parses is accepted, one that no longer parses never is
     assert transform_source("return 0\n", [_Breaker], Options()).code == "return 0\nreturn 1\n"
+
+
+def test_only_the_final_output_is_verified_and_the_first_breaking_codemod_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The final code is compiled once; when it fails, the codemod named is the first whose
+    output failed, also when another codemod changed the code after it."""
+    hoist = registry.get("hoist-imports")
+    with pytest.raises(TransformError, match="output does not compile") as caught:
+        transform_source(HOISTABLE, [_Breaker, hoist], Options())
+    assert caught.value.failure.codemod == "breaker"
+    compiled: list[str] = []
+    original = engine._compiles
+
+    def counting(text: str) -> bool:
+        compiled.append(text)
+        return original(text)
+
+    monkeypatch.setattr(engine, "_compiles", counting)
+    source = "import time\n\n\nasync def f():\n    import json\n    time.sleep(1)\n    return json.dumps(1)\n"
+    result = transform_source(source, [hoist, registry.get("wrap-blocking-calls")], Options())
+    assert {c.codemod for c in result.changes} == {"hoist-imports", "wrap-blocking-calls"}
+    assert compiled == [source, result.code]  # the input, and the final output only
 
 
 class _Cycle:

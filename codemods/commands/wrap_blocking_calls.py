@@ -115,6 +115,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
+from .. import asts
 from ..base import Codemod, Option
 from ..project import ModuleInfo, ProjectFacts, module_info
 from ..visitors import blocking as cat
@@ -176,7 +177,7 @@ class Command(Codemod):
         if info.name in facts.modules:
             return facts
         try:
-            tree = ast.parse(self.context.source)
+            tree = asts.parse(self.context.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return facts  # newer syntax than this interpreter: no project facts, catalogue only
         return facts.merged(gather_module(tree, info))

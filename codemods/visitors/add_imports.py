@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import MetadataWrapper
+
+from .metadata import Wrapper
 
 
 def _is_import_line(stmt: cst.BaseStatement) -> bool:
@@ -73,7 +74,7 @@ def add_imports(module: cst.Module, imports: Iterable[tuple[str, str | None]]) -
     given = [*module.body[:first], *(module.body[i] for i in keep), *module.body[block.stop : cut]]
     head = module.with_changes(body=given)
     # What ``transform_module`` does, minus its defensive deep copy (we never reuse trees).
-    wrapper = MetadataWrapper(head, unsafe_skip_copy=True)
+    wrapper = Wrapper(head)
     visitor = AddImportsVisitor(CodemodContext(wrapper=wrapper), items)
     with visitor.resolve(wrapper):
         done = visitor.transform_module_impl(wrapper.module)

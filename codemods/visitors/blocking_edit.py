@@ -8,10 +8,13 @@ that the names the rewrite introduces are free (or already imported) in the file
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 
 import libcst as cst
 from libcst.metadata import BaseAssignment, GlobalScope, ImportAssignment, Scope
+
+from .blocking_names import FileBindings
 
 #: threadpool option -> (module, name the rewrite uses)
 OFFLOADER = {
@@ -112,10 +115,19 @@ def _prepend(callee: cst.BaseExpression, args: list[cst.Arg], ws: cst.BaseParent
 
 
 class IntroducedNames:
-    """Are ``run_in_threadpool``/``asyncio``/``functools``/``anyio`` usable, and imported?"""
+    """Are ``run_in_threadpool``/``asyncio``/``functools``/``anyio`` usable, and imported?
 
-    def __init__(self, scopes: Mapping[cst.CSTNode, object], module: cst.Module) -> None:
+    ``bindings`` answers from ``ast`` where it can (:mod:`.blocking_names`); ``scopes`` is
+    called, for libcst's scopes, only where it cannot."""
+
+    def __init__(
+        self,
+        scopes: Callable[[], Mapping[cst.CSTNode, object]],
+        module: cst.Module,
+        bindings: Callable[[], FileBindings | None] = lambda: None,
+    ) -> None:
         self._scopes = scopes
+        self._bindings = bindings
         self._top = {
             small
             for stmt in module.body
@@ -143,18 +155,36 @@ class IntroducedNames:
 
     def state(self, name: str) -> tuple[bool, str | None]:
         """(imported at the module's top level, problem) for ``name``."""
-        if name in self._state:
-            return self._state[name]
+        if name not in self._state:
+            self._state[name] = self._from_ast(name) or self._from_scopes(name)
+        return self._state[name]
+
+    def _from_ast(self, name: str) -> tuple[bool, str | None] | None:
+        bindings = self._bindings()
+        found = bindings.introduced(name) if bindings is not None else False
+        if found is None:  # bound nowhere
+            return False, None
+        # ``run_in_threadpool`` is accepted by its module's spelling, which ``ast`` does not keep
+        if found is False or name == "run_in_threadpool":
+            return None
+        if isinstance(found.statement, ast.Import) and found.alias is not None and found.alias.asname is None:
+            return found.top, None  # ``import asyncio``: libcst's ``_accept_module``
+        return False, _bound_elsewhere(name)
+
+    def _from_scopes(self, name: str) -> tuple[bool, str | None]:
         accept = _accept_run_in_threadpool if name == "run_in_threadpool" else _accept_module(name)
         imported, problem = False, None
-        for scope in {s for s in self._scopes.values() if isinstance(s, Scope)}:
+        for scope in {s for s in self._scopes().values() if isinstance(s, Scope)}:
             for assignment in scope.assignments[name]:
                 if not accept(assignment):
-                    problem = f"`{name}` is bound to something else in this file"
+                    problem = _bound_elsewhere(name)
                 elif isinstance(scope, GlobalScope) and getattr(assignment, "node", None) in self._top:
                     imported = True
-        self._state[name] = (imported, problem)
         return imported, problem
+
+
+def _bound_elsewhere(name: str) -> str:
+    return f"`{name}` is bound to something else in this file"
 
 
 def _accept_run_in_threadpool(assignment: BaseAssignment) -> bool:

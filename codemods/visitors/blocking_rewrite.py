@@ -33,7 +33,9 @@ from .blocking_edit import (
     root_name,
 )
 from .blocking_facts import BlockingFacts
+from .blocking_names import FileBindings
 from .positions import FastPositionProvider
+from .statement_lines import Table, one_line, usable_lines
 from .statements import walk_statements
 
 if TYPE_CHECKING:
@@ -78,12 +80,11 @@ class Rewriter(cst.CSTVisitor):
     """Visit ``wrapper.module`` with ``wrapper.visit(rewriter)``, then take
     ``rewriter.rewritten(module)``: a read-only pass decides and reports, the rewrite follows.
 
-    Only ``ScopeProvider`` is declared: qualified names are asked of each node's scope on demand
-    (what ``QualifiedNameProvider`` does for every node up front), and positions are resolved
-    only in files that report something.
+    No metadata is declared: qualified names are answered from ``ast`` where it proves them
+    (:mod:`.blocking_names`), else asked of the node's scope, with ``ScopeProvider`` resolved on
+    the first such question (``QualifiedNameProvider`` would resolve names for every node up
+    front); positions are resolved only in files that report something.
     """
-
-    METADATA_DEPENDENCIES = (ScopeProvider,)
 
     def __init__(
         self,
@@ -124,7 +125,7 @@ class Rewriter(cst.CSTVisitor):
         self._stack.pop()
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.names = IntroducedNames(self.metadata[ScopeProvider], node)
+        self.names = IntroducedNames(lambda: self._scopes, node, lambda: self._bindings)
 
     @property
     def imports(self) -> set[tuple[str, str | None]]:
@@ -133,8 +134,20 @@ class Rewriter(cst.CSTVisitor):
 
     # -- scopes ---------------------------------------------------------------------------------
 
+    @cached_property
+    def _bindings(self) -> FileBindings | None:
+        return FileBindings.read(self.command.context.source)
+
+    @cached_property
+    def _scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        return self.wrapper.resolve(ScopeProvider)
+
     def _qualified(self, node: cst.CSTNode) -> set[QualifiedName]:
-        scope = self.get_metadata(ScopeProvider, node, None)
+        bindings = self._bindings
+        found = bindings.qualified(node) if bindings is not None else None
+        if found is not None:
+            return found
+        scope = self._scopes.get(node)
         return set(scope.get_qualified_names_for(node)) if isinstance(scope, Scope) else set()
 
     def active(self) -> Frame | None:
@@ -351,7 +364,19 @@ class Rewriter(cst.CSTVisitor):
         # libcst has the answer cached (it inspects the provider's visitors again)
         return self.wrapper.resolve(FastPositionProvider)
 
+    @cached_property
+    def _statements(self) -> Table:
+        bindings = self._bindings
+        tree = bindings.tree if bindings is not None else None
+        return usable_lines(self.wrapper.module, tree, self.command.context.source)
+
     def _lines(self, node: cst.CSTNode) -> tuple[int, int]:
+        """First and last line of ``node``, one of the nodes being visited: the line of its
+        statement when that is a simple statement on one line (from ``ast``, no printing),
+        else from the positions."""
+        line = one_line(self._statements, self._stack) if node in self._stack else None
+        if line is not None:
+            return line, line
         pos = self._positions[node]
         return pos.start.line, pos.end.line
 

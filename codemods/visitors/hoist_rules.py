@@ -94,12 +94,13 @@ class BindingCollector(cst.CSTVisitor):
 
 
 def extra_bindings(
-    owner: cst.Module | cst.FunctionDef, line: Callable[[cst.CSTNode], int], source: str
+    owner: cst.Module | cst.FunctionDef, line: Callable[[cst.CSTNode], int], walrus: bool
 ) -> ExtraBindings:
-    """:class:`BindingCollector`'s result for ``owner``. Without a walrus in the source (the one
-    binding that hides in expressions), only statements and ``case`` patterns are read."""
+    """:class:`BindingCollector`'s result for ``owner``. Without a walrus in the source
+    (``walrus`` False: the one binding that hides in expressions), only statements and
+    ``case`` patterns are read."""
     collector = BindingCollector(owner, line)
-    if ":=" in source:
+    if walrus:
         owner.visit(collector)
         return collector.extra
     for node in walk_statements(owner if isinstance(owner, cst.Module) else owner.body, False):

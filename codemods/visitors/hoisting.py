@@ -28,6 +28,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from .. import asts
 from ..project import STDLIB_MODULES, resolve_relative
 from . import hoist_isolated
 from .hoist_copies import link_copies, settle
@@ -56,8 +57,8 @@ from .imports import (
     runtime_module_imports,
     sole_import,
 )
-from .positions import Positions
 from .scope_pruning import emptied, prunable
+from .statement_lines import LazyPositions
 
 if TYPE_CHECKING:
     from ..base import Codemod
@@ -148,7 +149,7 @@ class Planner:
         self.keep_lazy = tuple(keep_lazy)
         self.pending_imports = pending_imports or {}
         self.wrapper = codemod.wrap(module)
-        self.positions = Positions(module)
+        self.positions = LazyPositions(module, self._tree, codemod.context.source)
         self.insertion = insertion_point(module)
         self.candidates: list[Candidate] = []
         self.extras: dict[cst.CSTNode, ExtraBindings] = {}
@@ -167,14 +168,24 @@ class Planner:
             return self.wrapper.resolve(ScopeProvider)
 
     @cached_property
+    def _tree(self) -> ast.Module | None:
+        try:
+            return asts.parse(self.codemod.context.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+    @cached_property
+    def _walrus(self) -> bool:
+        """Can the source hold a walrus? (searched once, not once per function)"""
+        return ":=" in self.codemod.context.source
+
+    @cached_property
     def _isolated(self) -> Mapping[int, tuple[str, frozenset[str]]]:
         if not hoist_isolated.ENABLED or not self._may_be_isolated():
             return {}
-        try:
-            tree = ast.parse(self.codemod.context.source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        if self._tree is None:
             return {}  # newer syntax than this interpreter's: the scopes answer
-        return hoist_isolated.isolated_imports(tree)
+        return hoist_isolated.isolated_imports(self._tree)
 
     def _may_be_isolated(self) -> bool:
         """Does some candidate bind a name that the text mentions only inside its function?
@@ -185,9 +196,10 @@ class Planner:
             return False
         lines = hoist_isolated.mention_lines(self.codemod.context.source, names)
         for c in self.candidates:
-            where = self.positions[c.fn]
+            # the lines of its code: a mention in a comment closing the body counts as outside
+            first, last = self.positions.code_lines(c.fn)
             for b in c.bindings:
-                if all(where.start.line <= n <= where.end.line for n in lines.get(b.bound, ())):
+                if all(first <= n <= last for n in lines.get(b.bound, ())):
                     return True
         return False
 
@@ -330,9 +342,9 @@ class Planner:
         if found is None:
             self.skip(stmt, "star import")
             return
-        pos = self.positions[stmt]
+        line, end = self.positions.lines(stmt)
         self.candidates.append(Candidate(
-            stmt, imp, found, ctx.fn, ctx.name, ctx.depth, pos.start.line, pos.end.line, before,
+            stmt, imp, found, ctx.fn, ctx.name, ctx.depth, line, end, before,
             in_try, ctx.guard,
         ))  # fmt: skip
 
@@ -627,7 +639,7 @@ class Planner:
 
     def extra(self, owner: cst.Module | cst.FunctionDef) -> ExtraBindings:
         if owner not in self.extras:
-            self.extras[owner] = extra_bindings(owner, self.line, self.codemod.context.source)
+            self.extras[owner] = extra_bindings(owner, self.line, self._walrus)
         return self.extras[owner]
 
     def path(self, pending: bool, start: str, target: str) -> tuple[list[str] | None, str | None]:

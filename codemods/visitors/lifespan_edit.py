@@ -14,6 +14,7 @@ from libcst.metadata import MetadataWrapper
 
 from .add_imports import add_imports
 from .lifespan_plan import Edits, Spec, Step
+from .metadata import Wrapper
 from .positions import FastPositionProvider
 
 _BLANK = cst.EmptyLine(indent=False)
@@ -42,7 +43,7 @@ def render(spec: Spec, indent: str) -> str:
 
 
 def apply_edits(module: cst.Module, edits: Edits) -> cst.Module:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper = Wrapper(module)
     editor = Editor(edits, wrapper)
     result = wrapper.module.visit(editor)
     if edits.import_acm:

@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from .add_imports import add_imports
+from .metadata import Wrapper
 from .positions import FastPositionProvider
 
 
@@ -105,7 +106,7 @@ class _Editor(cst.CSTTransformer):
 
 
 def apply_policy_edits(module: cst.Module, edits: PolicyEdits) -> cst.Module:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper = Wrapper(module)
     result = wrapper.module.visit(_Editor(edits, wrapper))
     if edits.imports:
         result = add_imports(result, [(name, None) for name in sorted(edits.imports)])

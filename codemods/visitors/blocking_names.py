@@ -1,0 +1,202 @@
+"""What libcst's ``ScopeProvider`` would answer ``wrap-blocking-calls``, where ``ast`` proves it.
+
+Resolving ``ScopeProvider`` was about half of what wrap-blocking-calls cost in a file with many
+``async def``. It asks the scopes two questions:
+
+1. the qualified names of a dotted name it calls or infers from (``requests.get``, ``time``,
+   ``helper``): :meth:`FileBindings.qualified`;
+2. how ``asyncio``, ``functools``, ``anyio`` and ``run_in_threadpool`` are bound anywhere in the
+   file: :meth:`FileBindings.introduced`.
+
+When the root name is bound exactly once in the whole file, at module level, and nowhere else
+(no other scope binds it, no ``global``/``nonlocal`` names it, no star import), every scope
+inside a function resolves it to that one binding, so libcst's answer follows from it (only
+names in function bodies are asked: at module level, libcst links a name to the assignments
+before it only):
+
+- an import (``import a``, ``import a.b as c``, ``from m import n as c``, relative too) gives
+  libcst's ``ImportAssignment`` names: the imported name with the rest of the dotted name;
+- a ``def``, ``class`` or plain assignment (``x = ...``) at module level gives the dotted name
+  itself, as a local;
+- a name bound nowhere is a builtin (``builtins.<root>``) when the ``builtins`` module has it,
+  else it has no qualified name.
+
+Everything else returns None and is asked of the scopes (resolved then, once): dunder names, a
+plain ``import a.b`` (libcst binds ``a.b`` and matches by prefix), annotated or augmented
+assignments, loop, ``with``, ``except`` and walrus targets, a file ``ast`` cannot read, and a file
+with an identifier that NFKC normalisation changes (``ast`` normalises identifiers, libcst
+does not). ``tests/test_blocking_names.py`` compares every answer with libcst's on every node of
+every fixture and of generated programs, and the codemods' results both ways (``ENABLED``).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import QualifiedName, QualifiedNameSource
+
+from .. import astnodes, asts
+
+#: Off: every question goes to libcst's scopes (the tests compare both ways).
+ENABLED = True
+
+_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+#: nodes whose ``name`` binds (the type parameters exist from Python 3.12)
+_NAMED: tuple[type[ast.AST], ...] = (
+    ast.ExceptHandler,
+    ast.MatchAs,
+    ast.MatchStar,
+    *(getattr(ast, n) for n in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, n)),
+)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """The one binding of a name: an import alias (with its statement) or a module-level name."""
+
+    statement: ast.stmt | None = None
+    alias: ast.alias | None = None
+    #: the statement is a direct child of the module (libcst's "top-level import")
+    top: bool = False
+
+
+class FileBindings:
+    """Every binding site of every name in one file, read from its ``ast``."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.count: Counter[str] = Counter()
+        #: names of a ``global``/``nonlocal`` statement, or bound by a plain dotted import
+        self.opaque: set[str] = set()
+        self.star = False
+        #: name -> its binding, for the kinds this module can answer for
+        self.simple: dict[str, Binding] = {}
+        top = {id(s) for s in tree.body}
+        module_level = self._module_level(tree)
+        for node in astnodes.nodes(tree):
+            if isinstance(node, ast.Name):
+                if not isinstance(node.ctx, ast.Load):
+                    self.count[node.id] += 1
+            elif isinstance(node, ast.arg):
+                self.count[node.arg] += 1
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                self._imports(node, id(node) in module_level, id(node) in top)
+            elif isinstance(node, _SCOPES):
+                if isinstance(node, ast.Lambda):
+                    continue
+                self.count[node.name] += 1
+                if id(node) in module_level:
+                    self.simple[node.name] = Binding()
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                self.opaque.update(node.names)
+            elif isinstance(node, ast.Assign):
+                if id(node) in module_level:
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            self.simple[target.id] = Binding()
+            elif isinstance(node, _NAMED):
+                name = getattr(node, "name", None)
+                if name is not None:
+                    self.count[name] += 1
+            elif isinstance(node, ast.MatchMapping) and node.rest is not None:
+                self.count[node.rest] += 1
+
+    @staticmethod
+    def _module_level(tree: ast.Module) -> set[int]:
+        """The statements of the module's own scope (any block depth, not in a def or class)."""
+        found: set[int] = set()
+        todo = list(tree.body)
+        while todo:
+            stmt = todo.pop()
+            found.add(id(stmt))
+            if isinstance(stmt, _SCOPES):
+                continue
+            for name in ("body", "orelse", "finalbody"):
+                todo.extend(getattr(stmt, name, ()))
+            for handler in getattr(stmt, "handlers", ()):
+                todo.extend(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                todo.extend(case.body)
+        return found
+
+    def _imports(self, node: ast.Import | ast.ImportFrom, module_level: bool, top: bool) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                self.star = True
+                continue
+            if isinstance(node, ast.Import) and alias.asname is None and "." in alias.name:
+                self.opaque.add(alias.name.split(".")[0])
+            name = alias.asname or alias.name.split(".")[0]
+            self.count[name] += 1
+            if module_level:
+                self.simple[name] = Binding(node, alias, top)
+
+    @classmethod
+    def read(cls, source: str) -> FileBindings | None:
+        """The bindings of ``source``; None when ``ast`` cannot read it, or reads an identifier
+        differently from libcst."""
+        if not ENABLED or (not source.isascii() and _normalisation_differs(source)):
+            return None
+        try:
+            tree = asts.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        return cls(tree)
+
+    def _one(self, name: str) -> Binding | Literal[False] | None:
+        """The one binding of ``name`` (None: bound nowhere), or False when the scopes must
+        decide."""
+        if self.star or name in self.opaque or name.startswith("__"):
+            return False
+        count = self.count[name]
+        if count == 0:
+            return None
+        found = self.simple.get(name)
+        return found if count == 1 and found is not None else False
+
+    def qualified(self, node: cst.CSTNode) -> set[QualifiedName] | None:
+        """libcst's ``scope.get_qualified_names_for(node)`` for a dotted name; None: ask it."""
+        full = get_full_name_for_node(node)
+        if full is None:
+            return None
+        root = full.split(".", 1)[0]
+        found = self._one(root)
+        if found is False:
+            return None
+        if found is None:
+            if hasattr(builtins, root):
+                return {QualifiedName(f"builtins.{root}", QualifiedNameSource.BUILTIN)}
+            return set()
+        if found.alias is None:
+            return {QualifiedName(full, QualifiedNameSource.LOCAL)}
+        statement, alias = found.statement, found.alias
+        if isinstance(statement, ast.ImportFrom):
+            module = "." * statement.level + (statement.module or "")
+            real = f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}"
+        else:
+            real = alias.name
+        rest = full[len(root) :]
+        return {QualifiedName(real + rest, QualifiedNameSource.IMPORT)}
+
+    def introduced(self, name: str) -> Binding | Literal[False] | None:
+        """How ``name`` is bound in the file: None when nowhere, its binding when once, by a
+        module-level import; False when the scopes must decide."""
+        found = self._one(name)
+        if found is None or found is False:
+            return found
+        return found if found.alias is not None else False
+
+
+def _normalisation_differs(source: str) -> bool:
+    return any(
+        unicodedata.normalize("NFKC", word) != word for word in _NON_ASCII_WORD.findall(source)
+    )
