@@ -61,6 +61,9 @@ CASES = [
     "import réquests\nasync def f():\n    réquests.get(u)\n",
     "import \uff52equests\nasync def f():\n    requests.get(u)\n",  # fullwidth r: NFKC makes it one name
     "x = f'{y}'\nasync def f():\n    x.y.z()\n",
+    "try:\n    import orjson\nexcept ImportError:\n    orjson = None\nasync def f():\n    orjson.dumps(x)\n",
+    "import logging\nlogger: logging.Logger = logging.getLogger()\nasync def f():\n    logger.info(x)\n",
+    "if a:\n    from m import g\nelse:\n    def g():\n        pass\nclass g2: pass\nasync def f():\n    g(g2)\n",
 ]
 
 
@@ -127,12 +130,15 @@ def test_what_is_left_to_the_scopes() -> None:
     assert ask(CASES[21], "undefined_name") == set()
     assert ask(CASES[3], "os.path.exists") is None  # plain dotted import
     assert ask(CASES[7], "run") is None  # star import
-    assert ask(CASES[9], "time.sleep") is None  # bound twice
+    twice = {(q.name, q.source.name) for q in ask(CASES[9], "time.sleep") or ()}
+    assert twice == {("time.sleep", "IMPORT"), ("time.sleep", "LOCAL")}  # both module-level bindings
+    assert ask(CASES[10], "time.sleep") is None  # also bound in a function
     assert ask(CASES[12], "time.sleep") is None  # global
     assert ask(CASES[21], "__name__") is None  # dunder
     assert ask(CASES[24], "x.sleep") is None  # annotation only
-    assert FileBindings.read(CASES[-2]) is None  # identifiers NFKC changes
-    assert FileBindings.read(CASES[-3]) is not None  # non-ASCII, but NFKC keeps it
+    fullwidth, accented = (next(c for c in CASES if c.startswith(f"import {w}")) for w in ("\uff52", "r\u00e9"))
+    assert FileBindings.read(fullwidth) is None  # identifiers NFKC changes
+    assert FileBindings.read(accented) is not None  # non-ASCII, but NFKC keeps it
     assert FileBindings.read("def f(:\n") is None
 
 

@@ -8,22 +8,23 @@ Resolving ``ScopeProvider`` was about half of what wrap-blocking-calls cost in a
 2. how ``asyncio``, ``functools``, ``anyio`` and ``run_in_threadpool`` are bound anywhere in the
    file: :meth:`FileBindings.introduced`.
 
-When the root name is bound exactly once in the whole file, at module level, and nowhere else
-(no other scope binds it, no ``global``/``nonlocal`` names it, no star import), every scope
-inside a function resolves it to that one binding, so libcst's answer follows from it (only
-names in function bodies are asked: at module level, libcst links a name to the assignments
-before it only):
+When every binding of the root name in the whole file is at module level (no other scope
+binds it, no ``global``/``nonlocal`` names it, no star import), every scope inside a function
+resolves it to those bindings, and libcst's answer is the union of what each gives (only names
+in function bodies are asked: at module level, libcst links a name to the assignments before it
+only):
 
 - an import (``import a``, ``import a.b as c``, ``from m import n as c``, relative too) gives
   libcst's ``ImportAssignment`` names: the imported name with the rest of the dotted name;
-- a ``def``, ``class`` or plain assignment (``x = ...``) at module level gives the dotted name
-  itself, as a local;
+- a ``def``, ``class`` or assignment (``x = ...``, ``x: T = ...``) at module level gives the
+  dotted name itself, as a local;
 - a name bound nowhere is a builtin (``builtins.<root>``) when the ``builtins`` module has it,
   else it has no qualified name.
 
 Everything else returns None and is asked of the scopes (resolved then, once): dunder names, a
-plain ``import a.b`` (libcst binds ``a.b`` and matches by prefix), annotated or augmented
-assignments, loop, ``with``, ``except`` and walrus targets, a file ``ast`` cannot read, and a file
+plain ``import a.b`` (libcst binds ``a.b`` and matches by prefix), ``x: T`` without a value,
+augmented assignments, loop, ``with``, ``except`` and walrus targets, any binding inside a
+function or class, a file ``ast`` cannot read, and a file
 with an identifier that NFKC normalisation changes (``ast`` normalises identifiers, libcst
 does not). ``tests/test_blocking_names.py`` compares every answer with libcst's on every node of
 every fixture and of generated programs, and the codemods' results both ways (``ENABLED``).
@@ -35,7 +36,7 @@ import ast
 import builtins
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,7 +62,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 @dataclass(frozen=True)
 class Binding:
-    """The one binding of a name: an import alias (with its statement) or a module-level name."""
+    """A module-level binding of a name: an import alias (with its statement), or any other."""
 
     statement: ast.stmt | None = None
     alias: ast.alias | None = None
@@ -78,8 +79,8 @@ class FileBindings:
         #: names of a ``global``/``nonlocal`` statement, or bound by a plain dotted import
         self.opaque: set[str] = set()
         self.star = False
-        #: name -> its binding, for the kinds this module can answer for
-        self.simple: dict[str, Binding] = {}
+        #: name -> its module-level bindings of the kinds this module can answer for
+        self.simple: defaultdict[str, list[Binding]] = defaultdict(list)
         top = {id(s) for s in tree.body}
         module_level = self._module_level(tree)
         for node in astnodes.nodes(tree):
@@ -95,14 +96,15 @@ class FileBindings:
                     continue
                 self.count[node.name] += 1
                 if id(node) in module_level:
-                    self.simple[node.name] = Binding()
+                    self.simple[node.name].append(Binding())
             elif isinstance(node, ast.Global | ast.Nonlocal):
                 self.opaque.update(node.names)
-            elif isinstance(node, ast.Assign):
-                if id(node) in module_level:
-                    for target in node.targets:
+            elif isinstance(node, ast.Assign | ast.AnnAssign) and id(node) in module_level:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if node.value is not None:  # ``x: int`` alone is left to the scopes
+                    for target in targets:
                         if isinstance(target, ast.Name):
-                            self.simple[target.id] = Binding()
+                            self.simple[target.id].append(Binding())
             elif isinstance(node, _NAMED):
                 name = getattr(node, "name", None)
                 if name is not None:
@@ -138,7 +140,7 @@ class FileBindings:
             name = alias.asname or alias.name.split(".")[0]
             self.count[name] += 1
             if module_level:
-                self.simple[name] = Binding(node, alias, top)
+                self.simple[name].append(Binding(node, alias, top))
 
     @classmethod
     def read(cls, source: str) -> FileBindings | None:
@@ -152,48 +154,54 @@ class FileBindings:
             return None
         return cls(tree)
 
-    def _one(self, name: str) -> Binding | Literal[False] | None:
-        """The one binding of ``name`` (None: bound nowhere), or False when the scopes must
+    def _bindings(self, name: str) -> list[Binding] | Literal[False]:
+        """Every binding of ``name`` (none: bound nowhere), or False when the scopes must
         decide."""
         if self.star or name in self.opaque or name.startswith("__"):
             return False
         count = self.count[name]
-        if count == 0:
-            return None
-        found = self.simple.get(name)
-        return found if count == 1 and found is not None else False
+        found = self.simple.get(name, [])
+        return found if len(found) == count else False
 
     def qualified(self, node: cst.CSTNode) -> set[QualifiedName] | None:
-        """libcst's ``scope.get_qualified_names_for(node)`` for a dotted name; None: ask it."""
+        """libcst's ``scope.get_qualified_names_for(node)`` for a dotted name in a function
+        body; None: ask it."""
         full = get_full_name_for_node(node)
         if full is None:
             return None
         root = full.split(".", 1)[0]
-        found = self._one(root)
+        found = self._bindings(root)
         if found is False:
             return None
-        if found is None:
+        if not found:
             if hasattr(builtins, root):
                 return {QualifiedName(f"builtins.{root}", QualifiedNameSource.BUILTIN)}
             return set()
-        if found.alias is None:
-            return {QualifiedName(full, QualifiedNameSource.LOCAL)}
-        statement, alias = found.statement, found.alias
-        if isinstance(statement, ast.ImportFrom):
-            module = "." * statement.level + (statement.module or "")
-            real = f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}"
-        else:
-            real = alias.name
-        rest = full[len(root) :]
-        return {QualifiedName(real + rest, QualifiedNameSource.IMPORT)}
+        # several module-level bindings: libcst answers with the names of all of them
+        return {_qualified(binding, root, full) for binding in found}
 
     def introduced(self, name: str) -> Binding | Literal[False] | None:
         """How ``name`` is bound in the file: None when nowhere, its binding when once, by a
         module-level import; False when the scopes must decide."""
-        found = self._one(name)
-        if found is None or found is False:
-            return found
-        return found if found.alias is not None else False
+        found = self._bindings(name)
+        if found is False:
+            return False
+        if not found:
+            return None
+        return found[0] if len(found) == 1 and found[0].alias is not None else False
+
+
+def _qualified(binding: Binding, root: str, full: str) -> QualifiedName:
+    """What libcst names ``full`` through ``binding`` of its root name ``root``."""
+    statement, alias = binding.statement, binding.alias
+    if alias is None:
+        return QualifiedName(full, QualifiedNameSource.LOCAL)
+    if isinstance(statement, ast.ImportFrom):
+        module = "." * statement.level + (statement.module or "")
+        real = f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}"
+    else:
+        real = alias.name
+    return QualifiedName(real + full[len(root) :], QualifiedNameSource.IMPORT)
 
 
 def _normalisation_differs(source: str) -> bool:
