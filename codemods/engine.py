@@ -97,13 +97,14 @@ def _verify(text: str, outputs: Sequence[str], authors: Sequence[str]) -> None:
     order) compiles, when ``text`` does, or parses with libcst, when ``text`` uses newer syntax
     than this interpreter's. Only the final code is checked: the outputs before it are read
     again only to name the codemod whose output first failed."""
+    # compile() (in C) checks strictly more than a second libcst parse would, so an output that
+    # compiles passes either way and the input need not be compiled at all
+    if _compiles(outputs[-1]):
+        return
     if _compiles(text):
-        # compile() (in C) checks strictly more than a second libcst parse would
-        if _compiles(outputs[-1]):
-            return
         culprit = next((a for a, out in zip(authors, outputs, strict=True) if not _compiles(out)), authors[-1])
         raise TransformError(Failure("verify", "output does not compile", codemod=culprit))
-    if _libcst_error(outputs[-1]) is None:  # newer syntax: libcst is the only judge
+    if _libcst_error(outputs[-1]) is None:  # newer syntax than ours: libcst is the judge
         return
     for author, out in zip(authors, outputs, strict=True):
         error = _libcst_error(out)

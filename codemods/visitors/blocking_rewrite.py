@@ -8,10 +8,10 @@ Every decision goes through the codemod's ``report``/``skip``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, QualifiedName, Scope, ScopeProvider
@@ -115,13 +115,25 @@ class Rewriter(cst.CSTVisitor):
         #: the nodes being visited, outermost first; and every ancestor of a call to rewrite
         self._stack: list[cst.CSTNode] = []
         self.path: set[cst.CSTNode] = set()
+        #: node class -> its (visit, leave) hooks, or None where this visitor has none
+        self._hooks: dict[type[cst.CSTNode], tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]] = {}
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        # libcst's dispatch (``getattr`` of an f-string per node and hook), with the hooks of
+        # each node class looked up once
         self._stack.append(node)
-        return super().on_visit(node)
+        kind = type(node)
+        hooks = self._hooks.get(kind)
+        if hooks is None:
+            name = kind.__name__
+            hooks = self._hooks[kind] = (getattr(self, f"visit_{name}", None), getattr(self, f"leave_{name}", None))
+        visit = hooks[0]
+        return visit is None or visit(node) is not False
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
+        leave = self._hooks[type(original_node)][1]
+        if leave is not None:
+            leave(original_node)
         self._stack.pop()
 
     def visit_Module(self, node: cst.Module) -> None:
