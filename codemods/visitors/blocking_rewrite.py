@@ -383,9 +383,9 @@ class Rewriter(cst.CSTVisitor):
         return usable_lines(self.wrapper.module, tree, self.command.context.source)
 
     def _lines(self, node: cst.CSTNode) -> tuple[int, int]:
-        """First and last line of ``node``, one of the nodes being visited: the line of its
-        statement when that is a simple statement on one line (from ``ast``, no printing),
-        else from the positions."""
+        """First and last line of ``node``: for a node on the visit stack whose enclosing simple
+        statement is on one line, that line (from ``ast``, no printing); else from the
+        positions."""
         line = one_line(self._statements, self._stack) if node in self._stack else None
         if line is not None:
             return line, line
