@@ -9,7 +9,7 @@ its block (or the block's ``pass``, or the block's trailing comments).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -252,13 +252,34 @@ _HOLDERS = (
 )  # fmt: skip
 
 
+#: The fields of a holder that hold statements or other holders.
+_STATEMENT_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _on_the_way(node: cst.CSTNode, targets: Collection[int], path: set[int]) -> bool:
+    """Add to ``path`` the ids of ``node`` and of the holders under it that hold (at any depth)
+    a statement whose id is in ``targets``; True when ``node`` does."""
+    found = False
+    for name in _STATEMENT_FIELDS:
+        value = getattr(node, name, None)
+        for child in value if isinstance(value, tuple | list) else () if value is None else (value,):
+            if id(child) in targets or (isinstance(child, _HOLDERS) and _on_the_way(child, targets, path)):
+                found = True
+    if found:
+        path.add(id(node))
+    return found
+
+
 class _Editor(cst.CSTTransformer):
-    def __init__(self, plan: EditPlan) -> None:
+    def __init__(self, plan: EditPlan, path: set[int]) -> None:
         self.plan = plan
+        #: the holders on the way to a removed or stripped statement: the only ones entered
+        #: (libcst's transformer rebuilds every node it enters, edited or not)
+        self.path = path
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # ``leave_*`` still runs for a node whose children are not visited
-        return isinstance(node, _HOLDERS) and super().on_visit(node)
+        return isinstance(node, _HOLDERS) and id(node) in self.path and super().on_visit(node)
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -352,4 +373,6 @@ def _split_header(header: list[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], lis
 
 
 def apply_edits(module: cst.Module, plan: EditPlan) -> cst.Module:
-    return module.visit(_Editor(plan))
+    path: set[int] = set()
+    _on_the_way(module, {*plan.removed, *plan.stripped}, path)
+    return module.visit(_Editor(plan, path))
