@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,14 @@ from codemods.project import ProjectFacts
 from codemods.types import FileResult, Options
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def fixture_texts(*extra: Iterable[str]) -> Iterator[str]:
+    """The text of every fixture (``fixtures/<id>/*.py``, sorted), then each of ``extra``."""
+    for path in sorted(FIXTURES.glob("*/*.py")):
+        yield path.read_text(encoding="utf-8")
+    for texts in extra:
+        yield from texts
 
 
 def dedent(code: str) -> str:

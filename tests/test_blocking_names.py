@@ -19,10 +19,10 @@ from codemods.visitors.blocking_edit import IntroducedNames
 from codemods.visitors.blocking_names import FileBindings
 
 from .helpers import (
-    FIXTURES,
     assert_every_codemod_same_when_disabled,
     assert_same_when_disabled,
     dedent,
+    fixture_texts,
     scope_resolutions,
 )
 from .test_properties import PROFILE, shaped_programs
@@ -68,9 +68,7 @@ CASES = [
 
 
 def sources() -> Iterator[str]:
-    for path in sorted(FIXTURES.glob("*/*.py")):
-        yield path.read_text(encoding="utf-8")
-    yield from CASES
+    return fixture_texts(CASES)
 
 
 def _compare(source: str) -> int:

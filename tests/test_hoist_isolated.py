@@ -17,10 +17,10 @@ from codemods.visitors import hoist_isolated
 from codemods.visitors.hoist_isolated import isolated_imports
 
 from .helpers import (
-    FIXTURES,
     assert_every_codemod_same_when_disabled,
     assert_same_when_disabled,
     dedent,
+    fixture_texts,
     scope_resolutions,
 )
 from .test_properties import PROFILE, shaped_programs
@@ -73,11 +73,7 @@ def test_isolated_names(name: str) -> None:
 
 
 def sources() -> Iterator[str]:
-    for path in sorted(FIXTURES.glob("*/*.py")):
-        yield path.read_text(encoding="utf-8")
-    for source, _ in CASES.values():
-        yield source
-        yield "import sys\n\n" + source
+    return fixture_texts(text for source, _ in CASES.values() for text in (source, "import sys\n\n" + source))
 
 
 @pytest.mark.parametrize("unsafe", [False, True])

@@ -13,7 +13,7 @@ import pytest
 from codemods.visitors.hoist_rules import BindingCollector, extra_bindings
 from codemods.visitors.hoist_shadow import _loop_targets
 
-from .helpers import FIXTURES
+from .helpers import fixture_texts
 
 INLINE = [
     "def f():\n    global a, b\n    nonlocal_ = 1\n",
@@ -32,7 +32,7 @@ INLINE = [
 ]
 CASES = [
     text
-    for text in [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*/*.py"))] + INLINE
+    for text in fixture_texts(INLINE)
     if ":=" not in text
 ]
 

@@ -18,7 +18,7 @@ from codemods import registry
 from codemods.visitors import readonly_visit
 from codemods.visitors.readonly_visit import CONDITIONAL, readonly_visits
 
-from .helpers import FIXTURES, assert_same_when_disabled
+from .helpers import assert_same_when_disabled, fixture_texts
 from .test_properties import shaped_programs
 
 EDGES = [
@@ -32,9 +32,7 @@ EDGES = [
 
 
 def sources() -> Iterator[str]:
-    for path in sorted(FIXTURES.glob("*/*.py")):
-        yield path.read_text(encoding="utf-8")
-    yield from EDGES
+    return fixture_texts(EDGES)
 
 
 class Recorder(cst.CSTVisitor):

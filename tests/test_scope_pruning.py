@@ -15,7 +15,7 @@ from codemods import registry
 from codemods.visitors import scope_pruning
 from codemods.visitors.scope_pruning import emptied, prunable
 
-from .helpers import FIXTURES, assert_same_when_disabled
+from .helpers import assert_same_when_disabled, fixture_texts
 from .test_properties import shaped_programs
 
 HOIST = registry.get("hoist-imports")
@@ -48,9 +48,7 @@ def same_both_ways(source: str, unsafe: bool) -> None:
 
 
 def cases() -> Iterator[str]:
-    for path in sorted(FIXTURES.glob("*/*.py")):
-        yield path.read_text(encoding="utf-8")
-    yield from INLINE
+    return fixture_texts(INLINE)
 
 
 @pytest.mark.parametrize("unsafe", [False, True])

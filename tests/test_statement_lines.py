@@ -18,7 +18,12 @@ from codemods.visitors.positions import Positions
 from codemods.visitors.statement_lines import LazyPositions
 from codemods.visitors.statement_lines import statement_lines as table_of
 
-from .helpers import FIXTURES, assert_every_codemod_same_when_disabled, assert_same_when_disabled
+from .helpers import (
+    FIXTURES,
+    assert_every_codemod_same_when_disabled,
+    assert_same_when_disabled,
+    fixture_texts,
+)
 from .test_positions import EDGES
 from .test_properties import PROFILE, shaped_programs
 
@@ -98,8 +103,7 @@ def test_other_nodes_take_the_full_positions() -> None:
 
 @pytest.mark.parametrize("unsafe", [False, True])
 def test_every_codemod_gives_the_same_results(unsafe: bool) -> None:
-    fixtures = [path.read_text(encoding="utf-8") for path in sorted(FIXTURES.glob("*/*.py"))]
-    assert_every_codemod_same_when_disabled(statement_lines, [*fixtures, *MORE.values()], unsafe)
+    assert_every_codemod_same_when_disabled(statement_lines, fixture_texts(MORE.values()), unsafe)
 
 
 @PROFILE

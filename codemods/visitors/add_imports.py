@@ -35,12 +35,6 @@ def _block_end(module: cst.Module, start: int) -> int:
     return end
 
 
-def head_length(module: cst.Module, skip_first: bool) -> int:
-    """How many leading statements ``AddImportsVisitor`` can read or change: the optional
-    docstring, the import block, and the statement after it (its leading lines may change)."""
-    return min(_block_end(module, 1 if skip_first else 0) + 1, len(module.body))
-
-
 def _mentions(stmt: cst.BaseStatement, modules: frozenset[str]) -> bool:
     """Could ``AddImportsVisitor`` read or change this import line for ``modules``? Yes when it
     imports one of them (either way) or is relative (its module depends on the package)."""

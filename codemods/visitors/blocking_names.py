@@ -45,6 +45,7 @@ from libcst.helpers import get_full_name_for_node
 from libcst.metadata import QualifiedName, QualifiedNameSource
 
 from .. import astnodes, asts
+from .ast_names import scope_statements
 
 #: Off: every question goes to libcst's scopes (the tests compare both ways).
 ENABLED = True
@@ -57,7 +58,7 @@ _NAMED: tuple[type[ast.AST], ...] = (
     ast.MatchStar,
     *(getattr(ast, n) for n in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, n)),
 )
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class FileBindings:
         #: name -> its module-level bindings of the kinds this module can answer for
         self.simple: defaultdict[str, list[Binding]] = defaultdict(list)
         top = {id(s) for s in tree.body}
-        module_level = self._module_level(tree)
+        module_level = {id(stmt) for stmt in scope_statements(tree.body)}
         for node in astnodes.nodes(tree):
             if isinstance(node, ast.Name):
                 if not isinstance(node.ctx, ast.Load):
@@ -91,9 +92,7 @@ class FileBindings:
                 self.count[node.arg] += 1
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 self._imports(node, id(node) in module_level, id(node) in top)
-            elif isinstance(node, _SCOPES):
-                if isinstance(node, ast.Lambda):
-                    continue
+            elif isinstance(node, _DEFS):
                 self.count[node.name] += 1
                 if id(node) in module_level:
                     self.simple[node.name].append(Binding())
@@ -111,24 +110,6 @@ class FileBindings:
                     self.count[name] += 1
             elif isinstance(node, ast.MatchMapping) and node.rest is not None:
                 self.count[node.rest] += 1
-
-    @staticmethod
-    def _module_level(tree: ast.Module) -> set[int]:
-        """The statements of the module's own scope (any block depth, not in a def or class)."""
-        found: set[int] = set()
-        todo = list(tree.body)
-        while todo:
-            stmt = todo.pop()
-            found.add(id(stmt))
-            if isinstance(stmt, _SCOPES):
-                continue
-            for name in ("body", "orelse", "finalbody"):
-                todo.extend(getattr(stmt, name, ()))
-            for handler in getattr(stmt, "handlers", ()):
-                todo.extend(handler.body)
-            for case in getattr(stmt, "cases", ()):
-                todo.extend(case.body)
-        return found
 
     def _imports(self, node: ast.Import | ast.ImportFrom, module_level: bool, top: bool) -> None:
         for alias in node.names:

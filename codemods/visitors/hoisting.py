@@ -189,8 +189,8 @@ class Planner:
 
     def _may_be_isolated(self) -> bool:
         """Does some candidate bind a name that the text mentions only inside its function?
-        If not, reading the module with ``ast`` would be wasted (most names in large packages
-        are imported by many functions)."""
+        If not, walking the module's ``ast`` tree for isolated names would be wasted (most
+        names in large packages are imported by many functions)."""
         names = {b.bound for c in self.candidates for b in c.bindings}
         if not names:
             return False
