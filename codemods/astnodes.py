@@ -18,15 +18,18 @@ def nodes(tree: ast.AST) -> list[ast.AST]:
     """The nodes ``ast.walk(tree)`` yields, in the same order (computed once per tree).
 
     Only for trees that are not modified afterwards: the list is not updated."""
-    found: list[ast.AST] | None = getattr(tree, _ATTR, None)
-    if found is None:
+    below: list[ast.AST] | None = getattr(tree, _ATTR, None)
+    if below is None:
         found = [tree]
         index = 0
         while index < len(found):
             found.extend(children(found[index]))
             index += 1
-        setattr(tree, _ATTR, found)
-    return found
+        # kept without ``tree`` itself: a list on the tree holding the tree is a reference
+        # cycle, and the whole tree would wait for the garbage collector
+        setattr(tree, _ATTR, found[1:])
+        return found
+    return [tree, *below]
 
 
 def children(node: ast.AST) -> list[ast.AST]:

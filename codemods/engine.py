@@ -24,6 +24,7 @@ from . import asts, diffs, preflight
 from .base import Codemod, FileContext, Suppressions
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original
+from .printing import Printer
 from .project import ProjectFacts
 from .types import Change, Failure, FileResult, Options, Skip
 from .visitors.readonly_visit import readonly_visits
@@ -181,6 +182,7 @@ def transform_source(
     changes: list[Change] = []
     skips: list[Skip] = []
     code = text
+    printer = Printer(text, module)
     #: (input, output) of every codemod that changed the code, and their line maps (made lazily)
     edits: list[tuple[str, str]] = []
     #: the codemod behind each of ``edits``
@@ -223,7 +225,7 @@ def transform_source(
             skips.extend(command.skips)
         if not any(c.applied for c in command.changes):
             continue
-        new_code = module.code
+        new_code = printer.code(module)
         if new_code == code:
             continue
         edits.append((code, new_code))

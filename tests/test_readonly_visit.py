@@ -219,3 +219,113 @@ def test_a_sequence_field_of_another_type_is_walked_like_libcst_does() -> None:
     plain, fast = both_ways(module, Recorder)
     assert plain == fast
     assert [entry[1] for entry in fast if entry[0] == "visit"].count("Name") == 2  # type: ignore[union-attr]
+
+
+# -- whitespace and punctuation are not walked for a visitor that cannot see them --------------
+
+TOKEN_EDGES = [
+    "f(a,  # a comment inside the comma's whitespace\n  b)\nx = (1 +  # and in an operator's\n  2)\n",
+    "async def g():\n    return [a for a in b if not a] or {1: 2, **c}\n",
+]
+
+
+class Hooks(cst.CSTVisitor):
+    """libcst's own dispatch, with hooks on a few node classes (none a token)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[str, int]] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.seen.append(("Name", id(node)))
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self.seen.append(("Call", id(original_node)))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.seen.append(("def", id(node)))
+        return not node.name.value.startswith("_")
+
+
+class Commented(Hooks):
+    """A hook on a token class: comments sit in whitespace inside punctuation."""
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.seen.append(("Comment", id(node)))
+
+
+class Ancestors(cst.CSTVisitor):
+    """Its own ``on_visit``/``on_leave`` that ignore tokens, as wrap-blocking-calls' rewriter."""
+
+    SKIPS_TOKENS = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.seen: list[tuple[str, ...]] = []
+        self.tokens = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if type(node) in readonly_visit.TOKENS:
+            self.tokens += 1
+            return True
+        self.stack.append(type(node).__name__)
+        self.seen.append(tuple(self.stack))
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if type(original_node) not in readonly_visit.TOKENS:
+            self.stack.pop()
+
+
+def test_which_visitors_skip_tokens() -> None:
+    assert readonly_visit._skipped(Hooks(), False) == readonly_visit.TOKENS
+    assert readonly_visit._skipped(Ancestors(), False) == readonly_visit.TOKENS
+    assert readonly_visit._skipped(Commented(), False) == frozenset()
+    assert readonly_visit._skipped(Recorder(), False) == frozenset()  # its on_visit sees all
+    names = Names()  # an attribute hook: the fields are announced, tokens' too
+    assert readonly_visit._skipped(names, readonly_visit._attribute_hooks(names)) == frozenset()
+
+
+def test_visitors_that_skip_tokens_see_the_same() -> None:
+    checked = 0
+    for source in fixture_texts(EDGES, TOKEN_EDGES):
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue
+        for make in (Hooks, Commented, Ancestors):
+            plain, fast = make(), make()
+            module.visit(plain)
+            with readonly_visits():
+                module.visit(fast)
+            assert plain.seen == fast.seen
+            if isinstance(fast, Ancestors):
+                assert fast.tokens == 0 < plain.tokens  # skipped indeed
+        checked += 1
+    assert checked > 100
+
+
+def test_tokens_hold_only_tokens() -> None:
+    """No node under a :data:`TOKENS` node is anything else, on every fixture and edge case."""
+
+    class Under(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.depth = 0  # how many tokens enclose the node
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            token = type(node) in readonly_visit.TOKENS
+            assert token or not self.depth, type(node).__name__
+            self.depth += token
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            self.depth -= type(original_node) in readonly_visit.TOKENS
+
+    for source in fixture_texts(EDGES, TOKEN_EDGES):
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue
+        module.visit(Under())

@@ -59,30 +59,32 @@ def duplicate_imports(tree: ast.Module) -> bool:
     imports too (the ``ast`` twin of :func:`codemods.visitors.dedupe_scan.maybe_duplicates`)."""
     module_keys: set[Key] = set()
     function_keys: set[Key] = set()
+    found = _repeats(tree.body, "module", set(), module_keys, function_keys)
+    return found or not module_keys.isdisjoint(function_keys)
 
-    def walk(stmts: list[ast.stmt], kind: str, seen: set[Key]) -> bool:
-        for stmt in stmts:
-            if isinstance(stmt, _IMPORTS):
-                for key in _keys(stmt):
-                    if kind != "class" and key in seen:
-                        return True
-                    seen.add(key)
-                    if kind == "module":
-                        module_keys.add(key)
-                    elif kind == "function":
-                        function_keys.add(key)
-                continue
-            inner_kind, inner_seen = kind, seen
-            if isinstance(stmt, _DEFS):
-                inner_kind, inner_seen = "function", set()
-            elif isinstance(stmt, ast.ClassDef):
-                inner_kind, inner_seen = "class", set()
-            for block in _blocks(stmt):
-                if walk(block, inner_kind, inner_seen):
+
+def _repeats(stmts: list[ast.stmt], kind: str, seen: set[Key], module_keys: set[Key], function_keys: set[Key]) -> bool:
+    # not a closure calling itself, which would make a reference cycle per call
+    for stmt in stmts:
+        if isinstance(stmt, _IMPORTS):
+            for key in _keys(stmt):
+                if kind != "class" and key in seen:
                     return True
-        return False
-
-    return walk(tree.body, "module", set()) or not module_keys.isdisjoint(function_keys)
+                seen.add(key)
+                if kind == "module":
+                    module_keys.add(key)
+                elif kind == "function":
+                    function_keys.add(key)
+            continue
+        inner_kind, inner_seen = kind, seen
+        if isinstance(stmt, _DEFS):
+            inner_kind, inner_seen = "function", set()
+        elif isinstance(stmt, ast.ClassDef):
+            inner_kind, inner_seen = "class", set()
+        for block in _blocks(stmt):
+            if _repeats(block, inner_kind, inner_seen, module_keys, function_keys):
+                return True
+    return False
 
 
 def has_async_def(tree: ast.Module) -> bool:

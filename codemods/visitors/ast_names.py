@@ -34,15 +34,17 @@ def module_level(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, int | None]]:
     Yields ``(statement, line of the outermost enclosing if)``; the ``if`` itself is yielded too.
     """
 
-    def walk(stmts: list[ast.stmt], branch: int | None) -> Iterator[tuple[ast.stmt, int | None]]:
-        for stmt in stmts:
-            yield stmt, branch
-            if isinstance(stmt, ast.If):
-                outer = branch if branch is not None else stmt.lineno
-                yield from walk(stmt.body, outer)
-                yield from walk(stmt.orelse, outer)
+    return _module_level(body, None)
 
-    return walk(body, None)
+
+def _module_level(stmts: list[ast.stmt], branch: int | None) -> Iterator[tuple[ast.stmt, int | None]]:
+    # not a closure calling itself, which would make a reference cycle per call
+    for stmt in stmts:
+        yield stmt, branch
+        if isinstance(stmt, ast.If):
+            outer = branch if branch is not None else stmt.lineno
+            yield from _module_level(stmt.body, outer)
+            yield from _module_level(stmt.orelse, outer)
 
 
 def scope_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

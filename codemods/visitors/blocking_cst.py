@@ -162,14 +162,17 @@ def _root(node: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _names_in(node: cst.CSTNode) -> list[str]:
-    found: list[str] = []
+    collect = _Names()
+    node.visit(collect)
+    return collect.found
 
-    class _Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name.value)
 
-    node.visit(_Collect())
-    return found
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def visit_Name(self, name: cst.Name) -> None:
+        self.found.append(name.value)
 
 
 QualifiedNames = Callable[[cst.CSTNode], Collection[QualifiedName]]

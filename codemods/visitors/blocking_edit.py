@@ -51,25 +51,28 @@ def root_name(node: cst.BaseExpression) -> str:
 
 def read_names(node: cst.CSTNode) -> list[cst.Name]:
     """Names read in ``node`` (not attribute names, keywords, or names inside lambdas)."""
-    found: list[cst.Name] = []
+    collect = _ReadNames()
+    node.visit(collect)
+    return collect.found
 
-    class _Collect(cst.CSTVisitor):
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
 
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
-            return False
+class _ReadNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.Name] = []
 
-        def visit_Arg(self, node: cst.Arg) -> bool:
-            node.value.visit(self)
-            return False
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
 
-        def visit_Name(self, node: cst.Name) -> None:
-            found.append(node)
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
 
-    node.visit(_Collect())
-    return found
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.append(node)
 
 
 def needs_partial(call: cst.Call, threadpool: str) -> bool:

@@ -54,6 +54,8 @@ class ModuleFacts:
 def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
     """The per-module facts of ``wrap-blocking-calls`` (see the module docstring)."""
     mod = ModuleScope(tree, info)
+    # the module's own scope; not an attribute of ``mod``, which it refers to (a cycle)
+    top = Env(mod, None)
     aliases = []
     for name, sources in sorted(mod.names.items()):
         imported = single_import(sources)
@@ -61,7 +63,7 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
             aliases.append((f"{mod.name}.{name}", imported))
     for _round in range(2):  # later bindings may use earlier ones (``sessionmaker(bind=engine)``)
         for name, sources in mod.names.items():
-            cls = mod.env.agree(sources) if sources[0][0] in ("value", "annotation") else None
+            cls = top.agree(sources) if sources[0][0] in ("value", "annotation") else None
             if cls:
                 mod.bindings[f"{mod.name}.{name}"] = cls
     functions: list[FunctionFacts] = []
@@ -76,12 +78,12 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
             key = f"{prefix}.{name}"
             if kind == "class" and isinstance(node, ast.ClassDef):
                 body_names, _ = scope_bindings(node.body, info, mod.nonlocals)
-                mod.bindings.update(_class_attrs(mod, key, node, body_names))
+                mod.bindings.update(_class_attrs(mod, top, key, node, body_names))
                 if len(body_names.get("__init__", ())) == 1 and "__new__" not in body_names:
                     inits.append((key, f"{key}.__init__"))
                 pending.append((key, body_names, key))
             elif kind == "def" and isinstance(node, ast.FunctionDef):
-                functions.append(_function(mod, node, key, owner))
+                functions.append(_function(mod, top, node, key, owner))
     return ModuleFacts(
         module=mod.name,
         functions=tuple(functions),
@@ -93,11 +95,11 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
     )
 
 
-def _function(mod: ModuleScope, fn: ast.FunctionDef, key: str, owner: str | None) -> FunctionFacts:
+def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: str | None) -> FunctionFacts:
     env = Env(mod, fn, owner)
     kind, decorator = "function", ""
     for deco in fn.decorator_list:
-        name = mod.env.qualname(deco.func if isinstance(deco, ast.Call) else deco)
+        name = top.qualname(deco.func if isinstance(deco, ast.Call) else deco)
         if name in cat.CONTEXT_MANAGER_DECORATORS:
             kind = "contextmanager"
         elif name not in cat.TRANSPARENT_DECORATORS and not decorator:
@@ -119,7 +121,7 @@ def _function(mod: ModuleScope, fn: ast.FunctionDef, key: str, owner: str | None
 
 
 def _class_attrs(
-    mod: ModuleScope, key: str, node: ast.ClassDef, names: dict[str, list[Source]]
+    mod: ModuleScope, top: Env, key: str, node: ast.ClassDef, names: dict[str, list[Source]]
 ) -> dict[str, str]:
     """``Class.attr`` -> class, for attributes whose class is provable (annotation first)."""
     annotated: dict[str, set[str | None]] = {}
@@ -127,9 +129,9 @@ def _class_attrs(
     for name, sources in names.items():
         for kind, payload in sources:
             if kind == "annotation" and isinstance(payload, ast.expr):
-                annotated.setdefault(name, set()).add(mod.env.annotation(payload))
+                annotated.setdefault(name, set()).add(top.annotation(payload))
             elif kind == "value" and isinstance(payload, ast.expr):
-                assigned.setdefault(name, set()).add(mod.env.infer(payload))
+                assigned.setdefault(name, set()).add(top.infer(payload))
             else:
                 assigned.setdefault(name, set()).add(None)
     for method in node.body:

@@ -76,6 +76,25 @@ class Target:
     loop: str = ""
 
 
+_Hook = Callable[[Any, Any], Any]
+
+
+class _Lazy:
+    """What the rewriter reads about the whole file only on the first question."""
+
+    def __init__(self, wrapper: MetadataWrapper, source: str) -> None:
+        self._wrapper = wrapper
+        self._source = source
+
+    @cached_property
+    def bindings(self) -> FileBindings | None:
+        return FileBindings.read(self._source)
+
+    @cached_property
+    def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        return self._wrapper.resolve(ScopeProvider)
+
+
 class Rewriter(cst.CSTVisitor):
     """Visit ``wrapper.module`` with ``wrapper.visit(rewriter)``, then take
     ``rewriter.rewritten(module)``: a read-only pass decides and reports, the rewrite follows.
@@ -115,8 +134,13 @@ class Rewriter(cst.CSTVisitor):
         #: the nodes being visited, outermost first; and every ancestor of a call to rewrite
         self._stack: list[cst.CSTNode] = []
         self.path: set[cst.CSTNode] = set()
-        #: node class -> its (visit, leave) hooks, or None where this visitor has none
-        self._hooks: dict[type[cst.CSTNode], tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]] = {}
+        #: node class -> its (visit, leave) hooks, or None where this visitor has none: the
+        #: class's functions, as bound methods kept here would make a cycle through ``self``
+        self._hooks: dict[type[cst.CSTNode], tuple[_Hook | None, _Hook | None]] = {}
+
+    #: ``on_visit``/``on_leave`` only keep the ancestors of what the hooks see: the read-only
+    #: walk need not enter whitespace and punctuation (:data:`.readonly_visit.TOKENS`)
+    SKIPS_TOKENS = True
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # libcst's dispatch (``getattr`` of an f-string per node and hook), with the hooks of
@@ -126,18 +150,22 @@ class Rewriter(cst.CSTVisitor):
         hooks = self._hooks.get(kind)
         if hooks is None:
             name = kind.__name__
-            hooks = self._hooks[kind] = (getattr(self, f"visit_{name}", None), getattr(self, f"leave_{name}", None))
+            mine = type(self)
+            hooks = self._hooks[kind] = (getattr(mine, f"visit_{name}", None), getattr(mine, f"leave_{name}", None))
         visit = hooks[0]
-        return visit is None or visit(node) is not False
+        return visit is None or visit(self, node) is not False
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         leave = self._hooks[type(original_node)][1]
         if leave is not None:
-            leave(original_node)
+            leave(self, original_node)
         self._stack.pop()
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.names = IntroducedNames(lambda: self._scopes, node, lambda: self._bindings)
+        # the callables hold ``_Lazy``, not the rewriter: a cycle through the rewriter would keep
+        # the whole tree for the garbage collector to find, instead of freeing it when done
+        lazy = self._lazy
+        self.names = IntroducedNames(lambda: lazy.scopes, node, lambda: lazy.bindings)
 
     @property
     def imports(self) -> set[tuple[str, str | None]]:
@@ -147,12 +175,16 @@ class Rewriter(cst.CSTVisitor):
     # -- scopes ---------------------------------------------------------------------------------
 
     @cached_property
-    def _bindings(self) -> FileBindings | None:
-        return FileBindings.read(self.command.context.source)
+    def _lazy(self) -> _Lazy:
+        return _Lazy(self.wrapper, self.command.context.source)
 
-    @cached_property
+    @property
+    def _bindings(self) -> FileBindings | None:
+        return self._lazy.bindings
+
+    @property
     def _scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
-        return self.wrapper.resolve(ScopeProvider)
+        return self._lazy.scopes
 
     def _qualified(self, node: cst.CSTNode) -> set[QualifiedName]:
         bindings = self._bindings
@@ -501,14 +533,17 @@ class _Rewrite(cst.CSTTransformer):
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    found: list[cst.Call] = []
+    collect = _Calls()
+    node.visit(collect)
+    return collect.found
 
-    class _Collect(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
 
-    node.visit(_Collect())
-    return found
+class _Calls(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.found.append(node)
 
 
 def _holds_async_def(node: cst.FunctionDef) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .. import astnodes
 from ..project import ModuleInfo, resolve_relative
@@ -40,13 +40,7 @@ def scope_bindings(
         out.setdefault(name, []).append(source)
 
     def targets(node: ast.expr, source: Source) -> None:
-        if isinstance(node, ast.Name):
-            add(node.id, source)
-        elif isinstance(node, ast.Starred):
-            targets(node.value, ("unknown", None))
-        elif isinstance(node, ast.Tuple | ast.List):
-            for elt in node.elts:
-                targets(elt, ("unknown", None))
+        _targets(node, source, add)
 
     stack = list(reversed(body))
     while stack:
@@ -108,6 +102,17 @@ def scope_bindings(
             if isinstance(children, list):
                 stack.extend(reversed([c for c in children if isinstance(c, ast.stmt)]))
     return out, star
+
+
+def _targets(node: ast.expr, source: Source, add: Callable[[str, Source], None]) -> None:
+    # not a closure calling itself, which would make a reference cycle per call
+    if isinstance(node, ast.Name):
+        add(node.id, source)
+    elif isinstance(node, ast.Starred):
+        _targets(node.value, ("unknown", None), add)
+    elif isinstance(node, ast.Tuple | ast.List):
+        for elt in node.elts:
+            _targets(elt, ("unknown", None), add)
 
 
 def _pattern_names(pattern: ast.AST) -> list[str]:
@@ -271,7 +276,6 @@ class ModuleScope:
         self.bindings: dict[str, str] = {}
         self._functions: dict[int, dict[str, list[Source]]] = {}
         self._own: dict[int, list[ast.AST]] = {}
-        self.env = Env(self, None)
 
     def own_nodes(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
         """:func:`own_nodes`, once per function (a method is read for its class's attributes and

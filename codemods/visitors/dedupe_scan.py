@@ -148,42 +148,42 @@ def maybe_duplicates(module: cst.Module) -> bool:
     the module imports too."""
     module_keys: set[Key] = set()
     function_keys: set[Key] = set()
+    found = _repeats(module.body, "module", set(), module_keys, function_keys)
+    return found or not module_keys.isdisjoint(function_keys)
 
-    def walk(
-        statements: Sequence[cst.BaseStatement | cst.BaseSmallStatement], kind: str, seen: set[Key]
-    ) -> bool:
-        for stmt in statements:
-            if isinstance(stmt, cst.Import | cst.ImportFrom):
-                for alias in aliases(stmt) or ():
-                    key = import_key(stmt, alias)
-                    if kind != "class" and key in seen:
-                        return True
-                    seen.add(key)
-                    (
-                        module_keys
-                        if kind == "module"
-                        else function_keys
-                        if kind == "function"
-                        else set()
-                    ).add(key)
-                continue
-            if isinstance(stmt, cst.SimpleStatementLine):
-                if walk(stmt.body, kind, seen):
-                    return True
-                continue
-            inner_kind, inner_seen = kind, seen
-            if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
-                inner_kind, inner_seen = (
-                    ("function" if isinstance(stmt, cst.FunctionDef) else "class"),
-                    set(),
-                )
-            for suite in _suites(stmt):
-                body = suite.body
-                if walk(body, inner_kind, inner_seen):
-                    return True
-        return False
 
-    return walk(module.body, "module", set()) or not module_keys.isdisjoint(function_keys)
+def _repeats(
+    statements: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
+    kind: str,
+    seen: set[Key],
+    module_keys: set[Key],
+    function_keys: set[Key],
+) -> bool:
+    # not a closure calling itself, which would make a reference cycle per call
+    for stmt in statements:
+        if isinstance(stmt, cst.Import | cst.ImportFrom):
+            for alias in aliases(stmt) or ():
+                key = import_key(stmt, alias)
+                if kind != "class" and key in seen:
+                    return True
+                seen.add(key)
+                if kind == "module":
+                    module_keys.add(key)
+                elif kind == "function":
+                    function_keys.add(key)
+            continue
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if _repeats(stmt.body, kind, seen, module_keys, function_keys):
+                return True
+            continue
+        inner_kind, inner_seen = kind, seen
+        if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+            inner_kind = "function" if isinstance(stmt, cst.FunctionDef) else "class"
+            inner_seen = set()
+        for suite in _suites(stmt):
+            if _repeats(suite.body, inner_kind, inner_seen, module_keys, function_keys):
+                return True
+    return False
 
 
 class Collector(cst.CSTVisitor):

@@ -70,99 +70,11 @@ def mention_lines(source: str, names: Collection[str]) -> dict[str, list[int]]:
 def isolated_imports(tree: ast.Module) -> dict[int, tuple[str, frozenset[str]]]:
     """First line of a function-level import statement -> (the function's name, the names the
     statement binds that are isolated). Lines on which two statements begin are left out."""
-    names: defaultdict[str, _Name] = defaultdict(_Name)
-    in_strings: set[str] = set()
-    docstrings: set[int] = set()
-    #: functions that another function encloses
-    nested: set[int] = set()
-    #: how many statements begin on each line
-    statements_on: Counter[int] = Counter()
-
-    def visit(node: ast.AST, owner: ast.AST | None, in_function: bool) -> None:
-        """``owner``: the function whose own scope (or comprehension in it) holds ``node``;
-        None when that scope is not a function's."""
-        if isinstance(node, ast.stmt):
-            statements_on[node.lineno] += 1
-        if isinstance(node, ast.keyword):
-            visit(node.value, owner, in_function)  # ``f(name=...)`` names no variable
-            return
-        if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-                names[node.name].other = True
-                for decorator in node.decorator_list:
-                    visit(decorator, owner, in_function)
-                for param in getattr(node, "type_params", ()):  # PEP 695, Python 3.12+
-                    visit(param, None, in_function)
-            if isinstance(node, ast.ClassDef):
-                for base in [*node.bases, *node.keywords]:
-                    visit(base, owner, in_function)
-                _docstring(node.body, docstrings)
-                for stmt in node.body:
-                    visit(stmt, None, in_function)
-                return
-            args = node.args
-            for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-                visit(default, owner, in_function)
-            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                if arg is not None:
-                    names[arg.arg].other = True
-                    if arg.annotation is not None:
-                        visit(arg.annotation, owner, in_function)
-            if isinstance(node, ast.Lambda):
-                visit(node.body, None, True)
-                return
-            if node.returns is not None:
-                visit(node.returns, owner, in_function)
-            if in_function:
-                nested.add(id(node))
-            _docstring(node.body, docstrings)
-            for stmt in node.body:
-                visit(stmt, node, True)
-            return
-        if isinstance(node, _COMPREHENSIONS):
-            # the first iterable is evaluated in the enclosing scope, the rest in the
-            # comprehension's: both belong to the same function (or to none)
-            for child in astnodes.children(node):
-                visit(child, owner, in_function)
-            return
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
-                if alias.asname is not None:
-                    bound = alias.asname
-                elif isinstance(node, ast.Import) and "." in alias.name:
-                    names[alias.name.split(".")[0]].other = True
-                    continue
-                else:
-                    bound = alias.name
-                if owner is None:
-                    names[bound].other = True
-                else:
-                    names[bound].imports.append((node, owner))
-            return
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                names[node.id].loads.append((owner, node.lineno))
-            else:
-                names[node.id].other = True
-            return
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and id(node) not in docstrings:
-                in_strings.update(_IDENTIFIER.findall(node.value))
-            return
-        if isinstance(node, ast.Global | ast.Nonlocal):
-            for name in node.names:
-                names[name].other = True
-            return
-        for name in _NAME_FIELDS:
-            value = getattr(node, name, None)
-            if isinstance(value, str):
-                names[value].other = True
-        for child in astnodes.children(node):
-            visit(child, owner, in_function)
-
-    _docstring(tree.body, docstrings)
+    walk = _Walk()
+    names, in_strings, nested, statements_on = walk.names, walk.in_strings, walk.nested, walk.statements_on
+    _docstring(tree.body, walk.docstrings)
     for stmt in tree.body:
-        visit(stmt, None, False)
+        walk.visit(stmt, None, False)
 
     found: dict[int, tuple[str, set[str]]] = {}
     for name, facts in names.items():
@@ -182,6 +94,102 @@ def isolated_imports(tree: ast.Module) -> dict[int, tuple[str, frozenset[str]]]:
         for line, (fn, bound) in found.items()
         if statements_on[line] == 1
     }
+
+
+class _Walk:
+    """The walk of :func:`isolated_imports` (a class: a nested function that calls itself is a
+    reference cycle, left for the garbage collector)."""
+
+    def __init__(self) -> None:
+        self.names: defaultdict[str, _Name] = defaultdict(_Name)
+        self.in_strings: set[str] = set()
+        self.docstrings: set[int] = set()
+        #: functions that another function encloses
+        self.nested: set[int] = set()
+        #: how many statements begin on each line
+        self.statements_on: Counter[int] = Counter()
+
+    def visit(self, node: ast.AST, owner: ast.AST | None, in_function: bool) -> None:
+        """``owner``: the function whose own scope (or comprehension in it) holds ``node``;
+        None when that scope is not a function's."""
+        if isinstance(node, ast.stmt):
+            self.statements_on[node.lineno] += 1
+        if isinstance(node, ast.keyword):
+            self.visit(node.value, owner, in_function)  # ``f(name=...)`` names no variable
+            return
+        if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
+            if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+                self.names[node.name].other = True
+                for decorator in node.decorator_list:
+                    self.visit(decorator, owner, in_function)
+                for param in getattr(node, "type_params", ()):  # PEP 695, Python 3.12+
+                    self.visit(param, None, in_function)
+            if isinstance(node, ast.ClassDef):
+                for base in [*node.bases, *node.keywords]:
+                    self.visit(base, owner, in_function)
+                _docstring(node.body, self.docstrings)
+                for stmt in node.body:
+                    self.visit(stmt, None, in_function)
+                return
+            args = node.args
+            for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+                self.visit(default, owner, in_function)
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if arg is not None:
+                    self.names[arg.arg].other = True
+                    if arg.annotation is not None:
+                        self.visit(arg.annotation, owner, in_function)
+            if isinstance(node, ast.Lambda):
+                self.visit(node.body, None, True)
+                return
+            if node.returns is not None:
+                self.visit(node.returns, owner, in_function)
+            if in_function:
+                self.nested.add(id(node))
+            _docstring(node.body, self.docstrings)
+            for stmt in node.body:
+                self.visit(stmt, node, True)
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            # the first iterable is evaluated in the enclosing scope, the rest in the
+            # comprehension's: both belong to the same function (or to none)
+            for child in astnodes.children(node):
+                self.visit(child, owner, in_function)
+            return
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.asname is not None:
+                    bound = alias.asname
+                elif isinstance(node, ast.Import) and "." in alias.name:
+                    self.names[alias.name.split(".")[0]].other = True
+                    continue
+                else:
+                    bound = alias.name
+                if owner is None:
+                    self.names[bound].other = True
+                else:
+                    self.names[bound].imports.append((node, owner))
+            return
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self.names[node.id].loads.append((owner, node.lineno))
+            else:
+                self.names[node.id].other = True
+            return
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and id(node) not in self.docstrings:
+                self.in_strings.update(_IDENTIFIER.findall(node.value))
+            return
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            for name in node.names:
+                self.names[name].other = True
+            return
+        for name in _NAME_FIELDS:
+            value = getattr(node, name, None)
+            if isinstance(value, str):
+                self.names[value].other = True
+        for child in astnodes.children(node):
+            self.visit(child, owner, in_function)
 
 
 def _docstring(body: list[ast.stmt], docstrings: set[int]) -> None:

@@ -34,18 +34,19 @@ from .statements import walk_statements
 def _loop_targets(module: cst.Module) -> set[int]:
     """The names bound by a ``for`` / ``async for`` statement anywhere in the module."""
     found: set[int] = set()
-
-    def add(node: cst.BaseExpression) -> None:
-        if isinstance(node, cst.Name):
-            found.add(id(node))
-        elif isinstance(node, cst.Tuple | cst.List):
-            for element in node.elements:
-                add(element.value)
-
     for node in walk_statements(module, enter_defs=True):
         if isinstance(node, cst.For):
-            add(node.target)
+            _add_targets(node.target, found)
     return found
+
+
+def _add_targets(node: cst.BaseExpression, found: set[int]) -> None:
+    # not a closure calling itself, which would make a reference cycle per call
+    if isinstance(node, cst.Name):
+        found.add(id(node))
+    elif isinstance(node, cst.Tuple | cst.List):
+        for element in node.elements:
+            _add_targets(element.value, found)
 
 
 class Shadows:

@@ -246,12 +246,17 @@ class Planner:
     # -- walking ---------------------------------------------------------------------------------
 
     def plan(self) -> list[Candidate]:
-        self.walk(self.module.body, _Ctx(None, "", 0, None, None))
-        self.by_imp = {id(c.imp): c for c in self.candidates}
-        link_copies(self)
-        survivors = [c for c in self.candidates if self.check(c)]
-        survivors = settle(self, self.drop_conflicting(survivors))
-        return sorted(survivors, key=lambda c: (c.depth, c.line))
+        try:
+            self.walk(self.module.body, _Ctx(None, "", 0, None, None))
+            self.by_imp = {id(c.imp): c for c in self.candidates}
+            link_copies(self)
+            survivors = [c for c in self.candidates if self.check(c)]
+            survivors = settle(self, self.drop_conflicting(survivors))
+            return sorted(survivors, key=lambda c: (c.depth, c.line))
+        finally:
+            # ``Shadows`` holds methods of this planner: a cycle that would keep the tree for
+            # the garbage collector once the file is done (it is made again if asked again)
+            self.__dict__.pop("_shadows", None)
 
     def walk(self, stmts: Sequence[cst.BaseStatement], ctx: _Ctx) -> None:
         for stmt in stmts:

@@ -14,6 +14,13 @@ in libcst's order, are learnt once per class by running its ``_visit_and_replace
 a recording visitor. The attribute hooks are skipped for a visitor that defines none (libcst declares
 a no-op stub for every one of them, marked ``_is_no_op``). ``tests/test_readonly_visit.py`` checks that the
 sequence of hook calls is identical on every fixture and on generated programs.
+
+Whitespace, comments and punctuation (:data:`TOKENS`: classes whose nodes hold nothing else)
+are most of a tree's nodes. They are not walked for a visitor that cannot see them: one with
+libcst's own ``on_visit``/``on_leave`` (which only dispatch to ``visit_<Node>``/``leave_<Node>``)
+or one that says its own ignore them (``SKIPS_TOKENS = True``), with no attribute hooks and no
+hook of its own for any of these classes (a comment is inside whitespace inside a comma). Its
+hooks are called exactly as they are when every node is walked (``tests/test_readonly_visit.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +49,25 @@ _BATCHED = "_codemod_attribute_hooks"
 _NODE_CLASSES: set[type] = set()
 #: libcst's visitor bases, which define only the dispatch and the no-op stubs.
 _BASES = frozenset(cst.CSTVisitor.__mro__)
+_NOTHING: frozenset[type] = frozenset()
+#: Node classes that hold only nodes of these classes: whitespace, comments, punctuation.
+TOKENS: frozenset[type] = frozenset(
+    {
+        cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine,
+        cst.Comment, cst.Newline, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket,
+        cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Semicolon, cst.Colon,
+        cst.Comma, cst.Dot, cst.ImportStar, cst.AssignEqual, cst.Asynchronous,
+        *(
+            kind
+            for base in (cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp)
+            for kind in vars(cst).values()
+            if isinstance(kind, type) and issubclass(kind, base) and kind is not base
+        ),
+    }
+)  # fmt: skip
+_TOKEN_NAMES = frozenset(token.__name__ for token in TOKENS)
+#: Visitor class -> the token classes it need not be walked into.
+_SKIPPED: WeakKeyDictionary[type, frozenset[type]] = WeakKeyDictionary()
 
 
 class _Recorder(cst.CSTVisitor):
@@ -99,7 +125,29 @@ def _defines_hooks(kind: type) -> bool:
     )
 
 
-def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool) -> None:
+def _skipped(visitor: cst.CSTVisitor, hooks: bool) -> frozenset[type]:
+    """The classes of :data:`TOKENS` that ``visitor`` cannot see (see the module doc)."""
+    kind = type(visitor)
+    found = _SKIPPED.get(kind)
+    if found is None:
+        generic = kind.on_visit is cst.CSTVisitor.on_visit and kind.on_leave is cst.CSTVisitor.on_leave
+        if hooks or not (generic or getattr(kind, "SKIPS_TOKENS", False)):
+            found = _NOTHING
+        else:
+            own = {
+                name.split("_", 1)[1]
+                for k in kind.__mro__
+                if k not in _BASES
+                for name, value in k.__dict__.items()
+                if name.startswith(("visit_", "leave_")) and not getattr(value, "_is_no_op", False)
+            }
+            # a hook for one token class (a comment) needs every token that may hold it walked
+            found = _NOTHING if own & _TOKEN_NAMES else TOKENS
+        _SKIPPED[kind] = found
+    return found
+
+
+def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool, skip: frozenset[type]) -> None:
     if visitor.on_visit(node):
         key: object = type(node)
         if key in CONDITIONAL:
@@ -112,19 +160,23 @@ def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool) -> None:
                 visitor.on_visit_attribute(node, name)
             value = getattr(node, name)
             kind = value.__class__
-            if kind in _NODE_CLASSES:
-                _walk(value, visitor, hooks)
+            if kind in skip:
+                pass
+            elif kind in _NODE_CLASSES:
+                _walk(value, visitor, hooks, skip)
             elif kind is tuple or kind is list:
                 for child in value:
-                    _walk(child, visitor, hooks)
+                    if child.__class__ not in skip:
+                        _walk(child, visitor, hooks, skip)
             elif value is None or kind is MaybeSentinel:
                 pass
             elif isinstance(value, cst.CSTNode):  # first time this class is met as a field value
                 _NODE_CLASSES.add(kind)
-                _walk(value, visitor, hooks)
+                _walk(value, visitor, hooks, skip)
             else:  # a sequence of another type, built by a codemod: libcst iterates it
                 for child in value:
-                    _walk(child, visitor, hooks)
+                    if child.__class__ not in skip:
+                        _walk(child, visitor, hooks, skip)
             if hooks:
                 visitor.on_leave_attribute(node, name)
     visitor.on_leave(node)
@@ -134,7 +186,8 @@ def _visit(self: cst.CSTNode, visitor: Any) -> Any:
     # Children are walked directly: only ``Module`` overrides ``visit``, and it is never a child.
     if not isinstance(visitor, cst.CSTVisitor):
         return _ORIGINAL(self, visitor)
-    _walk(self, visitor, _attribute_hooks(visitor))
+    hooks = _attribute_hooks(visitor)
+    _walk(self, visitor, hooks, _skipped(visitor, hooks))
     return self
 
 

@@ -59,18 +59,21 @@ def prunable(
         where = positions[node]
         return "".join(lines[where.start.line - 1 : where.end.line])
 
-    def visit(suite: cst.Module | cst.BaseSuite) -> None:
-        for node in walk_statements(suite, enter_defs=False):
-            if not isinstance(node, cst.FunctionDef | cst.ClassDef):
+    # depth first, in source order; a stack, as a closure calling itself is a reference cycle
+    stack = [walk_statements(module, enter_defs=False)]
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            continue
+        if not isinstance(node, cst.FunctionDef | cst.ClassDef):
+            continue
+        if isinstance(node, cst.FunctionDef) and isinstance(node.body, cst.IndentedBlock):
+            seen = text(node)
+            if not pattern.search(seen) and not _ESCAPE.search(seen):
+                found.append(node.body)
                 continue
-            if isinstance(node, cst.FunctionDef) and isinstance(node.body, cst.IndentedBlock):
-                seen = text(node)
-                if not pattern.search(seen) and not _ESCAPE.search(seen):
-                    found.append(node.body)
-                    continue
-            visit(node.body)
-
-    visit(module)
+        stack.append(walk_statements(node.body, enter_defs=False))
     return found
 
 

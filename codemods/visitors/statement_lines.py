@@ -40,6 +40,12 @@ _KINDS = {
 }
 
 
+def same_kind(node: cst.CSTNode, other: ast.stmt) -> bool:
+    """Whether libcst's ``node`` and ``ast``'s ``other`` are the same kind of statement."""
+    name = type(node).__name__
+    return type(other).__name__ in _KINDS.get(name, (name,))
+
+
 def _ast_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     for stmt in body:
         yield stmt
@@ -72,8 +78,7 @@ def statement_lines(module: cst.Module, tree: ast.Module) -> Table:
         if isinstance(node, cst.MatchPattern):
             continue
         other = next(theirs, None)
-        name = type(node).__name__
-        if other is None or type(other).__name__ not in _KINDS.get(name, (name,)):
+        if other is None or not same_kind(node, other):
             return {}
         small = isinstance(node, cst.BaseSmallStatement)
         found[node] = (other.lineno, other.end_lineno or other.lineno, small)
