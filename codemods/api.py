@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import registry
+from . import asts, registry
 from .base import Codemod
 from .cache import Cache, digest
 from .engine import (
@@ -278,6 +278,7 @@ def run_paths(
     unchanged files are remembered across runs (see :mod:`codemods.cache`).
     """
     forget_paths()
+    asts.forget()
     codemods = select_codemods(options)
     found = discover(paths, options.exclude, options.follow_symlinks)
     for path, reason in found.ignored:

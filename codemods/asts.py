@@ -6,7 +6,8 @@ when several of them read the same text (a single file, or a codemod's input tha
 codemod left unchanged), :func:`parse` reads it once. The last few trees are kept, keyed by
 the text itself; the trees are shared, so no caller may modify one (none does: ``astnodes``
 only adds its memo attributes). A text that fails to parse is not kept: the exception is
-raised again on every call.
+raised again on every call. ``run_paths`` calls :func:`forget` when it starts, so no tree
+outlives one run (a benchmark that runs the same file twice in one process reads it twice).
 """
 
 from __future__ import annotations
@@ -30,3 +31,8 @@ def parse(text: str) -> ast.Module:
             del _TREES[next(iter(_TREES))]
     _TREES[text] = tree  # most recent last
     return tree
+
+
+def forget() -> None:
+    """Drop every kept tree."""
+    _TREES.clear()

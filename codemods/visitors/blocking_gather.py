@@ -96,7 +96,7 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
 
 
 def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: str | None) -> FunctionFacts:
-    env = Env(mod, fn, owner)
+    env: Env | None = None  # made on the first call met: reading the bindings is most of the cost
     kind, decorator = "function", ""
     for deco in fn.decorator_list:
         name = top.qualname(deco.func if isinstance(deco, ast.Call) else deco)
@@ -108,6 +108,8 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
     generator = False
     for node in mod.own_nodes(fn):
         if isinstance(node, ast.Call):
+            if env is None:
+                env = Env(mod, fn, owner)
             callee = env.callee_key(node)
             if callee:
                 calls.append((callee, node.lineno))

@@ -34,6 +34,7 @@ from .blocking_edit import (
 )
 from .blocking_facts import BlockingFacts
 from .blocking_names import FileBindings
+from .path_rebuild import rebuild
 from .positions import FastPositionProvider
 from .statement_lines import Table, one_line, usable_lines
 from .statements import walk_statements
@@ -482,7 +483,10 @@ class Rewriter(cst.CSTVisitor):
         on the way to one are rebuilt (libcst's transformer would rebuild every node)."""
         if not self.rewrites:
             return module
-        return module.visit(_Rewrite(self))
+        rewrite = _Rewrite(self)
+        result = rebuild(module, rewrite, rewrite.on_visit, (cst.Call,))
+        assert isinstance(result, cst.Module)
+        return result
 
     def _display_only(self, frame: Frame, target: Target, call: cst.Call) -> tuple[str, str] | None:
         """(message suffix, fix title) when the call must be left alone, else None."""

@@ -27,6 +27,7 @@ from .imports import (
     sole_import,
     trailing_comment,
 )
+from .path_rebuild import rebuild
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ _HOLDERS = (
 
 
 #: The fields of a holder that hold statements or other holders.
-_STATEMENT_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
+_STATEMENT_FIELDS = frozenset({"body", "orelse", "handlers", "finalbody", "cases"})
 
 
 def _on_the_way(node: cst.CSTNode, targets: Collection[int], path: set[int]) -> bool:
@@ -271,6 +272,9 @@ def _on_the_way(node: cst.CSTNode, targets: Collection[int], path: set[int]) -> 
 
 
 class _Editor(cst.CSTTransformer):
+    #: the classes with a ``leave_*`` hook here (:func:`.path_rebuild.rebuild` calls no other)
+    LEAVES = (cst.Module, cst.SimpleStatementLine, cst.IndentedBlock)
+
     def __init__(self, plan: EditPlan, path: set[int]) -> None:
         self.plan = plan
         #: the holders on the way to a removed or stripped statement: the only ones entered
@@ -279,7 +283,7 @@ class _Editor(cst.CSTTransformer):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # ``leave_*`` still runs for a node whose children are not visited
-        return isinstance(node, _HOLDERS) and id(node) in self.path and super().on_visit(node)
+        return id(node) in self.path and isinstance(node, _HOLDERS) and super().on_visit(node)
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -375,4 +379,7 @@ def _split_header(header: list[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], lis
 def apply_edits(module: cst.Module, plan: EditPlan) -> cst.Module:
     path: set[int] = set()
     _on_the_way(module, {*plan.removed, *plan.stripped}, path)
-    return module.visit(_Editor(plan, path))
+    editor = _Editor(plan, path)
+    result = rebuild(module, editor, editor.on_visit, _Editor.LEAVES, _STATEMENT_FIELDS)
+    assert isinstance(result, cst.Module)
+    return result

@@ -96,6 +96,15 @@ def _fields(node: cst.CSTNode, key: object) -> tuple[str, ...]:
     return found
 
 
+def fields(node: cst.CSTNode) -> tuple[str, ...]:
+    """The fields of ``node`` that libcst visits, in its order."""
+    key: object = type(node)
+    if key in CONDITIONAL:
+        key = (key, node.format_spec is None)  # type: ignore[attr-defined]
+    found = _FIELDS.get(key)
+    return found if found is not None else _fields(node, key)
+
+
 def _attribute_hooks(visitor: cst.CSTVisitor) -> bool:
     """Whether ``visitor`` needs ``on_visit_attribute``/``on_leave_attribute`` called: it
     defines a ``visit_<Node>_<field>``/``leave_<Node>_<field>`` hook that is not libcst's no-op
