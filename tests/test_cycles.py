@@ -25,8 +25,6 @@ from codemods.visitors.hoisting import Candidate
 
 from .helpers import FIXTURES, fixture_texts
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def dense_source(count: int) -> str:
     """The dense benchmark's shape (``bench/make_dense.py``): hoistable imports, blocking calls."""
