@@ -16,8 +16,9 @@ The cut is used only when it is proved consistent: the source's lines are counte
 both parsers (no lone ``\\r``), the two trees pair statement by statement, the lines a statement
 is said to own before its code are blank or comments, its code starts at column 0 and ends
 before the next statement's share, and the header and footer come out at libcst's length.
-Anything else, and the statements are printed. ``ENABLED`` off prints with ``Module.code``;
-``tests/test_printing.py`` compares every statement's cut text with its print on every fixture
+Anything else, and the statements are printed. A statement followed by lines that are neither
+its code nor the next statement's (comments closing a body) is printed too. ``ENABLED`` off
+prints with ``Module.code``; ``tests/test_printing.py`` compares every statement's cut text with its print on every fixture
 and on generated programs, and the codemods' results both ways.
 """
 
@@ -61,7 +62,7 @@ class Printer:
         parts = [module.code_for_node(line) for line in module.header]
         for statement in module.body:
             known = texts.get(id(statement))
-            if known is None or known[0] is not statement:
+            if known is None:  # an id in the table is its statement's: the table keeps it alive
                 known = texts[id(statement)] = (statement, module.code_for_node(statement))
             parts.append(known[1])
         parts.extend(module.code_for_node(line) for line in module.footer)
@@ -118,9 +119,14 @@ def source_texts(source: str, module: cst.Module) -> list[tuple[cst.BaseStatemen
     if footer <= spans[-1][3]:
         return []
     bounds = [start for _, start, _, _ in spans] + [footer]
+    # Only a statement whose code ends right where the next share begins: libcst gives lines
+    # after a statement's code to the blocks that close it (comments ending a body) and, in
+    # one case, drops one (a blank line before an indented comment at the end of the file is
+    # not printed again); such a statement is printed, and so prints as libcst does.
     return [
         (statement, source[offsets[bounds[i] - 1] : offsets[bounds[i + 1] - 1]])
-        for i, (statement, *_) in enumerate(spans)
+        for i, (statement, _, _, end) in enumerate(spans)
+        if bounds[i + 1] == end + 1
     ]
 
 

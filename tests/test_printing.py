@@ -45,6 +45,8 @@ NOT_CUT = {
     "newer syntax than ast reads here, or none": "def f(:\n    pass\n",
     "decorator after a continued @": "@\\\nd\ndef f():\n    pass\n",
     "form feed before a statement": "x = 1\n\x0cy = 2\n",
+    # libcst does not print the blank line again (found by hypothesis); cut, it would be kept
+    "blank line before an indented comment at the end": "import os\n\n    # an indented comment\n",
 }
 
 
@@ -57,8 +59,8 @@ def assert_cut(source: str) -> int:
     texts = source_texts(source, module)
     for statement, text in texts:
         assert text == module.code_for_node(statement)
-    if texts:
-        assert [s for s, _ in texts] == list(module.body)
+    body = iter(module.body)
+    assert all(any(s is other for other in body) for s, _ in texts)  # the module's, in order
     return len(texts)
 
 
@@ -109,8 +111,9 @@ def joined_pieces(draw: st.DrawFn) -> str:
 def test_joined_pieces_are_cut_as_libcst_prints_them(source: str) -> None:
     module = cst.parse_module(source)
     assert_cut(source)
-    if module.body:
-        assert source_texts(source, module)
+    assert Printer(source, module).code(module) == module.code
+    if module.body and "#" not in source:  # no comment for libcst to place after a statement
+        assert len(source_texts(source, module)) == len(module.body)
 
 
 def test_the_printer_prints_only_statements_it_has_not_seen(monkeypatch: pytest.MonkeyPatch) -> None:
