@@ -11,6 +11,7 @@ gathered project-wide.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import Generic, TypeVar
 
 import libcst as cst
 from libcst.metadata import QualifiedName, QualifiedNameSource
@@ -19,6 +20,8 @@ from ..project import ModuleInfo, resolve_relative
 from . import blocking as cat
 from .blocking_facts import BlockingFacts
 from .blocking_infer import Attr, BinOp, Call, Inference, Name, NoneValue, Sub, View
+
+N = TypeVar("N", bound=cst.CSTNode)
 
 #: A binding site: (kind, node). Kinds: value, annotation, with, import, global, unknown.
 Source = tuple[str, cst.BaseExpression | None]
@@ -162,17 +165,29 @@ def _root(node: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _names_in(node: cst.CSTNode) -> list[str]:
-    collect = _Names()
+    return [name.value for name in nodes_of(node, cst.Name)]
+
+
+def nodes_of(node: cst.CSTNode, kind: type[N]) -> list[N]:
+    """Every node of class ``kind`` in ``node`` (itself included), in source order."""
+    collect = _Instances(kind)
     node.visit(collect)
     return collect.found
 
 
-class _Names(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[str] = []
+class _Instances(cst.CSTVisitor, Generic[N]):
+    #: whitespace and punctuation are never of the class sought (``readonly_visit.TOKENS``)
+    SKIPS_TOKENS = True
 
-    def visit_Name(self, name: cst.Name) -> None:
-        self.found.append(name.value)
+    def __init__(self, kind: type[N]) -> None:
+        super().__init__()
+        self.kind = kind
+        self.found: list[N] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, self.kind):
+            self.found.append(node)
+        return True
 
 
 QualifiedNames = Callable[[cst.CSTNode], Collection[QualifiedName]]

@@ -19,7 +19,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, QualifiedName, Scope, Sc
 from ..project import ModuleInfo
 from ..types import Safety
 from . import blocking as cat
-from .blocking_cst import Bindings, Resolver
+from .blocking_cst import Bindings, Resolver, nodes_of
 from .blocking_edit import (
     CALL_SYNTAX,
     OFFLOADER,
@@ -277,7 +277,7 @@ class Rewriter(cst.CSTVisitor):
         if frame is not None:
             frame.genexp += 1
             # the first iterable is evaluated eagerly, outside the generator
-            for call in _calls(node.for_in.iter):
+            for call in nodes_of(node.for_in.iter, cst.Call):
                 self._eager[call] = self._eager.get(call, 0) + 1
 
     def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
@@ -534,20 +534,6 @@ class _Rewrite(cst.CSTTransformer):
             return updated_node
         assert isinstance(updated_node, cst.Call)
         return self.rewriter._rewrite(updated_node, *found)
-
-
-def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    collect = _Calls()
-    node.visit(collect)
-    return collect.found
-
-
-class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.found.append(node)
 
 
 def _holds_async_def(node: cst.FunctionDef) -> bool:

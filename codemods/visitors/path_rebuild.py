@@ -39,10 +39,7 @@ def rebuild(
     is entered when ``enter`` holds for it. ``only``: the fields that can hold a node entered or
     of a class in ``leaves`` (the others are not looked at)."""
     if not ENABLED:
-        result = node.visit(transformer)
-        if not isinstance(result, cst.CSTNode):
-            raise TypeError(f"path_rebuild does not remove or flatten nodes ({type(node).__name__})")
-        return result
+        return _node(node.visit(transformer), node)
     if not enter(node):
         return _left(node, node, transformer, leaves)
     changes: dict[str, object] = {}
@@ -75,7 +72,10 @@ def _left(
 ) -> cst.CSTNode:
     if not isinstance(original, leaves):
         return updated
-    result = transformer.on_leave(original, updated)
+    return _node(transformer.on_leave(original, updated), original)
+
+
+def _node(result: object, original: cst.CSTNode) -> cst.CSTNode:
     if not isinstance(result, cst.CSTNode):
         raise TypeError(f"path_rebuild does not remove or flatten nodes ({type(original).__name__})")
     return result

@@ -119,19 +119,23 @@ def _attribute_hooks(visitor: cst.CSTVisitor) -> bool:
     kind = type(visitor)
     found = _HOOKS.get(kind)
     if found is None:
-        found = _HOOKS[kind] = any(_defines_hooks(k) for k in kind.__mro__ if k not in _BASES)
+        found = _HOOKS[kind] = any(
+            "on_visit_attribute" in k.__dict__ or "on_leave_attribute" in k.__dict__
+            for k in kind.__mro__
+            if k not in _BASES
+        ) or any(name.count("_") >= 2 for name in _own_hooks(kind))
     return found
 
 
-def _defines_hooks(kind: type) -> bool:
-    if "on_visit_attribute" in kind.__dict__ or "on_leave_attribute" in kind.__dict__:
-        return True
-    return any(
-        name.startswith(("visit_", "leave_"))
-        and name.count("_") >= 2
-        and not getattr(value, "_is_no_op", False)
-        for name, value in kind.__dict__.items()
-    )
+def _own_hooks(kind: type) -> list[str]:
+    """The ``visit_*``/``leave_*`` names ``kind`` defines beyond libcst's bases and no-op stubs."""
+    return [
+        name
+        for k in kind.__mro__
+        if k not in _BASES
+        for name, value in k.__dict__.items()
+        if name.startswith(("visit_", "leave_")) and not getattr(value, "_is_no_op", False)
+    ]
 
 
 def _skipped(visitor: cst.CSTVisitor, hooks: bool) -> frozenset[type]:
@@ -143,13 +147,7 @@ def _skipped(visitor: cst.CSTVisitor, hooks: bool) -> frozenset[type]:
         if hooks or not (generic or getattr(kind, "SKIPS_TOKENS", False)):
             found = _NOTHING
         else:
-            own = {
-                name.split("_", 1)[1]
-                for k in kind.__mro__
-                if k not in _BASES
-                for name, value in k.__dict__.items()
-                if name.startswith(("visit_", "leave_")) and not getattr(value, "_is_no_op", False)
-            }
+            own = {name.split("_", 1)[1] for name in _own_hooks(kind)}
             # a hook for one token class (a comment) needs every token that may hold it walked
             found = _NOTHING if own & _TOKEN_NAMES else TOKENS
         _SKIPPED[kind] = found
@@ -158,13 +156,7 @@ def _skipped(visitor: cst.CSTVisitor, hooks: bool) -> frozenset[type]:
 
 def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool, skip: frozenset[type]) -> None:
     if visitor.on_visit(node):
-        key: object = type(node)
-        if key in CONDITIONAL:
-            key = (key, node.format_spec is None)  # type: ignore[attr-defined]
-        fields = _FIELDS.get(key)
-        if fields is None:
-            fields = _fields(node, key)
-        for name in fields:
+        for name in fields(node):
             if hooks:
                 visitor.on_visit_attribute(node, name)
             value = getattr(node, name)
