@@ -32,6 +32,33 @@ def nodes(tree: ast.AST) -> list[ast.AST]:
     return [tree, *below]
 
 
+#: Fields that never hold a node (identifiers, strings, constants, numbers), for the classes most
+#: nodes belong to; their children are read without looking at these. Only classes whose fields
+#: are the same on every supported Python (``TypeAlias.name``, from 3.12, is a ``Name``).
+_SCALAR: dict[type[ast.AST], frozenset[str]] = {
+    ast.Name: frozenset({"id"}),
+    ast.Constant: frozenset({"value", "kind"}),
+    ast.Attribute: frozenset({"attr"}),
+    ast.alias: frozenset({"name", "asname"}),
+    ast.arg: frozenset({"arg", "type_comment"}),
+    ast.keyword: frozenset({"arg"}),
+    ast.ImportFrom: frozenset({"module", "level"}),
+    ast.Global: frozenset({"names"}),
+    ast.Nonlocal: frozenset({"names"}),
+    ast.FunctionDef: frozenset({"name", "type_comment"}),
+    ast.AsyncFunctionDef: frozenset({"name", "type_comment"}),
+    ast.ClassDef: frozenset({"name"}),
+}
+#: class -> the fields of its instances that may hold nodes, in ``_fields`` order
+_NODE_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _node_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    scalar = _SCALAR.get(kind, frozenset())
+    found = _NODE_FIELDS[kind] = tuple(f for f in kind._fields if f not in scalar)
+    return found
+
+
 def children(node: ast.AST) -> list[ast.AST]:
     """``list(ast.iter_child_nodes(node))``, without its two generators per node, computed once
     per node (the gather asks for most nodes' children three times). Callers must not modify
@@ -40,7 +67,11 @@ def children(node: ast.AST) -> list[ast.AST]:
     if found is None:
         found = []
         AST = ast.AST
-        for name in node._fields:
+        kind = type(node)
+        fields = _NODE_FIELDS.get(kind)
+        if fields is None:
+            fields = _node_fields(kind)
+        for name in fields:
             value = getattr(node, name, None)
             if isinstance(value, list):
                 found.extend([item for item in value if isinstance(item, AST)])

@@ -9,12 +9,10 @@ counts. A file is written only when its content changed.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import libcst as cst
 
 from . import asts, diffs, preflight
 from .base import Codemod, FileContext, Suppressions
+from .collector import paused as gc_paused
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original
 from .printing import Printer
@@ -272,24 +271,6 @@ def run_file(
             return _run_file(path, codemods, options, project, write)
     except Exception as exc:  # the last line of defence: one file never takes the run down
         return FileResult(str(path), failure=Failure("internal", f"{type(exc).__name__}: {exc}"))
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while one file is processed.
-
-    A libcst tree is hundreds of thousands of objects, nearly all freed by reference counting
-    when the file is done; the collector would walk them again and again while they are built
-    (a fifth of the time on a large file). What a file leaves in cycles is collected at the
-    first allocation after it, as the counts stand over the threshold by then."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _run_file(

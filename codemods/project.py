@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import astnodes, asts
+from .collector import paused
 from .io import SourceError, decode_source
 
 STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
@@ -235,6 +236,13 @@ def gather_file(
     path: Path, gatherers: Mapping[str, GatherFn], candidates: Mapping[str, CandidateFn] | None = None
 ) -> FileFacts:
     """The gather phase for one file. Never raises; an unparsable file is ``parsed=False``."""
+    with paused():
+        return _gather_file(path, gatherers, candidates)
+
+
+def _gather_file(
+    path: Path, gatherers: Mapping[str, GatherFn], candidates: Mapping[str, CandidateFn] | None
+) -> FileFacts:
     info = module_info(path)
     text, tree = _parse(path)
     if tree is None:

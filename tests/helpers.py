@@ -30,6 +30,15 @@ def fixture_texts(*extra: Iterable[str]) -> Iterator[str]:
         yield from texts
 
 
+def libcst_modules(texts: Iterable[str]) -> Iterator[cst.Module]:
+    """``texts`` as libcst reads them, less those it cannot read."""
+    for text in texts:
+        try:
+            yield cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            continue
+
+
 def dedent(code: str) -> str:
     return textwrap.dedent(code).lstrip("\n")
 

@@ -17,6 +17,7 @@ from .helpers import (
     assert_every_codemod_same_when_disabled,
     assert_same_when_disabled,
     fixture_texts,
+    libcst_modules,
 )
 from .test_properties import PROFILE, shaped_programs
 from .test_statement_lines import sources
@@ -62,6 +63,16 @@ def assert_cut(source: str) -> int:
     body = iter(module.body)
     assert all(any(s is other for other in body) for s, _ in texts)  # the module's, in order
     return len(texts)
+
+
+def test_the_fast_codegen_prints_what_libcst_prints() -> None:
+    count = 0
+    for module in libcst_modules(sources()):
+        assert printing.code_for_node(module, module) == module.code
+        for statement in module.body:
+            assert printing.code_for_node(module, statement) == module.code_for_node(statement)
+            count += 1
+    assert count > 3_000
 
 
 def test_every_fixture_and_module_is_cut_as_libcst_prints_it() -> None:
@@ -121,13 +132,13 @@ def test_the_printer_prints_only_statements_it_has_not_seen(monkeypatch: pytest.
     module = cst.parse_module(source)
     printer = Printer(source, module)
     printed: list[cst.CSTNode] = []
-    original = cst.Module.code_for_node
+    original = printing.code_for_node
 
-    def spy(self: cst.Module, node: cst.CSTNode) -> str:
+    def spy(module: cst.Module, node: cst.CSTNode) -> str:
         printed.append(node)
-        return original(self, node)
+        return original(module, node)
 
-    monkeypatch.setattr(cst.Module, "code_for_node", spy)
+    monkeypatch.setattr(printing, "code_for_node", spy)
     assert printer.code(module) == source
     assert [type(n).__name__ for n in printed] == ["EmptyLine"]  # the footer's comment
     first, f, g = module.body

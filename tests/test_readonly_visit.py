@@ -18,7 +18,7 @@ from codemods import registry
 from codemods.visitors import readonly_visit
 from codemods.visitors.readonly_visit import CONDITIONAL, readonly_visits
 
-from .helpers import assert_same_when_disabled, fixture_texts
+from .helpers import assert_same_when_disabled, fixture_texts, libcst_modules
 from .test_properties import shaped_programs
 
 EDGES = [
@@ -88,11 +88,7 @@ def both_ways(module: cst.Module, make: type[cst.CSTVisitor]) -> tuple[object, o
 
 def test_the_same_hooks_are_called_in_the_same_order() -> None:
     checked = 0
-    for source in sources():
-        try:
-            module = cst.parse_module(source)
-        except cst.ParserSyntaxError:
-            continue
+    for module in libcst_modules(sources()):
         for make in (Recorder, Names):
             plain, fast = both_ways(module, make)
             assert plain == fast
@@ -141,11 +137,7 @@ def hook_pairs(module: cst.Module) -> list[tuple[cst.CSTNode, str]]:
 
 
 def test_scope_and_expression_context_metadata_are_the_same() -> None:
-    for source in sources():
-        try:
-            module = cst.parse_module(source)
-        except cst.ParserSyntaxError:
-            continue
+    for module in libcst_modules(sources()):
         plain = metadata(module)
         with readonly_visits():
             fast = metadata(module)

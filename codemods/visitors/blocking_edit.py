@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 import libcst as cst
 from libcst.metadata import BaseAssignment, GlobalScope, ImportAssignment, Scope
 
+from ..printing import code_for_node
 from .blocking_names import FileBindings
 
 #: threadpool option -> (module, name the rewrite uses)
@@ -31,9 +32,13 @@ CALL_SYNTAX = {
 }
 
 
+#: The module whose defaults (four spaces, ``\n``) messages are printed with.
+_EMPTY = cst.Module([])
+
+
 def code(node: cst.CSTNode, limit: int = 60) -> str:
     """``node`` as one line of source, shortened for messages."""
-    text = " ".join(cst.Module([]).code_for_node(node).split())
+    text = " ".join(code_for_node(_EMPTY, node).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

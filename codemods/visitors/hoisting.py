@@ -29,6 +29,7 @@ from libcst.metadata import (
 )
 
 from .. import asts
+from ..printing import code_for_node
 from ..project import STDLIB_MODULES, resolve_relative
 from . import hoist_isolated
 from .hoist_copies import link_copies, settle
@@ -239,7 +240,7 @@ class Planner:
         self.codemod.skip(self.line(node), reason)
 
     def code(self, node: cst.CSTNode) -> str:
-        text = self.module.code_for_node(node).strip().splitlines()
+        text = code_for_node(self.module, node).strip().splitlines()
         first = text[0].strip() if text else ""
         return first if len(first) <= 60 else first[:57] + "..."
 
