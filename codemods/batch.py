@@ -362,7 +362,7 @@ def _worker(spec: dict[str, Any]) -> int:
 
     from .api import run_paths
     from .files import discover
-    from .interactive import resolve
+    from .options import resolve
     from .reports import RunInfo, markdown
     from .reports import json as json_report
 

@@ -16,8 +16,7 @@ import click
 
 from . import __version__, registry
 from .cache import CACHE_DIR_NAME
-from .config import ConfigError, find_pyproject, load, parse_python_version
-from .options import build_options
+from .options import resolve
 from .render import Renderer
 from .reports import REPORT_FORMATS, RunInfo
 
@@ -165,18 +164,8 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
     start = Path(kwargs["stdin_filename"]).parent if stdin and kwargs["stdin_filename"] else (
         Path.cwd() if stdin else paths[0]
     )
-    config_path = kwargs.pop("config_path") or find_pyproject(start)
-    try:
-        config = load(config_path)
-        if kwargs["target_version"]:
-            kwargs["target_version"] = parse_python_version(kwargs["target_version"], "--target-version")
-        options = build_options(config, kwargs)
-        codemods = registry.selected(options.select, options.ignore)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-    except registry.UnknownCodemod as exc:
-        known = ", ".join(registry.all_codemods())
-        raise click.UsageError(f"unknown codemod {exc} (known: {known})") from None
+    run = resolve(start, kwargs, kwargs.pop("config_path"))
+    config, options, codemods = run.config, run.options, run.codemods
     fmt: str = kwargs["fmt"]
     output: Path | None = kwargs["output"]
     report = fmt != "diff"
@@ -201,7 +190,7 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
         info = RunInfo(
             command=command,
             argv=tuple(sys.argv[1:]),
-            config=str(config_path) if config_path else None,
+            config=str(config.path) if config.path else None,
             options=options,
             codemods=tuple(c.ID for c in codemods),
         )

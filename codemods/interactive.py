@@ -30,15 +30,12 @@ from typing import Any
 import click
 import libcst as cst
 
-from . import registry
-from .base import Codemod
 from .cache import CACHE_DIR_NAME
-from .config import Config, ConfigError, find_pyproject, load, parse_python_version
 from .engine import make_diff
 from .io import SourceError, digest, encode_source, read_source, write_atomic
-from .options import build_options
+from .options import resolve
 from .reports.edits import Hunk, apply_edits, hunks, render_hunks
-from .types import Change, FileResult, Options
+from .types import Change, FileResult
 
 HELP = """\
 y - apply this change
@@ -274,31 +271,6 @@ def review(results: Sequence[FileResult], ask: Ask, echo: Echo, color: bool = Fa
                 updated = replace(updated, written=True)
         out.append(updated)
     return out
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """The configuration of a run, resolved as ``codemod apply``/``check`` resolve it."""
-
-    config: Config
-    options: Options
-    codemods: list[type[Codemod]]
-
-
-def resolve(start: Path, flags: dict[str, Any], config_path: Path | None = None) -> Resolved:
-    """Find and read ``[tool.codemod]`` from ``start`` up, merge ``flags``; raise ``click.UsageError``."""
-    try:
-        config = load(config_path or find_pyproject(start))
-        if flags.get("target_version"):
-            flags = {**flags, "target_version": parse_python_version(flags["target_version"], "--target-version")}
-        options = build_options(config, flags)
-        codemods = registry.selected(options.select, options.ignore)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-    except registry.UnknownCodemod as exc:
-        known = ", ".join(registry.all_codemods())
-        raise click.UsageError(f"unknown codemod {exc} (known: {known})") from None
-    return Resolved(config, options, codemods)
 
 
 def command(kwargs: dict[str, Any]) -> int:

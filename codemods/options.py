@@ -1,12 +1,46 @@
-"""Merge ``[tool.codemod]`` and command-line flags into one :class:`Options` (flags win)."""
+"""Merge ``[tool.codemod]`` and command-line flags into one :class:`Options` (flags win), and
+resolve a run's configuration as every command does (``apply``, ``check``, ``apply
+--interactive``, a ``batch`` worker)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .config import Config
+import click
+
+from . import registry
+from .base import Codemod
+from .config import Config, ConfigError, find_pyproject, load, parse_python_version
 from .types import Options
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The configuration of a run: ``[tool.codemod]`` read, flags merged, codemods selected."""
+
+    config: Config
+    options: Options
+    codemods: list[type[Codemod]]
+
+
+def resolve(start: Path, flags: Mapping[str, Any], config_path: Path | None = None) -> Resolved:
+    """Find and read ``[tool.codemod]`` from ``start`` up (or ``config_path``), merge ``flags``;
+    raise ``click.UsageError`` for a configuration or selection that cannot be used."""
+    try:
+        config = load(config_path or find_pyproject(start))
+        if flags.get("target_version"):
+            flags = {**flags, "target_version": parse_python_version(flags["target_version"], "--target-version")}
+        options = build_options(config, flags)
+        codemods = registry.selected(options.select, options.ignore)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    except registry.UnknownCodemod as exc:
+        known = ", ".join(registry.all_codemods())
+        raise click.UsageError(f"unknown codemod {exc} (known: {known})") from None
+    return Resolved(config, options, codemods)
 
 
 def build_options(config: Config, flags: Mapping[str, Any]) -> Options:

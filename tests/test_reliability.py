@@ -27,7 +27,7 @@ from codemods import engine, registry
 from codemods.api import run_paths
 from codemods.base import Codemod
 from codemods.engine import TransformError, display_path, run_file, transform_source
-from codemods.project import ModuleInfo
+from codemods.project import ModuleInfo, gather_file
 from codemods.types import Options
 
 from .conftest import CLI, REPO
@@ -352,6 +352,28 @@ def test_no_cyclic_collection_during_a_file_and_its_cycles_go_after(tmp_path: Pa
         assert not gc.isenabled()  # a caller's own choice is left alone
     finally:
         gc.enable()
+
+
+def test_no_cyclic_collection_while_a_file_is_gathered(tmp_path: Path) -> None:
+    """``gather_file`` pauses the collector too (its ``ast`` tree and node list are many small
+    objects), and restores it, also when a gatherer raises."""
+    path = write_bytes(tmp_path / "m.py", HOISTABLE.encode())
+    seen: list[bool] = []
+
+    def probe(tree: ast.Module, module: ModuleInfo) -> int:
+        seen.append(gc.isenabled())
+        return len(tree.body)
+
+    def crash(tree: ast.Module, module: ModuleInfo) -> int:
+        raise RuntimeError("gatherer asked to fail")
+
+    assert gc.isenabled()
+    facts = gather_file(path, {"probe": probe})
+    assert facts.parsed and facts.codemod["probe"] > 0
+    with pytest.raises(RuntimeError, match="asked to fail"):
+        gather_file(path, {"probe": probe, "crash": crash})
+    assert gc.isenabled()
+    assert seen == [False, False]
 
 
 def test_sigkill_mid_apply_leaves_every_file_old_or_new(tmp_path: Path) -> None:

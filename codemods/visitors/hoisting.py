@@ -154,6 +154,8 @@ class Planner:
         self.insertion = insertion_point(module)
         self.candidates: list[Candidate] = []
         self.extras: dict[cst.CSTNode, ExtraBindings] = {}
+        #: (pending, start, target) -> :meth:`path`'s answer
+        self._paths: dict[tuple[bool, str, str], tuple[list[str] | None, str | None]] = {}
         self.late_state = self._late_state()
 
     @cached_property
@@ -521,7 +523,7 @@ class Planner:
             return f"`{name}` is bound differently at module level (line {self.extra(self.module).bound[name]})"
         if name in BUILTINS and not same_import:
             return f"`{name}` would shadow the builtin `{name}` in the whole module"
-        for index, stmt, imp in self.top_imports():
+        for index, stmt, imp in self.top_imports:
             if isinstance(imp, cst.ImportFrom) and isinstance(imp.names, cst.ImportStar):
                 return f"`from {module_text(imp)} import *` (line {self.line(stmt)}) may bind `{name}` too"
             if (
@@ -622,15 +624,14 @@ class Planner:
 
     # -- facts -----------------------------------------------------------------------------------
 
+    @cached_property
     def top_imports(self) -> Sequence[tuple[int, cst.BaseStatement, cst.Import | cst.ImportFrom]]:
         """(index, statement, import) of the module's statements that are one import each."""
-        if not hasattr(self, "_top_imports"):
-            self._top_imports = [
-                (index, stmt, imp)
-                for index, stmt in enumerate(self.module.body)
-                if (imp := sole_import(stmt)) is not None
-            ]
-        return self._top_imports
+        return [
+            (index, stmt, imp)
+            for index, stmt in enumerate(self.module.body)
+            if (imp := sole_import(stmt)) is not None
+        ]
 
     @cached_property
     def prelude(self) -> dict[str, list[tuple[Binding, cst.SimpleStatementLine]]]:
@@ -652,38 +653,37 @@ class Planner:
         """:func:`find_path` in the project's import graph (with ``pending``: in :meth:`graph`),
         once per module asked: a breadth-first search of the whole graph per import was most of
         the cycle check in packages like sympy, whose functions import the same modules."""
-        if not hasattr(self, "_paths"):
-            self._paths: dict[tuple[bool, str, str], tuple[list[str] | None, str | None]] = {}
         key = (pending, start, target)
         if key not in self._paths:
             project = self.codemod.context.project
-            graph = self.graph() if pending else project.imports
+            graph = self.graph if pending else project.imports
             self._paths[key] = find_path(graph, project.opaque, start, target)
         found, unknown = self._paths[key]
         return (list(found) if found is not None else None), unknown
 
+    @cached_property
     def graph(self) -> Mapping[str, frozenset[str]]:
         """The import graph as it would be if every function-level first-party import of the
         project (gathered) were hoisted too."""
-        if not hasattr(self, "_graph"):
-            imports = self.codemod.context.project.imports
-            self._graph = {
-                m: imports.get(m, frozenset()) | self.pending_imports.get(m, frozenset())
-                for m in {*imports, *self.pending_imports}
-            }
-        return self._graph
+        imports = self.codemod.context.project.imports
+        return {
+            m: imports.get(m, frozenset()) | self.pending_imports.get(m, frozenset())
+            for m in {*imports, *self.pending_imports}
+        }
 
     def comprehensions(self, scope: FunctionScope) -> list[ComprehensionScope]:
-        if not hasattr(self, "_comprehensions"):
-            self._comprehensions: dict[int, list[ComprehensionScope]] = {}
-            for s in {
-                id(s): s for s in self.scopes.values() if isinstance(s, ComprehensionScope)
-            }.values():
-                parent = s.parent
-                while isinstance(parent, ComprehensionScope):
-                    parent = parent.parent
-                self._comprehensions.setdefault(id(parent), []).append(s)
         return self._comprehensions.get(id(scope), [])
+
+    @cached_property
+    def _comprehensions(self) -> dict[int, list[ComprehensionScope]]:
+        """id of a function's scope -> the comprehension scopes in it, at any depth."""
+        found: dict[int, list[ComprehensionScope]] = {}
+        for s in {id(s): s for s in self.scopes.values() if isinstance(s, ComprehensionScope)}.values():
+            parent = s.parent
+            while isinstance(parent, ComprehensionScope):
+                parent = parent.parent
+            found.setdefault(id(parent), []).append(s)
+        return found
 
     def _late_state(self) -> tuple[int, str] | None:
         for stmt in self.module.body[self.insertion.index :]:
