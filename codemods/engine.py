@@ -20,7 +20,7 @@ import libcst as cst
 
 from . import asts, diffs, preflight
 from .base import Codemod, FileContext, Suppressions
-from .collector import paused as gc_paused
+from .collector import paused
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original
 from .printing import Printer
@@ -267,7 +267,7 @@ def run_file(
 ) -> FileResult:
     """Process one file end to end. Never raises: every problem becomes ``FileResult.failure``."""
     try:
-        with gc_paused():
+        with paused():
             return _run_file(path, codemods, options, project, write)
     except Exception as exc:  # the last line of defence: one file never takes the run down
         return FileResult(str(path), failure=Failure("internal", f"{type(exc).__name__}: {exc}"))

@@ -1,6 +1,6 @@
 """Processing a file leaves no reference cycles.
 
-The engine pauses the garbage collector while it processes a file (``engine.gc_paused``): the
+The engine pauses the garbage collector while it processes a file (``collector.paused``): the
 trees are freed by reference counting when the file is done. Anything that closes a cycle
 through them (a visitor keeping its own bound methods, a nested function that calls itself)
 keeps a whole libcst tree alive until the collector walks it, which on a large file cost more

@@ -82,9 +82,9 @@ import libcst as cst
 
 from ..base import SUPPRESSED, Codemod
 from ..types import Safety
-from ..visitors.ast_candidates import duplicate_imports
+from ..visitors.ast_candidates import Key, duplicate_imports
 from ..visitors.dedupe_edit import Remover, deletes_comment
-from ..visitors.dedupe_scan import Collector, Event, Imp, Key, Scope, maybe_duplicates
+from ..visitors.dedupe_scan import Collector, Event, Imp, Scope, maybe_duplicates
 
 #: A duplicate needs two bindings: two ``import`` keywords, or one statement with two aliases
 #: (a comma, or a parenthesised / continued list). Sound for ``import os; import os`` too.

@@ -14,7 +14,21 @@ from .. import astnodes
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
-Key = tuple[str, str, str, str]
+Key = tuple[str, str, str, str]  # kind ("import"/"from"), module, name, asname
+
+
+def repeats_key(key: Key, kind: str, seen: set[Key], module_keys: set[Key], function_keys: set[Key]) -> bool:
+    """Record one imported ``key`` in a scope of ``kind`` (module, function or class; ``seen``:
+    that scope's keys so far). True when the scope imported it already (a class body's repeats
+    do not count). Shared by the ``ast`` scan here and the libcst one in ``dedupe_scan``."""
+    if kind != "class" and key in seen:
+        return True
+    seen.add(key)
+    if kind == "module":
+        module_keys.add(key)
+    elif kind == "function":
+        function_keys.add(key)
+    return False
 
 
 def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
@@ -67,14 +81,8 @@ def _repeats(stmts: list[ast.stmt], kind: str, seen: set[Key], module_keys: set[
     # not a closure calling itself, which would make a reference cycle per call
     for stmt in stmts:
         if isinstance(stmt, _IMPORTS):
-            for key in _keys(stmt):
-                if kind != "class" and key in seen:
-                    return True
-                seen.add(key)
-                if kind == "module":
-                    module_keys.add(key)
-                elif kind == "function":
-                    function_keys.add(key)
+            if any(repeats_key(key, kind, seen, module_keys, function_keys) for key in _keys(stmt)):
+                return True
             continue
         inner_kind, inner_seen = kind, seen
         if isinstance(stmt, _DEFS):

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from .ast_candidates import Key, repeats_key
 from .positions import FastPositionProvider
 
-Key = tuple[str, str, str, str]  # kind ("import"/"from"), module, name, asname
 Container = cst.SimpleStatementLine | cst.SimpleStatementSuite
 ImportNode = cst.Import | cst.ImportFrom
 
@@ -162,15 +162,9 @@ def _repeats(
     # not a closure calling itself, which would make a reference cycle per call
     for stmt in statements:
         if isinstance(stmt, cst.Import | cst.ImportFrom):
-            for alias in aliases(stmt) or ():
-                key = import_key(stmt, alias)
-                if kind != "class" and key in seen:
-                    return True
-                seen.add(key)
-                if kind == "module":
-                    module_keys.add(key)
-                elif kind == "function":
-                    function_keys.add(key)
+            keys = (import_key(stmt, alias) for alias in aliases(stmt) or ())
+            if any(repeats_key(key, kind, seen, module_keys, function_keys) for key in keys):
+                return True
             continue
         if isinstance(stmt, cst.SimpleStatementLine):
             if _repeats(stmt.body, kind, seen, module_keys, function_keys):
