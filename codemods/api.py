@@ -17,6 +17,8 @@ from typing import Any
 from . import asts, registry
 from .base import Codemod
 from .cache import Cache, digest
+from .components.index import ComponentIndex
+from .components.modules import listing
 from .engine import (
     SourceResult,
     TransformError,
@@ -31,13 +33,12 @@ from .project import (
     CandidateFn,
     FileFacts,
     GatherFn,
+    Item,
     ModuleFinder,
     ProjectFacts,
     forget_paths,
     gather_file,
     gather_project,
-    listing,
-    module_info,
     resolved,
 )
 from .types import Failure, FileResult, Options
@@ -46,12 +47,19 @@ from .workers import WorkerPool
 __all__ = [
     "SourceResult",
     "TransformError",
+    "component_facts",
     "gather",
     "run_file",
     "run_paths",
     "select_codemods",
     "transform_source",
 ]
+
+
+def component_facts(path: Path) -> ProjectFacts:
+    """The facts of a file read without a gather phase (``-`` with ``--stdin-filename``): its
+    component and what that declares, no cross-file facts."""
+    return ProjectFacts(component=ComponentIndex().for_path(resolved(path)))
 
 
 def select_codemods(options: Options) -> list[type[Codemod]]:
@@ -169,20 +177,22 @@ class GatherRun:
         gatherers, checks = self.gatherers, self.checks
         read: dict[str, str] = {}  # gather key of every file this gather read
 
-        def run(items: list[Path], compute: Callable[[list[Path]], Iterable[FileFacts]]) -> Iterable[FileFacts]:
+        def run(items: list[Item], compute: Callable[[list[Item]], Iterable[FileFacts]]) -> Iterable[FileFacts]:
             if cache is None:
                 yield from compute(items)
                 return
-            names = [resolved(path) for path in items]
-            for path, name in zip(items, names, strict=True):
+            names = [resolved(path) for path, _ in items]
+            keys: list[str] = []
+            for (path, info), name in zip(items, names, strict=True):
                 if name not in self.keys or name not in self.given:
                     self.keys[name] = self._key(name, path)
                 read[name] = self.keys[name]
-            hits = cache.get_many(read[name] for name in names)
-            misses = [p for p, name in zip(items, names, strict=True) if read[name] not in hits]
+                # the facts depend on the name the file's component gives it, too
+                keys.append(digest(read[name], info.name, info.root, info.script_root, info.component or ""))
+            hits = cache.get_many(keys)
+            misses = [item for item, key in zip(items, keys, strict=True) if key not in hits]
             computed = {r.path: r for r in compute(misses)}
-            for name in names:
-                key = read[name]
+            for name, key in zip(names, keys, strict=True):
                 if key in hits and isinstance(hits[key], FileFacts):
                     yield hits[key]
                 else:
@@ -190,24 +200,28 @@ class GatherRun:
                     cache.put(key, record)
                     yield record
 
-        finder = ModuleFinder()
+        finder, index = ModuleFinder(), ComponentIndex()
         if self.jobs < 2 or len(self.paths) < 2:
             facts = gather_project(
                 self.paths, gatherers, combiners,
                 map_fn=lambda fn, items: run(items, lambda batch: map(fn, batch)),
-                candidates=checks, finder=finder,
+                candidates=checks, finder=finder, index=index,
             )  # fmt: skip
         else:
             with _pool(self.jobs, _init_gather_worker, ([c.ID for c in self.codemods],)) as pool:
                 chunk = _chunksize(len(self.paths), self.jobs)
 
-                def pool_map(_fn: Callable[[Path], FileFacts], items: list[Path]) -> Iterable[FileFacts]:
+                def pool_map(_fn: Callable[[Item], FileFacts], items: list[Item]) -> Iterable[FileFacts]:
                     # the workers run the same gather_file with the same gatherers, looked up by id
                     return run(items, lambda batch: pool.map(_gather_work, batch, chunk, _gather_died))
 
                 facts = gather_project(
-                    self.paths, gatherers, combiners, map_fn=pool_map, candidates=checks, finder=finder
-                )
+                    self.paths, gatherers, combiners, map_fn=pool_map, candidates=checks, finder=finder,
+                    index=index,
+                )  # fmt: skip
+        if cache is not None:  # what each file's component declares decides too
+            for source in index.sources():
+                read.setdefault(source, self._key(source, Path(source)))
         facts_digest = digest(*(f"{k}={read[k]}" for k in sorted(read)))
         if self._digest is None:
             self._digest = facts_digest
@@ -216,7 +230,8 @@ class GatherRun:
         self.consistent = self._digest == facts_digest
         if cache is not None and self.consistent:
             followed = tuple((n, k) for n, k in sorted(read.items()) if n not in self.given)
-            cache.put(self._project_key(), (facts_digest, followed, tuple(sorted(finder.listings.items()))))
+            listings = {**index.listings, **finder.listings}
+            cache.put(self._project_key(), (facts_digest, followed, tuple(sorted(listings.items()))))
         return facts
 
 
@@ -229,13 +244,13 @@ def _init_gather_worker(codemod_ids: list[str]) -> None:
     _WORKER["checks"] = _candidate_checks(codemods)
 
 
-def _gather_work(path: Path) -> FileFacts:
-    return gather_file(path, _WORKER["gatherers"], _WORKER["checks"])
+def _gather_work(item: Item) -> FileFacts:
+    return gather_file(item[0], _WORKER["gatherers"], _WORKER["checks"], item[1])
 
 
-def _gather_died(path: Path, _reason: str) -> FileFacts:
+def _gather_died(item: Item, _reason: str) -> FileFacts:
     # unread: treated like an unparsable file, so the transform phase reports what happens
-    return FileFacts(resolved(path), module_info(path), parsed=False)
+    return FileFacts(resolved(item[0]), item[1], parsed=False)
 
 
 def _chunksize(items: int, jobs: int) -> int:

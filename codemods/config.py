@@ -93,6 +93,31 @@ def load(path: Path | None) -> Config:
     return Config(path=path, values=values, codemod_options=options, warnings=tuple(warnings))
 
 
+#: The keys a component's own ``[tool.codemod]`` may set for its files (besides per-codemod
+#: option tables); the others (selection, excludes) belong to the run.
+COMPONENT_KEYS = ("target-fastapi",)
+
+
+def component_overrides(
+    path: Path, table: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The validated settings a component's ``[tool.codemod]`` (read from ``path``) gives its
+    own files: (global values, per-codemod options). Raise :class:`ConfigError` for a value
+    that cannot be used; keys that belong to the run are ignored here."""
+    codemods = registry.all_codemods()
+    values: dict[str, Any] = {}
+    options: dict[str, dict[str, Any]] = {}
+    for key, value in table.items():
+        if key in COMPONENT_KEYS:
+            values[key] = _check_global(path, key, value)
+        elif key in codemods and isinstance(value, dict):
+            known = codemods[key].OPTIONS
+            for name, item in value.items():
+                if name in known:
+                    options.setdefault(key, {})[name] = _check_option(path, f"{key}.{name}", item, known[name])
+    return values, options
+
+
 def _check_global(path: Path, key: str, value: Any) -> Any:
     if key in {"select", "ignore", "exclude"}:
         if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):

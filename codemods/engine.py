@@ -21,8 +21,10 @@ import libcst as cst
 from . import asts, diffs, preflight
 from .base import Codemod, FileContext, Suppressions
 from .collector import paused
+from .config import ConfigError
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original
+from .options import for_component
 from .printing import Printer
 from .project import ProjectFacts
 from .types import Change, Failure, FileResult, Options, Skip
@@ -148,7 +150,11 @@ def transform_source(
     Raises :class:`TransformError` when the text does not parse, a codemod crashes, or the
     output fails verification; the caller keeps the original text in that case.
     """
-    project = project or ProjectFacts()
+    project = (project or ProjectFacts()).view_for(path)
+    try:
+        options = for_component(options, project.component)
+    except ConfigError as exc:
+        raise TransformError(Failure("config", str(exc))) from None
     active = triggered(codemods, text) if prefilter else list(codemods)
     #: code -> the ids whose ``may_change`` holds for it (None: ``ast`` cannot read it)
     checked: dict[str, frozenset[str] | None] = {}

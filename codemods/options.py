@@ -5,7 +5,7 @@ resolve a run's configuration as every command does (``apply``, ``check``, ``app
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,15 @@ import click
 
 from . import registry
 from .base import Codemod
-from .config import Config, ConfigError, find_pyproject, load, parse_python_version
+from .components.index import Component
+from .config import (
+    Config,
+    ConfigError,
+    component_overrides,
+    find_pyproject,
+    load,
+    parse_python_version,
+)
 from .types import Options
 
 
@@ -63,4 +71,23 @@ def build_options(config: Config, flags: Mapping[str, Any]) -> Options:
         include_generated=bool(pick("include_generated", "include-generated", False)),
         follow_symlinks=bool(flags.get("follow_symlinks", False)),
         codemod_options=config.codemod_options,
+    )
+
+
+def for_component(options: Options, component: Component) -> Options:
+    """``options`` for the files of ``component``: its own ``[tool.codemod]`` (``target-fastapi``
+    and per-codemod option tables) wins over the run's. Raise ``ConfigError`` when it holds a
+    value that cannot be used."""
+    if not component.config or component.config_path is None:
+        return options
+    values, per_codemod = component_overrides(Path(component.config_path), component.config)
+    if not values and not per_codemod:
+        return options
+    merged = {cid: dict(opts) for cid, opts in options.codemod_options.items()}
+    for cid, opts in per_codemod.items():
+        merged.setdefault(cid, {}).update(opts)
+    return replace(
+        options,
+        target_fastapi=values.get("target-fastapi", options.target_fastapi),
+        codemod_options=merged,
     )

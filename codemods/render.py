@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .api import component_facts
 from .base import Codemod
 from .engine import (
     TransformError,
@@ -135,7 +136,8 @@ class Renderer:
             result = FileResult(shown, encoding=encoding, skipped="generated file (@generated marker)")
         else:
             try:
-                outcome = transform_source(text, codemods, options)
+                project = component_facts(Path(filename)) if filename else None
+                outcome = transform_source(text, codemods, options, project)
                 after = outcome.code
                 result = FileResult(
                     shown, outcome.changes, outcome.skips, before=text, after=after,

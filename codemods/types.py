@@ -46,7 +46,7 @@ class Skip:
 class Failure:
     """Why a file could not be processed. The file is left untouched."""
 
-    #: read, decode, parse, internal, verify, write or conflict
+    #: read, decode, parse, config, internal, verify, write or conflict
     stage: str
     message: str
     line: int | None = None

@@ -14,12 +14,15 @@ import pytest
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from codemods import registry
-from codemods.api import run_paths
+from codemods.api import component_facts, run_paths
 from codemods.engine import SourceResult, TransformError, transform_source
 from codemods.project import ProjectFacts
 from codemods.types import FileResult, Options
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DATA = Path(__file__).resolve().parent / "data"
+#: The view of a component that declares, unpinned, what the tests import (tests/data/declared).
+DECLARED = component_facts(DATA / "declared" / "app.py")
 
 
 def fixture_texts(*extra: Iterable[str]) -> Iterator[str]:

@@ -108,8 +108,8 @@ INVALIDATIONS = {
     # only a.py is given; b.py is read because a.py imports it (a "followed" file): the
     # project entry must notice that b.py changed although no given file did
     "a followed file outside the given paths changes": ("proj/a.py", "b", "b.py"),
-    # `c` does not exist at first (a third-party name: hoisted); once c.py appears and imports
-    # a, hoisting would create a cycle. No file the run reads changed: only a directory listing.
+    # `c` does not exist at first (a declared third-party name: hoisted); once c.py appears and
+    # imports a, hoisting would create a cycle. No file the run reads changed: only a listing.
     "a module file appears": ("proj/a.py", "c", "c.py"),
 }
 
@@ -120,6 +120,7 @@ def test_cross_file_change_invalidates_results(tmp_path: Path, given: str, impor
     write_tree(project, {
         "a.py": f"def f():\n    import {imported}\n    return {imported}.VALUE\n",
         "b.py": "VALUE = 1\n",
+        "requirements.txt": "c\n",
     })  # fmt: skip
     cache = tmp_path / "cache"
     options = Options(select=("hoist-imports",))
@@ -132,6 +133,27 @@ def test_cross_file_change_invalidates_results(tmp_path: Path, given: str, impor
     second = result_for_a()
     assert not second.changed
     assert any("cycle" in s.reason for s in second.skips)
+
+
+def test_a_changed_declaration_invalidates_results(tmp_path: Path) -> None:
+    """What a component declares decides too: a requirement dropped from requirements.txt (no
+    Python file changed) keeps the import in its function on the next run."""
+    project = tmp_path / "proj"
+    write_tree(project, {
+        "a.py": "def f():\n    import requests\n    return requests.get\n",
+        "requirements.txt": "requests\n",
+    })  # fmt: skip
+    cache = tmp_path / "cache"
+    options = Options(select=("hoist-imports",))
+
+    def result() -> FileResult:
+        return next(iter(run_paths([project], options, cache_dir=cache, jobs=1)))
+
+    assert result().changed
+    (project / "requirements.txt").write_text("httpx\n", encoding="utf-8")
+    second = result()
+    assert not second.changed
+    assert any("no distribution providing `requests` is declared" in s.reason for s in second.skips)
 
 
 def test_tampered_entries_are_ignored(tmp_path: Path) -> None:

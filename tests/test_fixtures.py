@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from codemods import registry
+from codemods.api import component_facts
 from codemods.types import Options
 
 from .helpers import FIXTURES, assert_codemod, case_options, run_tree
@@ -51,6 +52,8 @@ def test_fixture_pair(before: Path) -> None:
         skips=meta.get("skips"),
         dedent_code=False,
         path=before,
+        # the declarations of the fixture's directory, as a run without a gather phase sees them
+        project=component_facts(before),
     )
 
 

@@ -142,3 +142,161 @@ def test_metaguardian_email_call_is_wrapped_and_its_suite_passes(tmp_path: Path)
         check=False,
     )
     assert suite.returncode == 0, suite.stdout.decode()[-4000:]
+
+
+# -- trio and anyio programs: the offload and the sleep of the loop that runs them ------------
+
+BLOCKING_HELPERS = '''
+import subprocess
+import sys
+import threading
+import time
+
+
+def note(what: str) -> None:
+    """Say on stderr whether a helper ran on the event loop's thread."""
+    on_loop = threading.current_thread() is threading.main_thread()
+    print(f"{what}: {'loop thread' if on_loop else 'worker thread'}", file=sys.stderr)
+
+
+def write_numbers(path: str, numbers: list[int], *, sep: str = ",") -> None:
+    """Blocking helper: file I/O, called with a keyword argument."""
+    note("write_numbers")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(sep.join(str(n) for n in numbers))
+
+
+def read_total(path: str) -> int:
+    """Blocking helper: file I/O."""
+    note("read_total")
+    with open(path, encoding="utf-8") as fh:
+        return sum(int(part) for part in fh.read().split(";"))
+'''
+
+TRIO_PROGRAM = BLOCKING_HELPERS + '''
+import trio
+
+
+async def main(path: str) -> None:
+    time.sleep(0.01)
+    write_numbers(path, [1, 2, 3, 4], sep=";")
+    total = read_total(path)
+    child = subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True, check=True)
+    print("total", total)
+    print("child", child.stdout.strip())
+
+
+trio.run(main, sys.argv[1])
+'''
+
+ANYIO_PROGRAM = BLOCKING_HELPERS + '''
+import anyio
+
+
+async def main(path: str) -> None:
+    time.sleep(0.01)
+    write_numbers(path, [5, 6, 7], sep=";")
+    total = read_total(path)
+    child = subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True, check=True)
+    print("total", total)
+    print("child", child.stdout.strip())
+
+
+anyio.run(main, sys.argv[1], backend=sys.argv[2])
+'''
+
+
+def rewrite_program(tmp_path: Path, name: str, source: str, threadpool: str) -> Path:
+    """``source`` rewritten by the real CLI, with ``threadpool`` set in the project's
+    ``pyproject.toml``, in its own directory under ``tmp_path``."""
+    project = tmp_path / f"{name}-{threadpool}"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f'[tool.codemod.wrap-blocking-calls]\nthreadpool = "{threadpool}"\n', encoding="utf-8"
+    )
+    program = project / "program.py"
+    program.write_text(source, encoding="utf-8")
+    applied = run_cli(["apply", "--select", ID, "--no-cache", "program.py"], cwd=project)
+    assert applied.returncode == 0, applied.stderr.decode()
+    assert program.read_text(encoding="utf-8") != source
+    return program
+
+
+def run_program(program: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    data = program.parent / "numbers.txt"
+    return subprocess.run(
+        [sys.executable, str(program), str(data), *args],
+        cwd=program.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def original(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
+    program = tmp_path / "original" / "program.py"
+    program.parent.mkdir(exist_ok=True)
+    program.write_text(source, encoding="utf-8")
+    ran = run_program(program, *args)
+    assert ran.returncode == 0, ran.stderr
+    assert "worker thread" not in ran.stderr  # the helpers block the loop as written
+    return ran
+
+
+def test_trio_program_rewritten_for_trio_runs_the_same(tmp_path: Path) -> None:
+    before = original(tmp_path, TRIO_PROGRAM)
+    assert before.stdout == "total 10\nchild 42\n"
+    program = rewrite_program(tmp_path, "trio", TRIO_PROGRAM, "trio")
+    after = run_program(program)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout == before.stdout
+    assert after.stderr.splitlines() == ["write_numbers: worker thread", "read_total: worker thread"]
+    code = program.read_text(encoding="utf-8")
+    for line in (
+        "    await trio.sleep(0.01)",
+        '    await trio.to_thread.run_sync(functools.partial(write_numbers, path, [1, 2, 3, 4], sep=";"))',
+        "    total = await trio.to_thread.run_sync(read_total, path)",
+        "    child = await trio.to_thread.run_sync(functools.partial(subprocess.run, "
+        '[sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True, check=True))',
+    ):
+        assert line in code.splitlines(), code
+    assert "asyncio" not in code
+
+
+@pytest.mark.parametrize("first", ["asyncio.sleep", "asyncio.to_thread"])
+def test_trio_program_rewritten_for_asyncio_fails(tmp_path: Path, first: str) -> None:
+    # the failure the trio choice fixes: asyncio's sleep and to_thread need asyncio's loop
+    source = TRIO_PROGRAM if first == "asyncio.sleep" else TRIO_PROGRAM.replace("    time.sleep(0.01)\n", "")
+    program = rewrite_program(tmp_path, "trio", source, "asyncio")
+    assert f"    await {first}(" in program.read_text(encoding="utf-8")
+    after = run_program(program)
+    assert after.returncode != 0
+    assert f"await {first}(" in after.stderr and "RuntimeError: no running event loop" in after.stderr, after.stderr
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_anyio_program_rewritten_for_anyio_runs_the_same_on_both_backends(tmp_path: Path, backend: str) -> None:
+    before = original(tmp_path, ANYIO_PROGRAM, backend)
+    assert before.stdout == "total 18\nchild 42\n"
+    program = rewrite_program(tmp_path, "anyio", ANYIO_PROGRAM, "anyio")
+    after = run_program(program, backend)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout == before.stdout
+    assert after.stderr.splitlines() == ["write_numbers: worker thread", "read_total: worker thread"]
+    code = program.read_text(encoding="utf-8")
+    for line in (
+        "    await anyio.sleep(0.01)",
+        '    await anyio.to_thread.run_sync(functools.partial(write_numbers, path, [5, 6, 7], sep=";"))',
+        "    total = await anyio.to_thread.run_sync(read_total, path)",
+    ):
+        assert line in code.splitlines(), code
+    assert "asyncio" not in code
+
+
+def test_anyio_program_rewritten_for_asyncio_fails_on_the_trio_backend(tmp_path: Path) -> None:
+    program = rewrite_program(tmp_path, "anyio", ANYIO_PROGRAM, "asyncio")
+    assert run_program(program, "asyncio").returncode == 0  # asyncio's calls need asyncio's loop ...
+    after = run_program(program, "trio")  # ... which anyio's trio backend does not run
+    assert after.returncode != 0
+    assert "RuntimeError: no running event loop" in after.stderr, after.stderr

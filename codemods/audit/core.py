@@ -16,7 +16,7 @@ import libcst as cst
 from .. import registry
 from ..files import discover
 from ..io import SourceError, read_source
-from ..project import FileFacts, GatherFn, gather_file, gather_project
+from ..project import FileFacts, GatherFn, Item, gather_file, gather_project
 from ..types import Options
 from .codemod_pass import AUDIT_CODEMODS, available_codemods, run_codemods
 from .context import AuditContext
@@ -75,9 +75,9 @@ def audit_paths(
     combiners = {c.ID: c.combine for c in codemods if c.has_gather()}
     records: dict[str, FileFacts] = {}
 
-    def capture(fn: object, items: list[Path]) -> Iterable[FileFacts]:
-        for path in items:
-            record = gather_file(path, gatherers)
+    def capture(fn: object, items: list[Item]) -> Iterable[FileFacts]:
+        for path, info in items:
+            record = gather_file(path, gatherers, info=info)
             records[record.path] = record
             yield record
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+
+from ..components.distributions import KNOWN_DISTRIBUTIONS as KNOWN_DISTRIBUTIONS
+from ..components.distributions import NAMESPACE_PREFIXES as NAMESPACE_PREFIXES
+from ..components.distributions import normalize as normalize
+from ..components.distributions import requirement_name as requirement_name
 
 _REMOVED_IN_313 = (
     "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "lib2to3", "mailcap", "msilib",
@@ -28,73 +32,6 @@ REMOVED_STDLIB: Mapping[str, tuple[int, int]] = {
     # removed in 3.12: asynchat/asyncore/smtpd (PEP 594), distutils (PEP 632), imp
     **dict.fromkeys(("asynchat", "asyncore", "distutils", "imp", "smtpd"), (3, 12)),
 }
-
-#: Import name -> distribution names, for what is not installed here (installed packages are
-#: looked up in their metadata instead). Several candidates mean "any of them provides it".
-KNOWN_DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = {
-    "attr": ("attrs",),
-    "bs4": ("beautifulsoup4",),
-    "cv2": ("opencv-python", "opencv-python-headless", "opencv-contrib-python"),
-    "Crypto": ("pycryptodome", "pycrypto"),
-    "dateutil": ("python-dateutil",),
-    "decouple": ("python-decouple",),
-    "dns": ("dnspython",),
-    "docx": ("python-docx",),
-    "dotenv": ("python-dotenv",),
-    "engineio": ("python-engineio",),
-    "fitz": ("pymupdf",),
-    "git": ("gitpython",),
-    "grpc": ("grpcio",),
-    "jose": ("python-jose",),
-    "jwt": ("pyjwt",),
-    "kafka": ("kafka-python",),
-    "magic": ("python-magic",),
-    "memcache": ("python-memcached",),
-    "multipart": ("python-multipart",),
-    "MySQLdb": ("mysqlclient",),
-    "nacl": ("pynacl",),
-    "OpenSSL": ("pyopenssl",),
-    "PIL": ("pillow",),
-    "pkg_resources": ("setuptools",),
-    "pptx": ("python-pptx",),
-    "psycopg2": ("psycopg2", "psycopg2-binary"),
-    "psycopg": ("psycopg", "psycopg-binary"),
-    "serial": ("pyserial",),
-    "skimage": ("scikit-image",),
-    "sklearn": ("scikit-learn",),
-    "slugify": ("python-slugify",),
-    "socketio": ("python-socketio",),
-    "telegram": ("python-telegram-bot",),
-    "usb": ("pyusb",),
-    "websocket": ("websocket-client",),
-    "win32api": ("pywin32",),
-    "win32con": ("pywin32",),
-    "yaml": ("pyyaml",),
-    "zmq": ("pyzmq",),
-}
-
-#: Top-level namespace packages shared by many distributions (``google.cloud.storage`` comes
-#: from ``google-cloud-storage``): any declared distribution with this prefix may provide them.
-NAMESPACE_PREFIXES: Mapping[str, str] = {
-    "azure": "azure-",
-    "backports": "backports-",
-    "google": "google-",
-    "jaraco": "jaraco-",
-    "zope": "zope-",
-}
-
-_NAME_RE = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
-
-
-def normalize(name: str) -> str:
-    """PEP 503 normalised distribution name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def requirement_name(text: str) -> str | None:
-    """The distribution name at the start of a PEP 508 requirement string."""
-    m = _NAME_RE.match(text)
-    return normalize(m.group(1)) if m else None
 
 
 @dataclass(frozen=True)

@@ -171,9 +171,9 @@ class Command(Codemod):
             for load in loads:
                 parts = load.split(".")
                 edges.update(
-                    p
+                    c
                     for i in range(1, len(parts) + 1)
-                    if (p := ".".join(parts[:i])) in project.modules
+                    if (c := project.canonical(".".join(parts[:i]))) is not None and c in project.modules
                 )
             edges.discard(name)
             if edges:

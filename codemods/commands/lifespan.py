@@ -151,7 +151,7 @@ from ..visitors.ast_names import this_module
 from ..visitors.fastapi import ModuleAnalysis, analyse, function_kinds
 from ..visitors.lifespan_edit import apply_edits
 from ..visitors.lifespan_plan import Edits, plan_module
-from ..visitors.lifespan_project import Project
+from ..visitors.lifespan_project import Project, canonical
 
 #: Names a file must mention for this codemod to change it.
 _EVENTS = re.compile(r"on_event|on_startup|on_shutdown|add_event_handler|include_router")
@@ -183,7 +183,9 @@ class Command(Codemod):
         cls, per_module: Mapping[str, Any], project: ProjectFacts
     ) -> dict[str, ModuleAnalysis]:
         return {
-            name: facts for name, facts in per_module.items() if isinstance(facts, ModuleAnalysis)
+            name: canonical(facts, project)
+            for name, facts in per_module.items()
+            if isinstance(facts, ModuleAnalysis)
         }
 
     def transform(self, module: cst.Module) -> cst.Module:
@@ -195,7 +197,8 @@ class Command(Codemod):
                     1, "the file uses syntax newer than the Python running codemod; not analysed"
                 )
             return module
-        analysis = analyse(tree, self.context.module)
+        facts = self.context.project
+        analysis = canonical(analyse(tree, self.context.module), facts)
         modules: dict[str, ModuleAnalysis] = dict(self.facts or {})
         modules[analysis.name] = analysis
         me = this_module(self.context.module)
@@ -205,7 +208,6 @@ class Command(Codemod):
                 return self.suppressed(line)
             return line in modules[name].suppressed
 
-        facts = self.context.project
         # Engine support pending: the set of files this run rewrites (None: every analysed file).
         targets: frozenset[str] | None = getattr(facts, "targets", None)
 
@@ -213,7 +215,7 @@ class Command(Codemod):
             info = facts.modules.get(name)
             return targets is None or name == me or info is None or info.path in targets
 
-        project = Project(modules, self.context.options, facts.opaque, suppressed, rewritten)
+        project = Project(modules, self.context.options, facts.opaque, suppressed, rewritten, facts)
         outcome = plan_module(analysis, project)
         for line, reason in outcome.skips:
             self.skip(line, reason)

@@ -77,20 +77,28 @@ shared, changes the function makes to context variables do not flow back, and it
 concurrently with other requests, so code that relied on the event loop to serialise access to
 shared state needs a lock. Calls passing `func=` (the first parameter of `run_in_threadpool`) or
 `**kwargs` are wrapped with `functools.partial`, as are keyword arguments for
-`anyio.to_thread.run_sync`. `subprocess` calls stay in the threadpool rather than becoming
+`anyio.to_thread.run_sync` and `trio.to_thread.run_sync` (neither passes keywords on to the
+function). `subprocess` calls stay in the threadpool rather than becoming
 `asyncio.create_subprocess_*`, which a Windows selector event loop cannot run.
+
+The offload and the sleep must belong to the event loop that runs the code: under `trio.run()`,
+`await asyncio.sleep(...)` and `await asyncio.to_thread(...)` raise `RuntimeError: no running
+event loop`, so trio code needs `threadpool = "trio"`, and code run by `anyio.run()` needs
+`"anyio"` (which works on both of anyio's backends).
 
 Thread-bound objects are never moved to another thread: a `sqlite3` connection used from a
 worker raises `ProgrammingError`, and a SQLAlchemy `Session` must not be shared across threads.
 Those sites, blocking context managers and generator expressions are display-only. Where the
-file binds `run_in_threadpool` (or `asyncio`, `functools`, `anyio`) to anything else, the sites
-that need the name are skipped with a reason.
+file binds `run_in_threadpool` (or `asyncio`, `functools`, `anyio`, `trio`) to anything else, the
+sites that need the name are skipped with a reason.
 
 ## Options
-- `threadpool` (`"auto"`, `"fastapi"`, `"starlette"`, `"asyncio"` or `"anyio"`, default
+- `threadpool` (`"auto"`, `"fastapi"`, `"starlette"`, `"asyncio"`, `"anyio"` or `"trio"`, default
   `"auto"`): what to offload with: `run_in_threadpool` from FastAPI or Starlette,
-  `asyncio.to_thread` or `anyio.to_thread.run_sync`. `"auto"` picks FastAPI when the project
-  imports it, else Starlette when it imports that, else `asyncio`.
+  `asyncio.to_thread`, `anyio.to_thread.run_sync` or `trio.to_thread.run_sync`. `"auto"` picks
+  FastAPI when the project imports it, else Starlette when it imports that, else `asyncio`. It
+  also picks what `time.sleep(x)` becomes: `await anyio.sleep(x)` with `"anyio"`,
+  `await trio.sleep(x)` with `"trio"`, and `await asyncio.sleep(x)` otherwise.
 - `extra-blocking` (list of qualified names): more blocking callables, e.g. `"pandas.read_csv"`,
   `"myapp.legacy.fetch"`; a name covers everything under it, and methods are `<class>.<method>`.
 - `not-blocking` (list of qualified names): names to treat as non-blocking, e.g. `"os.path"` or
@@ -124,8 +132,11 @@ from ..visitors.ast_candidates import has_async_def
 from ..visitors.blocking_facts import BlockingFacts, combine
 from ..visitors.blocking_gather import ModuleFacts, gather_module
 from ..visitors.blocking_rewrite import Rewriter
+from ..visitors.hoist_deps import unconditional_imports
+from ..visitors.offload import Offload, from_threadpool
+from ..visitors.offload_choice import choose, imported_tops
 
-THREADPOOLS = ("auto", "fastapi", "starlette", "asyncio", "anyio")
+THREADPOOLS = ("auto", "fastapi", "starlette", "asyncio", "anyio", "trio")
 
 
 class Command(Codemod):
@@ -145,14 +156,14 @@ class Command(Codemod):
 
     @classmethod
     def combine(cls, per_module: Mapping[str, Any], project: ProjectFacts) -> BlockingFacts:
-        return combine(per_module)
+        return combine(per_module, project.aliases)
 
     def transform(self, module: cst.Module) -> cst.Module:
         info = self._module_info()
         facts = self._facts(info)
         catalogue = cat.Catalogue(tuple(self.option("extra-blocking")), tuple(self.option("not-blocking")))
         wrapper = self.wrap(module)
-        rewriter = Rewriter(self, wrapper, facts, catalogue, self._threadpool(facts), info)
+        rewriter = Rewriter(self, wrapper, facts, catalogue, self._offload(), info)
         wrapper.visit(rewriter)
         result = rewriter.rewritten(module)
         if not any(change.applied for change in self.changes):
@@ -182,10 +193,20 @@ class Command(Codemod):
             return facts  # newer syntax than this interpreter: no project facts, catalogue only
         return facts.merged(gather_module(tree, info))
 
-    def _threadpool(self, facts: BlockingFacts) -> str:
+    def _offload(self) -> Offload:
+        """What this file's blocking calls and sleeps become: the ``threadpool`` option, or for
+        ``auto`` the choice of :mod:`~codemods.visitors.offload_choice` (from the file's own
+        imports and its component's declarations)."""
         choice = str(self.option("threadpool"))
         if choice != "auto":
-            return choice
-        if self.context.project.uses_fastapi or facts.uses_fastapi:
-            return "fastapi"
-        return "starlette" if facts.uses_starlette else "asyncio"
+            return from_threadpool(choice, f'the `threadpool` option is "{choice}"')
+        try:
+            tree: ast.Module | None = asts.parse(self.context.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        return choose(
+            imported_tops(tree),
+            unconditional_imports(tree),
+            self.context.project.component,
+            self.context.options.target_version,
+        )

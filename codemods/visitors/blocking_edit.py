@@ -1,9 +1,9 @@
 """Node builders and name bookkeeping for ``wrap-blocking-calls`` (no tree walking).
 
 :func:`offload` turns ``f(a, k=v)`` into ``run_in_threadpool(f, a, k=v)`` (or the
-``asyncio``/``anyio`` equivalent, through ``functools.partial`` where keywords would clash),
-keeping the original arguments, their comments and line breaks. :class:`IntroducedNames` checks
-that the names the rewrite introduces are free (or already imported) in the file.
+``asyncio``/``anyio``/``trio`` equivalent, through ``functools.partial`` where keywords would
+clash), keeping the original arguments, their comments and line breaks. :class:`IntroducedNames`
+checks that the names the rewrite introduces are free (or already imported) in the file.
 """
 
 from __future__ import annotations
@@ -16,21 +16,7 @@ from libcst.metadata import BaseAssignment, GlobalScope, ImportAssignment, Scope
 
 from ..printing import code_for_node
 from .blocking_names import FileBindings
-
-#: threadpool option -> (module, name the rewrite uses)
-OFFLOADER = {
-    "fastapi": ("fastapi.concurrency", "run_in_threadpool"),
-    "starlette": ("starlette.concurrency", "run_in_threadpool"),
-    "asyncio": ("asyncio", "asyncio"),
-    "anyio": ("anyio", "anyio"),
-}
-CALL_SYNTAX = {
-    "fastapi": "await run_in_threadpool(...)",
-    "starlette": "await run_in_threadpool(...)",
-    "asyncio": "await asyncio.to_thread(...)",
-    "anyio": "await anyio.to_thread.run_sync(...)",
-}
-
+from .offload import Threadpool
 
 #: The module whose defaults (four spaces, ``\n``) messages are printed with.
 _EMPTY = cst.Module([])
@@ -80,17 +66,20 @@ class _ReadNames(cst.CSTVisitor):
         self.found.append(node)
 
 
-def needs_partial(call: cst.Call, threadpool: str) -> bool:
+def needs_partial(call: cst.Call, threadpool: Threadpool) -> bool:
     """Must the arguments be bound with ``functools.partial`` before offloading?"""
     if threadpool == "asyncio":  # to_thread(func, /, *args, **kwargs)
         return False
-    if threadpool == "anyio":  # run_sync(func, *args) takes no keyword arguments for func
+    if threadpool in ("anyio", "trio"):
+        # anyio's run_sync(func, *args, abandon_on_cancel, cancellable, limiter) and trio's
+        # run_sync(sync_fn, *args, thread_name, abandon_on_cancel, limiter) take no keyword
+        # arguments for the function
         return any(a.keyword is not None or a.star == "**" for a in call.args)
     # run_in_threadpool(func, ...): a ``func=`` keyword (or one hidden in **kwargs) would clash
     return any(a.star == "**" or (a.keyword is not None and a.keyword.value == "func") for a in call.args)
 
 
-def offload(call: cst.Call, threadpool: str, partial: bool) -> cst.Call:
+def offload(call: cst.Call, threadpool: Threadpool, partial: bool) -> cst.Call:
     """The offloading call for ``call`` (not yet awaited)."""
     ws = call.whitespace_before_args
     args = _prepend(call.func, list(call.args), ws)
@@ -100,8 +89,8 @@ def offload(call: cst.Call, threadpool: str, partial: bool) -> cst.Call:
     offloader: cst.BaseExpression
     if threadpool == "asyncio":
         offloader = cst.Attribute(cst.Name("asyncio"), cst.Name("to_thread"))
-    elif threadpool == "anyio":
-        offloader = cst.Attribute(cst.Attribute(cst.Name("anyio"), cst.Name("to_thread")), cst.Name("run_sync"))
+    elif threadpool in ("anyio", "trio"):
+        offloader = cst.Attribute(cst.Attribute(cst.Name(threadpool), cst.Name("to_thread")), cst.Name("run_sync"))
     else:
         offloader = cst.Name("run_in_threadpool")
     return cst.Call(offloader, args, whitespace_before_args=ws)
@@ -123,7 +112,7 @@ def _prepend(callee: cst.BaseExpression, args: list[cst.Arg], ws: cst.BaseParent
 
 
 class IntroducedNames:
-    """Are ``run_in_threadpool``/``asyncio``/``functools``/``anyio`` usable, and imported?
+    """Are ``run_in_threadpool``/``asyncio``/``functools``/``anyio``/``trio`` usable, and imported?
 
     ``bindings`` answers from ``ast`` where it can (:mod:`.blocking_names`); ``scopes`` is
     called, for libcst's scopes, only where it cannot."""

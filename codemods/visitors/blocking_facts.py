@@ -26,14 +26,14 @@ class BlockingFacts:
 
     #: Per-module facts they were built from, by module name.
     modules: Mapping[str, ModuleFacts] = field(default_factory=dict)
+    #: The view's module aliases (see :meth:`build`).
+    module_aliases: Mapping[str, str] = field(default_factory=dict)
     functions: Mapping[str, FunctionFacts] = field(default_factory=dict)
     #: function key -> its module (for short display names).
     owners: Mapping[str, str] = field(default_factory=dict)
     inits: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
     bindings: Mapping[str, str] = field(default_factory=dict)
-    uses_starlette: bool = False
-    uses_fastapi: bool = False
     #: Blocking project functions under the default catalogue: key -> (key, ..., catalogue key).
     blocking: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Project functions that use the running event loop (they fail in a worker thread).
@@ -42,17 +42,18 @@ class BlockingFacts:
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, modules: Iterable[ModuleFacts]) -> BlockingFacts:
+    def build(cls, modules: Iterable[ModuleFacts], module_aliases: Mapping[str, str] | None = None) -> BlockingFacts:
+        """``module_aliases``: names the project's imports use for its modules other than their
+        own (``routers.users`` for ``backend.routers.users``), followed like re-exports."""
         by_name = {m.module: m for m in modules}
         facts = cls(
             modules=by_name,
+            module_aliases=dict(module_aliases or {}),
             functions={f.key: f for m in by_name.values() for f in m.functions},
             owners={f.key: m.module for m in by_name.values() for f in m.functions},
             inits=dict(i for m in by_name.values() for i in m.inits),
-            aliases=dict(a for m in by_name.values() for a in m.aliases),
+            aliases={**(module_aliases or {}), **dict(a for m in by_name.values() for a in m.aliases)},
             bindings=dict(b for m in by_name.values() for b in m.bindings),
-            uses_starlette=any(m.imports_starlette for m in by_name.values()),
-            uses_fastapi=any(m.imports_fastapi for m in by_name.values()),
         )
         object.__setattr__(facts, "blocking", facts.compute(cat.DEFAULT))
         object.__setattr__(facts, "loop_bound", facts._propagate(cat.LOOP_APIS.__contains__))
@@ -60,7 +61,8 @@ class BlockingFacts:
 
     def merged(self, module: ModuleFacts) -> BlockingFacts:
         """These facts plus (or with a fresh copy of) one module's."""
-        return BlockingFacts.build([*(m for n, m in self.modules.items() if n != module.module), module])
+        others = (m for n, m in self.modules.items() if n != module.module)
+        return BlockingFacts.build([*others, module], self.module_aliases)
 
     def unalias(self, key: str) -> str:
         """Follow re-exports (``pkg.send`` -> ``pkg.mail.send``)."""
@@ -170,5 +172,7 @@ class BlockingFacts:
 _MEMO: dict[tuple[int, cat.Catalogue], tuple[BlockingFacts, dict[str, tuple[str, ...]]]] = {}
 
 
-def combine(per_module: Mapping[str, ModuleFacts | None]) -> BlockingFacts:
-    return BlockingFacts.build(m for m in per_module.values() if isinstance(m, ModuleFacts))
+def combine(
+    per_module: Mapping[str, ModuleFacts | None], module_aliases: Mapping[str, str] | None = None
+) -> BlockingFacts:
+    return BlockingFacts.build((m for m in per_module.values() if isinstance(m, ModuleFacts)), module_aliases)

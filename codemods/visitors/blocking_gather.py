@@ -47,8 +47,6 @@ class ModuleFacts:
     aliases: tuple[tuple[str, str], ...] = ()
     #: ``module.name`` or ``module.Class.attr`` -> catalogue class of its value.
     bindings: tuple[tuple[str, str], ...] = ()
-    imports_starlette: bool = False
-    imports_fastapi: bool = False
 
 
 def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
@@ -90,8 +88,6 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
         inits=tuple(sorted(inits)),
         aliases=tuple(aliases),
         bindings=tuple(sorted(mod.bindings.items())),
-        imports_starlette="starlette" in mod.imported,
-        imports_fastapi="fastapi" in mod.imported,
     )
 
 

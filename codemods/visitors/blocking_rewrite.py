@@ -21,8 +21,6 @@ from ..types import Safety
 from . import blocking as cat
 from .blocking_cst import Bindings, Resolver, nodes_of
 from .blocking_edit import (
-    CALL_SYNTAX,
-    OFFLOADER,
     IntroducedNames,
     awaited,
     code,
@@ -34,6 +32,7 @@ from .blocking_edit import (
 )
 from .blocking_facts import BlockingFacts
 from .blocking_names import FileBindings
+from .offload import CALL_SYNTAX, OFFLOAD_CALLS, OFFLOADER, SLEEP_SYNTAX, UNKNOWN, Offload
 from .path_rebuild import rebuild
 from .positions import FastPositionProvider
 from .statement_lines import Table, one_line, usable_lines
@@ -112,7 +111,7 @@ class Rewriter(cst.CSTVisitor):
         wrapper: MetadataWrapper,
         facts: BlockingFacts,
         catalogue: cat.Catalogue,
-        threadpool: str,
+        offload: Offload,
         info: ModuleInfo,
     ) -> None:
         super().__init__()
@@ -121,7 +120,8 @@ class Rewriter(cst.CSTVisitor):
         self.facts = facts
         self.catalogue = catalogue
         self.blocking = facts.blocking_for(catalogue)
-        self.threadpool = threadpool
+        #: what blocking calls and ``time.sleep`` become (a None field: those sites are skipped)
+        self.offload = offload
         self.info = info
         self.names: IntroducedNames | None = None
         self.frames: list[Frame] = []
@@ -363,7 +363,7 @@ class Rewriter(cst.CSTVisitor):
         if name is None:
             return None
         name = self.facts.unalias(name)
-        if name in cat.OFFLOADERS:
+        if name in OFFLOAD_CALLS:
             return None
         found = self._project(self.facts.resolve(name), func)
         if found is not None:
@@ -444,17 +444,27 @@ class Rewriter(cst.CSTVisitor):
         # these decisions read the original call, the rewrite (``_rewrite``) the updated one.
         sleep = target.kind == "sleep"
         partial = False
+        names: list[str]
+        module: str | None = None  # where ``run_in_threadpool`` comes from
         if sleep:
+            if self.offload.sleep is None:
+                self.command.skip(line, self.offload.reason or UNKNOWN)
+                return
             args = original_node.args
             if len(args) != 1 or args[0].keyword or args[0].star:
                 self.command.skip(line, "`time.sleep` called with unusual arguments")
                 return
-            names, title = ["asyncio"], "Use `await asyncio.sleep(...)`"
+            names, title = [self.offload.sleep], f"Use `{SLEEP_SYNTAX[self.offload.sleep]}`"
         else:
-            partial = needs_partial(original_node, self.threadpool)
-            names = [OFFLOADER[self.threadpool][1], *(["functools"] if partial else [])]
-            where = "the threadpool" if self.threadpool in ("fastapi", "starlette") else "a worker thread"
-            title = f"Run it in {where}: `{CALL_SYNTAX[self.threadpool]}`"
+            threadpool = self.offload.threadpool
+            if threadpool is None:
+                self.command.skip(line, self.offload.reason or UNKNOWN)
+                return
+            partial = needs_partial(original_node, threadpool)
+            module, offloader = OFFLOADER[threadpool]
+            names = [offloader, *(["functools"] if partial else [])]
+            where = "the threadpool" if threadpool in ("fastapi", "starlette") else "a worker thread"
+            title = f"Run it in {where}: `{CALL_SYNTAX[threadpool]}`"
         problem = self.names.problem(names)
         if problem is not None:
             self.command.skip(line, problem)
@@ -462,17 +472,18 @@ class Rewriter(cst.CSTVisitor):
         if not self.command.report(line, message, title, Safety.SAFE, end):
             return
         for name in names:
-            module = OFFLOADER[self.threadpool][0] if name == "run_in_threadpool" else None
-            self.names.need(name, module)
+            self.names.need(name, module if name == "run_in_threadpool" else None)
         self.rewrites[original_node] = (sleep, partial, original_node in self._primary)
         self.path.update(self._stack)
 
     def _rewrite(self, call: cst.Call, sleep: bool, partial: bool, primary: bool) -> cst.Await:
         """The awaited form of ``call`` (its arguments already rewritten)."""
         if sleep:
-            new = call.with_changes(func=cst.Attribute(cst.Name("asyncio"), cst.Name("sleep")))
+            assert self.offload.sleep is not None  # else skipped in ``leave_Call``
+            new = call.with_changes(func=cst.Attribute(cst.Name(self.offload.sleep), cst.Name("sleep")))
         else:
-            new = offload(call, self.threadpool, partial)
+            assert self.offload.threadpool is not None
+            new = offload(call, self.offload.threadpool, partial)
         parens = (list(call.lpar), list(call.rpar)) if call.lpar else None
         if parens is None and primary:  # ``(await f()).attr``
             parens = ([cst.LeftParen()], [cst.RightParen()])
@@ -509,10 +520,9 @@ class Rewriter(cst.CSTVisitor):
                 "Split the blocking part into its own sync function and run that in the threadpool",
             )
         if target.fn_kind == "decorated":
-            return (
-                f"; its decorator `@{target.decorator}` may change what it returns",
-                f"If it stays synchronous, run it with `{CALL_SYNTAX[self.threadpool]}`",
-            )
+            threadpool = self.offload.threadpool
+            run = f"run it with `{CALL_SYNTAX[threadpool]}`" if threadpool else "run it in a worker thread"
+            return (f"; its decorator `@{target.decorator}` may change what it returns", f"If it stays synchronous, {run}")
         return None
 
 

@@ -30,6 +30,7 @@ from .fastapi_model import (
     EVENTS,
     HARMLESS_CALLS,
     ROUTER_CLASSES,
+    UNNAMED,
     AppObject,
     Handler,
     Include,
@@ -317,12 +318,12 @@ class Analyser:
         self, stmt: ast.Expr, call: ast.Call, owner: tuple[str, str], branch: int | None
     ) -> None:
         router = call_arg(call, 0, "router")
-        qual = self.qualname(router) if router is not None else None
-        if router is None or qual is None:
+        if router is None:
             return
+        qual = self.qualname(router)
         owner_ref = (self.this, owner[1]) if owner[0] == "local" else split_ref(owner[1])
         include = Include(
-            owner_ref, split_ref(qual), stmt.lineno, branch is not None, ast.unparse(router)
+            owner_ref, split_ref(qual) if qual else UNNAMED, stmt.lineno, branch is not None, ast.unparse(router)
         )
         self.includes.append(include)
         if owner[0] == "local":
@@ -396,7 +397,7 @@ def function_kinds(tree: ast.Module, info: ModuleInfo | None) -> ModuleAnalysis:
                 isinstance(stmt, ast.AsyncFunctionDef) and _yields(stmt)
             )
             functions[stmt.name] = isinstance(stmt, ast.AsyncFunctionDef) if plain else None
-    return ModuleAnalysis(name=this_module(info), functions=functions)
+    return ModuleAnalysis(name=this_module(info), functions=functions, event_free=True)
 
 
 def _event_arg(call: ast.Call, keyword: str) -> str | None:

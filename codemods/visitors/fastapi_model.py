@@ -22,6 +22,9 @@ ROUTER_CLASSES: Mapping[str, str] = {
     "starlette.routing.Router": "starlette",
 }
 EVENTS = ("startup", "shutdown")
+#: The router reference of an ``include_router`` whose argument cannot be named (a call, a
+#: subscript, ...): what it includes, and whether that registers handlers, is unknown.
+UNNAMED: Ref = ("", "")
 #: Callables that receive an app without registering event handlers on it.
 HARMLESS_CALLS = frozenset(
     {
@@ -135,3 +138,6 @@ class ModuleAnalysis:
     acm: tuple[str, bool] | None = ("asynccontextmanager", True)
     #: Lines carrying a ``# codemod: skip`` that applies to the lifespan codemod.
     suppressed: frozenset[int] = frozenset()
+    #: The module's text names no event API (``on_event``, ``on_startup``, ...): nothing in it
+    #: registers a handler, so its objects were not analysed (:func:`function_kinds`).
+    event_free: bool = False

@@ -33,6 +33,7 @@ from ..printing import code_for_node
 from ..project import STDLIB_MODULES, resolve_relative
 from . import hoist_isolated
 from .hoist_copies import link_copies, settle
+from .hoist_deps import dependency_reason, unconditional_imports
 from .hoist_edits import child_blocks, insertion_point
 from .hoist_rules import (
     BUILTINS,
@@ -176,6 +177,11 @@ class Planner:
             return asts.parse(self.codemod.context.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
+
+    @cached_property
+    def required_here(self) -> frozenset[str]:
+        """Modules the module imports unconditionally in its own body (``hoist_deps``)."""
+        return unconditional_imports(self._tree)
 
     @cached_property
     def _walrus(self) -> bool:
@@ -402,6 +408,9 @@ class Planner:
         if reason is None and self.late_state:
             line, code = self.late_state
             reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
+        if reason is None:
+            named = loads if own[0].kind == "import" else loads[:1]
+            reason = dependency_reason(named, self.codemod.context.project, self.required_here)
         c.covered = {}
         for binding in own:
             reason = (
@@ -572,7 +581,9 @@ class Planner:
 
     def cycle_reason(self, loads: list[str]) -> str | None:
         project = self.codemod.context.project
-        first_party = [n for n in loads if project.is_first_party(n)]
+        first_party = [
+            canonical for n in loads if project.is_first_party(n) and (canonical := project.canonical(n))
+        ]
         if not first_party:
             return None
         current = self.codemod.context.module

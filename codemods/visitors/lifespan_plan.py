@@ -197,7 +197,7 @@ def plan_module(analysis: ModuleAnalysis, project: Project) -> Outcome:
             why = project.not_lifted.get(ref, "its handlers cannot move into an including app")
             reasons.append(
                 f"{why}; and a router `lifespan=` is merged by `include_router` only from "
-                "FastAPI 0.112.2 (set target-fastapi)"
+                f"FastAPI 0.112.2 ({project.router_lifespan().reason})"
             )
         if reasons:
             outcome.skips.append((obj.line, f"`{obj.name}` not converted: " + "; ".join(reasons)))
@@ -302,6 +302,13 @@ def _convert(obj: AppObject, analysis: ModuleAnalysis, project: Project, names: 
             f"; {', '.join(obj.risky)} receive `{obj.name}` and may register handlers of their own, "
             "which a lifespan app never runs"
         )
+    support = project.lifespan_support(obj)
+    if support.ok is None:
+        # never a silent behaviour change: an older release ignores `lifespan=` and then runs
+        # no handler at all, so without a declared version the fix waits for --unsafe-fixes
+        safety = Safety.UNSAFE
+        floor = "FastAPI 0.93.0" if obj.framework == "fastapi" else "Starlette 0.16.0"
+        message += f"; the {obj.framework} version is unknown ({support.reason}) and releases before {floor} ignore `lifespan=`"
     return Action(
         obj.line, message, f"Convert them into a `{spec.name}` context manager", safety, edits
     )

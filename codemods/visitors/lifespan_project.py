@@ -7,14 +7,57 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
+from ..components.decide import Support, supports
+from ..facts import ProjectFacts
 from ..types import Options
 from .ast_names import Ref
-from .fastapi_model import AppObject, Include, ModuleAnalysis, Registration
+from .fastapi_model import UNNAMED, AppObject, Handler, Include, ModuleAnalysis, Registration
 
 #: FastAPI versions: ``lifespan=`` exists, and ``include_router`` merges router lifespans.
 FASTAPI_LIFESPAN = (0, 93)
 FASTAPI_ROUTER_LIFESPAN = (0, 112, 2)
+#: The first Starlette release whose ``Starlette(lifespan=...)`` takes an ``@asynccontextmanager``
+#: function (0.13.5 took generator functions only; checked by tests/test_fastapi_versions.py).
+STARLETTE_LIFESPAN = (0, 16, 0)
+
+
+def canonical(analysis: ModuleAnalysis, view: ProjectFacts) -> ModuleAnalysis:
+    """``analysis`` with every module name it refers to spelled as the view names that module
+    (``routers.users`` -> ``backend.routers.users``); a name two files answer becomes
+    :data:`UNNAMED`, so nothing is ever linked to one of them."""
+    if not view.aliases and not view.ambiguous:
+        return analysis
+
+    def ref(r: Ref) -> Ref:
+        if r == UNNAMED:
+            return r
+        module = view.canonical(r[0])
+        return UNNAMED if module is None else (module, r[1])
+
+    def include(i: Include) -> Include:
+        return replace(i, owner=ref(i.owner), router=ref(i.router))
+
+    def handler(h: Handler) -> Handler:
+        if h.ref is None:
+            return h
+        target = ref(h.ref)
+        if target == UNNAMED:
+            return replace(h, ref=None, problem=f"`{h.text}` comes from a module two files answer")
+        return replace(h, ref=target)
+
+    def event(e: Registration | Include) -> Registration | Include:
+        return include(e) if isinstance(e, Include) else replace(e, handler=handler(e.handler))
+
+    objects = tuple(replace(o, events=tuple(event(e) for e in o.events)) for o in analysis.objects)
+    foreign = tuple((*ref((m, n)), line) for m, n, line in analysis.foreign)
+    return replace(
+        analysis,
+        objects=objects,
+        includes=tuple(include(i) for i in analysis.includes),
+        foreign=foreign,
+    )
 
 
 def is_async(reg: Registration, modules: Mapping[str, ModuleAnalysis]) -> bool | None:
@@ -55,9 +98,12 @@ class Project:
         opaque: frozenset[str] = frozenset(),
         suppressed: Callable[[str, int], bool] = lambda _m, _l: False,
         rewritten: Callable[[str], bool] = lambda _m: True,
+        view: ProjectFacts | None = None,
     ) -> None:
         self.modules = modules
         self.options = options
+        #: the component's view: its declarations decide which versions must be supported
+        self.view = view or ProjectFacts()
         self.opaque = opaque
         self.suppressed = suppressed
         #: Is this module rewritten in this run? Handlers move between two modules only if both are.
@@ -92,13 +138,22 @@ class Project:
         lines = [obj.line, *(r.line for r in obj.registrations)]
         if any(self.suppressed(module, line) for line in lines):
             reasons.append("suppressed by a `# codemod: skip` comment")
-        if obj.framework == "fastapi" and self.fastapi_below(FASTAPI_LIFESPAN):
-            reasons.append("`lifespan=` needs FastAPI >= 0.93 (target-fastapi is older)")
+        support = self.lifespan_support(obj)
+        if support.ok is False:
+            reasons.append(f"`lifespan=` needs {_floor(obj)}: {support.reason}")
         return [r for r in reasons if r]
 
-    def fastapi_below(self, version: tuple[int, ...]) -> bool:
+    def lifespan_support(self, obj: AppObject) -> Support:
+        """Does every framework version the component allows take ``lifespan=`` on ``obj``?"""
+        if obj.framework == "fastapi":
+            return self._fastapi(FASTAPI_LIFESPAN, "`lifespan=`")
+        return supports(self.view.component, "starlette", _dotted(STARLETTE_LIFESPAN), "`lifespan=`")
+
+    def _fastapi(self, floor: tuple[int, ...], feature: str) -> Support:
         target = self.options.target_fastapi
-        return target is not None and tuple(target) < version
+        if target is not None:
+            return Support(tuple(target) >= floor, f"target-fastapi is {_dotted(target)}")
+        return supports(self.view.component, "fastapi", _dotted(floor), feature)
 
     def own_lifespan_ok(self, module: str, router: AppObject) -> bool:
         """Can ``router`` get its own ``lifespan=`` (which ``include_router`` then merges)?"""
@@ -106,8 +161,11 @@ class Project:
             return False
         if router.framework == "starlette":
             return True
-        target = self.options.target_fastapi
-        return target is not None and tuple(target) >= FASTAPI_ROUTER_LIFESPAN
+        return self.router_lifespan().ok is True
+
+    def router_lifespan(self) -> Support:
+        """Does every FastAPI version the component allows merge a router's ``lifespan=``?"""
+        return self._fastapi(FASTAPI_ROUTER_LIFESPAN, "merged router lifespans")
 
     def _liftable_router(self, module: str, router: AppObject) -> bool:
         if router.kind != "router" or router.framework != "fastapi" or not router.registrations:
@@ -186,6 +244,11 @@ class Project:
                     continue
                 router = find_object(self.modules, router_ref)
                 if router is None:
+                    analysis = self.modules.get(router_ref[0])
+                    if analysis is not None and analysis.event_free and not self.foreign.get(router_ref):
+                        continue  # nothing registers a handler on it
+                    # a router that cannot be read may register handlers: never assume it does not
+                    lost.append(f"`{include.text}` ({self._unread(router_ref)})")
                     continue
                 moved = lifted.get(router_ref) == owner
                 if (
@@ -197,4 +260,23 @@ class Project:
                 lost += self.pending(router_ref, lifted, seen | {router_ref})
         return lost
 
+    def _unread(self, ref: Ref) -> str:
+        if ref == UNNAMED:
+            return "which router it is cannot be told"
+        if ref[0] not in self.modules:
+            where = "a module of the project that was not found" if self.view.is_first_party(ref[0]) else "outside the project"
+            return f"from `{ref[0]}`, {where}"
+        return f"`{ref[1]}` is not a module-level router of `{ref[0]}`"
+
     # -- handler calls ------------------------------------------------------------------------
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    """``0.93.0`` for ``(0, 93)``: a release as its notes name it."""
+    return ".".join(map(str, (*version, 0, 0)[: max(3, len(version))]))
+
+
+def _floor(obj: AppObject) -> str:
+    if obj.framework == "fastapi":
+        return f"FastAPI >= {_dotted(FASTAPI_LIFESPAN)}"
+    return f"Starlette >= {_dotted(STARLETTE_LIFESPAN)}"

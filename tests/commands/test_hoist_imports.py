@@ -15,7 +15,7 @@ from codemods.engine import transform_source
 from codemods.project import ModuleInfo, gather_project
 from codemods.types import Options, Safety
 
-from ..helpers import FIXTURES, assert_codemod, dedent, run, run_tree, write_tree
+from ..helpers import DECLARED, FIXTURES, assert_codemod, dedent, run, run_tree, write_tree
 
 ID = "hoist-imports"
 
@@ -216,6 +216,7 @@ def test_async_endpoint_message_and_safety() -> None:
             return await AsyncGroq().chat(text)
         """,
         changes=1,
+        project=DECLARED,
     )
     (change,) = result.changes
     assert change.line == 8
@@ -265,6 +266,7 @@ def test_same_import_in_many_functions_becomes_one() -> None:
                 return ReviewQueueManager()
         """,
         changes=3,
+        project=DECLARED,
     )
 
 
@@ -536,6 +538,7 @@ def test_keep_lazy_option_replaces_the_default_list() -> None:
         """,
         options=options,
         skips=["`polars` is in `keep-lazy`"],
+        project=DECLARED,
     )
     assert_codemod(
         ID,
@@ -548,6 +551,7 @@ def test_keep_lazy_option_replaces_the_default_list() -> None:
             return pandas, polars
         """,
         skips=["`pandas` is in `keep-lazy` (deferred on purpose)"],
+        project=DECLARED,
     )
 
 
@@ -717,7 +721,7 @@ def test_general_try_is_an_unsafe_fix() -> None:
             except Exception as e:
                 raise HTTPException(status_code=500, detail=str(e))
         """
-    result = assert_codemod(ID, before)
+    result = assert_codemod(ID, before, project=DECLARED)
     (change,) = result.changes
     assert change.safety is Safety.UNSAFE and not change.applied
     assert "an import failure no longer reaches its handler" in change.message
@@ -736,6 +740,7 @@ def test_general_try_is_an_unsafe_fix() -> None:
                 raise HTTPException(status_code=500, detail=str(e))
         """,
         unsafe=True,
+        project=DECLARED,
     )
 
 

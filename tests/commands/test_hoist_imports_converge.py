@@ -10,7 +10,7 @@ import pytest
 from codemods import registry
 from codemods.types import Safety
 
-from ..helpers import assert_codemod, dedent, run
+from ..helpers import DECLARED, assert_codemod, dedent, run
 
 IMPORTS = ["hoist-imports", "dedupe-imports"]
 DEFAULTS = [cid for cid, cls in registry.all_codemods().items() if cls.DEFAULT_ON]
@@ -52,6 +52,7 @@ def test_copy_with_a_trailing_comment_found_by_fixture_mutation() -> None:
         async def review_queue(db):
             return ReviewQueueManager(db).pending()
         """,
+        project=DECLARED,
     )
 
 
@@ -162,14 +163,14 @@ def test_copies_in_a_nested_function() -> None:
 def test_copies_held_in_the_function_leave_one(code: str, skips: list[str]) -> None:
     # hoist leaves every copy (with a reason each), dedupe removes the later one, and the
     # second run agrees: the reason does not depend on the copy that went
-    result = run(IMPORTS, dedent(code))
+    result = run(IMPORTS, dedent(code), project=DECLARED)
     reasons = [s.reason for s in result.skips if s.codemod == "hoist-imports"]
     assert len(reasons) == len(skips), reasons
     for want, got in zip(skips, reasons, strict=True):
         assert want in got
     applied = [(c.line, c.codemod) for c in result.changes if c.applied]
     assert applied == [(4 if "x = json" in code else 3, "dedupe-imports")]
-    assert_codemod(IMPORTS, result.code, dedent_code=False)  # the second run changes nothing
+    assert_codemod(IMPORTS, result.code, dedent_code=False, project=DECLARED)  # the second run changes nothing
 
 
 def test_noqa_f811_holds_the_copy_for_both_codemods() -> None:
@@ -271,6 +272,7 @@ def test_default_codemods_converge_on_the_seed_shape() -> None:
         async def review_queue(db):
             return ReviewQueueManager(db).pending()
         """,
+        project=DECLARED,
     )
 
 

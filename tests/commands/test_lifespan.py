@@ -13,7 +13,7 @@ from codemods.engine import transform_source
 from codemods.project import ProjectFacts, gather_project
 from codemods.types import Options, Safety
 
-from ..helpers import assert_codemod, dedent, run, run_tree, write_tree
+from ..helpers import DECLARED, assert_codemod, dedent, run, run_tree, write_tree
 
 ID = "lifespan"
 
@@ -359,6 +359,7 @@ def test_basic_conversion_and_report() -> None:
             pass
         """,
         changes=1,
+        project=DECLARED,
     )
     (change,) = result.changes
     assert change.safety is Safety.SAFE and change.applied
@@ -403,6 +404,7 @@ def test_existing_imports_of_asynccontextmanager_are_used() -> None:
         async def stop():
             pass
         """,
+        project=DECLARED,
     )
 
 
@@ -440,6 +442,7 @@ def test_one_handler_for_both_events_and_twice_for_one() -> None:
         def tick():
             pass
         """,
+        project=DECLARED,
     )
 
 
@@ -486,15 +489,16 @@ def test_instance_method_handlers() -> None:
 
         app = FastAPI(lifespan=lifespan)
         """,
+        project=DECLARED,
     )
 
 
 def test_crlf_and_tabs_are_kept() -> None:
     before = 'from fastapi import FastAPI\r\napp = FastAPI()\r\n\r\n@app.on_event("startup")\r\ndef start():\r\n\tpass\r\n'
-    result = run(ID, before)
+    result = run(ID, before, project=DECLARED)
     assert "\r\n" in result.code and "\n" not in result.code.replace("\r\n", "")
     assert "\n\tstart()\r\n" in result.code
-    assert_codemod(ID, before, result.code, dedent_code=False)
+    assert_codemod(ID, before, result.code, dedent_code=False, project=DECLARED)
 
 
 def test_comments_between_decorators_survive() -> None:
@@ -528,6 +532,7 @@ def test_comments_between_decorators_survive() -> None:
         def start():
             pass
         """,
+        project=DECLARED,
     )
 
 
@@ -568,6 +573,7 @@ def test_harmless_calls_do_not_make_it_unsafe() -> None:
                 uvicorn.run(app)
             """
         ),
+        project=DECLARED,
     )
     assert [c.safety for c in result.changes] == [Safety.SAFE]
 
@@ -584,7 +590,7 @@ def test_create_all_moves_only_as_an_unsafe_fix() -> None:
         def start():
             pass
         """
-    safe = run(ID, dedent(code))
+    safe = run(ID, dedent(code), project=DECLARED)
     # changes come sorted by line: create_all (line 4) before the app (line 5)
     assert [(c.safety, c.applied) for c in safe.changes] == [
         (Safety.UNSAFE, False),
@@ -595,7 +601,12 @@ def test_create_all_moves_only_as_an_unsafe_fix() -> None:
         in safe.code
     )
     unsafe = assert_codemod(
-        ID, code, run(ID, dedent(code), Options(unsafe_fixes=True)).code, unsafe=True, changes=2
+        ID,
+        code,
+        run(ID, dedent(code), Options(unsafe_fixes=True), project=DECLARED).code,
+        unsafe=True,
+        changes=2,
+        project=DECLARED,
     )
     assert "    models.Base.metadata.create_all(bind=database.engine)\n    start()\n" in unsafe.code
     assert unsafe.code.count("create_all") == 1
@@ -687,6 +698,7 @@ def test_starlette_router_gets_its_own_lifespan() -> None:
 
         router = Router(lifespan=lifespan)
         """,
+        project=DECLARED,
     )
 
 
@@ -733,6 +745,7 @@ def test_lifted_handler_name_clash_gets_an_alias(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
+            "requirements.txt": "fastapi\n",
             "main.py": """
                 from fastapi import FastAPI
                 from users import router
@@ -769,6 +782,7 @@ def test_lifted_handlers_join_a_parenthesized_import(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
+            "requirements.txt": "fastapi\n",
             "main.py": """
                 from fastapi import FastAPI
 
@@ -822,6 +836,7 @@ def test_handlers_move_only_when_both_modules_are_rewritten(tmp_path: Path) -> N
     write_tree(
         tmp_path,
         {
+            "requirements.txt": "fastapi\n",
             "main.py": "from fastapi import FastAPI\nfrom users import router\napp = FastAPI()\napp.include_router(router)\n",
             "users.py": "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.on_event('startup')\ndef start():\n    pass\n",
         },
@@ -861,7 +876,7 @@ def test_lifespan_argument_joins_any_call_layout() -> None:
         b.router.add_event_handler("startup", start)
         c.router.add_event_handler("startup", start)
         """
-    result = assert_codemod(ID, code, run(ID, dedent(code)).code, changes=4)
+    result = assert_codemod(ID, code, run(ID, dedent(code), project=DECLARED).code, changes=4, project=DECLARED)
     assert "a = FastAPI(\n    # no arguments yet\nlifespan=lifespan)" in result.code
     assert 'b = FastAPI(\n    title="x",\n    lifespan=lifespan_1\n)' in result.code
     assert 'c = FastAPI(title="y", lifespan=lifespan_2,)' in result.code
@@ -895,4 +910,5 @@ def test_explicit_lifespan_none_is_replaced() -> None:
         def start():
             pass
         """,
+        project=DECLARED,
     )
