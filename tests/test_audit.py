@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 
 from codemods.audit import AuditReport, Risk, audit_paths, fixed_environment
 from codemods.audit.cli import audit as audit_command
-from codemods.audit.declared import find_declarations
 from codemods.audit.environment import current_environment
 from codemods.audit.envvars import required_vars
+from codemods.audit.render import render_json, render_markdown, render_sarif
 from codemods.audit.scan import ModuleScan, scan_module
 from codemods.project import ModuleInfo
 from codemods.types import Options
 
-from .helpers import write_tree
+from .helpers import FIXTURES, write_tree
 
 #: What the fixed test environment has installed: import name -> distributions.
 INSTALLED = {
@@ -485,59 +485,205 @@ def test_tests_are_left_out_unless_asked(tmp_path: Path) -> None:
 # -- declarations ----------------------------------------------------------------------------------
 
 
-def test_declarations_formats(tmp_path: Path) -> None:
-    write_tree(
+def _undeclared(report: AuditReport) -> list[tuple[str, str, str]]:
+    return [
+        (f.path, f.message.split("`")[1], f.fix)
+        for f in report.findings
+        if f.rule == "undeclared-dependency"
+    ]
+
+
+def test_declarations_are_the_files_own_component(tmp_path: Path) -> None:
+    """What a file's component declares, whatever the role (extra, group, ``-r`` include),
+    and nothing else: ``-c`` constraints declare nothing."""
+    imports = "import fastapi\nimport httpx\nimport orjson\nimport pytest\nimport yaml\n"
+    report = run_audit(
         tmp_path / "req",
         {
-            "requirements.txt": "# comment\nFastAPI[all]>=0.110 ; python_version>'3.8'\n-r requirements-dev.txt\n"
-            "-c constraints.txt\n--index-url https://example.invalid\n-e git+https://x.invalid/r.git#egg=My_Pkg\n"
-            "other @ https://x.invalid/o.whl\n",
-            "requirements-dev.txt": "pytest  # tests\n",
-            "constraints.txt": "never-declared==1\n",
+            "requirements.txt": "FastAPI[all]>=0.110 ; python_version>'3.8'\n-r requirements-dev.txt\n"
+            "-c constraints.txt\nhttpx  # client\norjson\n",
+            "requirements-dev.txt": "pytest\n",
+            "constraints.txt": "pyyaml==6\n",
+            "app.py": imports,
         },
     )
-    assert find_declarations(tmp_path / "req").names == {"fastapi", "pytest", "my-pkg", "other"}
+    assert _undeclared(report) == [("app.py", "yaml", "by hand: add `pyyaml` to requirements.txt")]
+    assert report.declarations == (
+        "constraints.txt",
+        "requirements-dev.txt",
+        "requirements.txt",
+    )
+    assert report.components == (".",)
     write_tree(
         tmp_path / "pep621",
         {
             "pyproject.toml": """
                 [project]
                 name = "svc"
-                dependencies = ["httpx>=0.27", "python-jose[cryptography]"]
+                dependencies = ["fastapi", "httpx>=0.27"]
                 [project.optional-dependencies]
                 fast = ["orjson"]
                 [dependency-groups]
-                dev = ["pytest", {include-group = "x"}]
+                dev = ["pytest"]
             """,
-            "sub/app.py": "",
         },
     )
-    assert find_declarations(tmp_path / "pep621" / "sub").names == {
-        "httpx",
-        "python-jose",
-        "orjson",
-        "pytest",
-    }
-    write_tree(
-        tmp_path / "poetry",
-        {
-            "pyproject.toml": """
-                [tool.poetry.dependencies]
-                python = "^3.11"
-                Django = "^5"
-                [tool.poetry.group.dev.dependencies]
-                ruff = "*"
-            """
-        },
-    )
-    assert find_declarations(tmp_path / "poetry").names == {"django", "ruff"}
-    write_tree(
+    # the audited directory has no declarations of its own: its files belong to the component above
+    report = run_audit(tmp_path / "pep621" / "sub", {"app.py": imports})
+    assert _undeclared(report) == [("app.py", "yaml", "by hand: add `pyyaml` to ../pyproject.toml")]
+    assert report.declarations == ("../pyproject.toml",)
+    assert {f.component for f in report.findings} == {".."}
+    report = run_audit(
         tmp_path / "cfg",
         {
-            "setup.cfg": "[options]\ninstall_requires =\n    requests>=2\n    PyYAML\n[options.extras_require]\nx = boto3\n"
+            "setup.cfg": "[options]\ninstall_requires =\n    fastapi\n    PyYAML\n"
+            "[options.extras_require]\nx = httpx\n",
+            "app.py": "import yaml\nimport httpx\nimport orjson\n",
         },
     )
-    assert find_declarations(tmp_path / "cfg").names == {"requests", "pyyaml", "boto3"}
+    assert _undeclared(report) == [("app.py", "orjson", "by hand: add `orjson` to setup.cfg")]
+
+
+def test_namespace_packages_need_their_own_distribution(tmp_path: Path) -> None:
+    report = run_audit(
+        tmp_path,
+        {
+            "requirements.txt": "azure-core\ngoogle-cloud-storage\n",
+            "app.py": "import azure.core\nimport azure.identity\nfrom google.cloud import storage\n",
+        },
+        installed={"azure": ["azure-core", "azure-identity"], "google": ["google-cloud-storage"]},
+    )
+    # azure-core does not provide azure.identity, though both are installed under `azure`
+    assert [
+        (f.line, f.message, f.fix) for f in report.findings if f.rule == "undeclared-dependency"
+    ] == [
+        (
+            2,
+            "`azure.identity` (distribution `azure-identity`) is not declared",
+            "by hand: add `azure-identity` to requirements.txt",
+        )
+    ]
+
+
+def test_unreadable_declarations_make_undeclared_imports_low(tmp_path: Path) -> None:
+    report = run_audit(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\n"
+            "setup(name='svc', install_requires=open('deps.txt').read().split())\n",
+            "app.py": "import yaml\n",
+        },
+    )
+    (finding,) = [
+        f for f in report.findings if f.rule == "undeclared-dependency" and f.path == "app.py"
+    ]
+    assert finding.risk is Risk.LOW
+    assert "not among the declarations that could be read" in finding.why
+    assert "install_requires is not a literal" in finding.why
+    assert finding.fix == "by hand: add `pyyaml` to setup.py"
+
+
+# -- components ------------------------------------------------------------------------------------
+
+MONOREPO = FIXTURES / "audit-monorepo"
+MONOREPO_INSTALLED = {"fastapi": ["fastapi"], "httpx": ["httpx"], **INSTALLED}
+
+
+def _monorepo(**kwargs: object) -> AuditReport:
+    env = fixed_environment((3, 11), MONOREPO_INSTALLED, REQUIRES)
+    return audit_paths([MONOREPO], environment=env, root_label="mono", **kwargs)  # type: ignore[arg-type]
+
+
+def test_monorepo_each_file_is_checked_against_its_own_component() -> None:
+    """Two services, each with its own requirements.txt and its own ``app.main``: httpx is
+    declared by one and not the other; cycles, variables and blocking functions are per service."""
+    report = _monorepo()
+    assert report.components == ("services/api", "services/worker")
+    assert report.declarations == (
+        "services/api/requirements.txt",
+        "services/worker/requirements.txt",
+    )
+    assert _undeclared(report) == [
+        (
+            "services/worker/app/main.py",
+            "httpx",
+            "by hand: add `httpx` to services/worker/requirements.txt",
+        )
+    ]
+    assert {(f.path, f.rule, f.component) for f in report.findings} == {
+        ("services/api/app/main.py", "blocking-call", "services/api"),
+        # api: app.main imports app.models, so the import back is a cycle guard ...
+        ("services/api/app/models.py", "function-import-cycle-guard", "services/api"),
+        ("services/worker/app/main.py", "undeclared-dependency", "services/worker"),
+        # ... the worker's app.main does not, whatever the api's does
+        ("services/worker/app/models.py", "function-import-hoistable", "services/worker"),
+        # the api reads TOKEN with a default; the worker needs it
+        ("services/worker/app/main.py", "env-var-unchecked", "services/worker"),
+    }
+    assert not any("No dependency declarations" in n for n in report.notes)
+    # without the codemods, the audit's own blocking-function check: the api's notify()
+    # blocks, the worker's (same name, app.jobs.notify) does not
+    fallback = _monorepo(codemod_ids=())
+    assert [(f.path, f.rule) for f in fallback.findings if f.category == "blocking-call"] == [
+        ("services/api/app/main.py", "blocking-project-function")
+    ]
+
+
+def test_monorepo_reports_name_the_component() -> None:
+    report = _monorepo()
+    data = json.loads(render_json(report))
+    assert data["components"] == ["services/api", "services/worker"]
+    assert {(f["path"], f["component"]) for f in data["findings"]} == {
+        ("services/api/app/main.py", "services/api"),
+        ("services/api/app/models.py", "services/api"),
+        ("services/worker/app/main.py", "services/worker"),
+        ("services/worker/app/models.py", "services/worker"),
+    }
+    sarif = json.loads(render_sarif(report))
+    jsonschema.validate(sarif, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    results = sarif["runs"][0]["results"]
+    assert results and all(
+        r["properties"]["component"]
+        == "/".join(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].split("/")[:2])
+        for r in results
+    )
+    undeclared = next(r for r in results if r["ruleId"] == "undeclared-dependency")
+    assert undeclared["properties"]["component"] == "services/worker"
+    markdown = render_markdown(report)
+    assert "| where | component | risk | finding | why | fix |" in markdown
+    assert "| `services/worker/app/main.py:6` | `services/worker` | high |" in markdown
+    assert "Components (each checked against its own declarations)" in markdown
+
+
+def test_single_component_markdown_has_no_component_column(tmp_path: Path) -> None:
+    report = run_audit(tmp_path, {"requirements.txt": "fastapi\n", "app.py": "import yaml\n"})
+    assert [f.component for f in report.findings] == ["."]
+    markdown = render_markdown(report)
+    assert "| where | risk | finding | why | fix |" in markdown
+    assert "component" not in markdown.lower()
+
+
+def test_components_without_declarations_are_named(tmp_path: Path) -> None:
+    report = run_audit(
+        tmp_path,
+        {
+            "svc/requirements.txt": "fastapi\n",
+            "svc/app.py": "import yaml\n",
+            "tool/.git": "",  # a repository root without declarations: a component declaring nothing
+            "tool/run.py": "import yaml\n",
+            "loose.py": "import yaml\n",  # no component above it
+        },
+    )
+    assert _undeclared(report) == [
+        ("svc/app.py", "yaml", "by hand: add `pyyaml` to svc/requirements.txt")
+    ]
+    assert report.components == ("(no component)", "svc", "tool")
+    assert report.declarations == ("svc/requirements.txt",)
+    (note,) = [n for n in report.notes if "No dependency declarations" in n]
+    assert note.startswith("No dependency declarations found for `(no component)`, `tool` (")
+    assert note.endswith("so undeclared imports were not checked in their files.")
+    data = json.loads(render_json(report))
+    assert [(f["path"], f["component"]) for f in data["findings"]] == [("svc/app.py", "svc")]
 
 
 # -- the security rule -----------------------------------------------------------------------------

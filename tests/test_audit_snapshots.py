@@ -1,4 +1,4 @@
-"""Snapshot tests of ``codemod audit`` on the two fixture projects, and the seed report checked
+"""Snapshot tests of ``codemod audit`` on the fixture projects, and the seed report checked
 claim by claim: every valid finding of ``shared/seed/crash-report.md`` is found, none of its
 false claims is.
 
@@ -25,13 +25,13 @@ from .helpers import FIXTURES
 
 SNAPSHOTS = FIXTURES / "audit-snapshots"
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
-PROJECTS = ("metaguardian", "audit-project")
+PROJECTS = ("metaguardian", "audit-project", "audit-monorepo")
 SUFFIX = {"markdown": "md", "json": "json", "sarif": "sarif.json"}
 
 #: The environment the snapshots describe: everything metaguardian's requirements.txt names is
 #: installed, plus anthropic and beautifulsoup4 (so the missing declarations, not a missing
 #: install, are what the report shows); the audit-project's stripe, orjson and
-#: pydantic-settings are not installed.
+#: pydantic-settings are not installed. The audit-monorepo's imports are all installed.
 ENVIRONMENT = fixed_environment(
     (3, 11),
     {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..components.index import Component
 from ..project import ModuleInfo, ProjectFacts
 from .codemod_pass import CodemodSite
-from .declared import Declarations
 from .environment import Environment
 from .scan import ModuleScan
 
@@ -15,8 +15,10 @@ from .scan import ModuleScan
 @dataclass
 class AuditContext:
     env: Environment
+    #: The run-level facts: ask :meth:`view` for a file's own component view.
     project: ProjectFacts
-    declarations: Declarations
+    #: The audit base (resolved): paths and component roots are shown relative to it.
+    base: str
     #: resolved path -> scan, for the files being audited
     scans: dict[str, ModuleScan]
     #: resolved path -> scan, including first-party modules followed outside the given paths
@@ -58,6 +60,19 @@ class AuditContext:
     def runs_on(self, version: tuple[int, int]) -> bool:
         """Does this environment, or the oldest Python the project supports, reach ``version``?"""
         return self.env.python >= version or (self.target_version or (0, 0)) >= version
+
+    def view(self, path: str) -> ProjectFacts:
+        """The facts of the component ``path`` belongs to: its modules, import graph and
+        first-party names (two services that both have an ``app.main`` never mix)."""
+        return self.project.view_for(path)
+
+    def component(self, path: str) -> Component:
+        return self.view(path).component
+
+    def component_label(self, path: str) -> str:
+        """The component of ``path`` for the report: its root relative to the audit base (``.``
+        for the base itself), ``(no component)`` when no component encloses the file."""
+        return self.component(path).describe(self.base)
 
     def module_name(self, path: str) -> str:
         info = self.infos.get(path)

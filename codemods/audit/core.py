@@ -20,7 +20,7 @@ from ..project import FileFacts, GatherFn, Item, gather_file, gather_project
 from ..types import Options
 from .codemod_pass import AUDIT_CODEMODS, available_codemods, run_codemods
 from .context import AuditContext
-from .declared import find_declarations
+from .declared import DECLARATION_KINDS, declaration_files, declares_anything
 from .environment import Environment, current_environment
 from .imports import import_findings, shadowing_findings, undeclared_findings
 from .model import AuditReport, FileError, Finding
@@ -109,7 +109,7 @@ def audit_paths(
     ctx = AuditContext(
         env=env,
         project=project,
-        declarations=find_declarations(base),
+        base=str(base),
         scans={p: s for p, s in all_scans.items() if p in audited},
         all_scans=all_scans,
         infos={path: record.info for path, record in records.items()},
@@ -131,16 +131,30 @@ def audit_paths(
         leftover_findings,  # last: it reports what the others did not use
     ):
         findings.extend(analysis(ctx))
-    notes = _notes(ctx, findings, newer, result.ran)
+    labels = {display(p): ctx.component_label(p) for p in sorted(audited)}
+    findings = [
+        replace(f, component=labels.get(f.path) or _label_of(ctx, f.path)) for f in findings
+    ]
+    components = {ctx.component(p).root: ctx.component(p) for p in sorted(audited)}
+    notes = _notes(ctx, sorted(audited), findings, newer, result.ran)
     return AuditReport(
         root=root_label or " ".join(p.as_posix() for p in paths),
         python=f"{env.python[0]}.{env.python[1]}",
         files=len(audited),
         findings=tuple(sorted(set(findings))),
         errors=tuple(sorted(errors, key=lambda e: e.path)),
-        declarations=tuple(display(str(p)) for p in ctx.declarations.files),
+        declarations=tuple(
+            sorted({display(f) for c in components.values() for f in declaration_files(c)})
+        ),
+        components=tuple(sorted(set(labels.values()))),
         notes=tuple(notes),
     )
+
+
+def _label_of(ctx: AuditContext, shown: str) -> str:
+    """The component of a finding's file, from its shown path (every finding is in an audited
+    file, so this is only a fallback)."""
+    return ctx.component_label(os.path.normpath(os.path.join(ctx.base, shown)))
 
 
 def is_test_file(path: Path, base: Path) -> bool:
@@ -188,19 +202,36 @@ def _unparsed(paths: list[str], display: Callable[[str], str]) -> tuple[list[Fil
 
 
 def _notes(
-    ctx: AuditContext, findings: list[Finding], newer: list[str], ran: tuple[str, ...]
+    ctx: AuditContext,
+    audited: list[str],
+    findings: list[Finding],
+    newer: list[str],
+    ran: tuple[str, ...],
 ) -> list[str]:
     notes = []
     if any(f.category == "function-import" for f in findings) or any(
         f.category == "missing-module" and "inside" in f.message for f in findings
     ):
         notes.append(NOTE_IMPORTS)
-    if ctx.project.uses_fastapi or any(f.category == "loop-policy" for f in findings):
+    uses_fastapi = any(ctx.view(p).uses_fastapi for p in audited)
+    if uses_fastapi or any(f.category == "loop-policy" for f in findings):
         notes.append(NOTE_LOOP)
-    if not ctx.declarations.found:
+    # undeclared imports are checked per component: say which components declare nothing
+    lacking = {
+        p: ctx.component_label(p) for p in audited if not declares_anything(ctx.component(p))
+    }
+    if lacking and len(lacking) == len(audited):
         notes.append(
-            "No dependency declarations found (requirements*.txt, pyproject.toml, setup.cfg), "
+            f"No dependency declarations found ({DECLARATION_KINDS}), "
             "so undeclared imports were not checked."
+        )
+    elif lacking:
+        undeclaring = sorted(set(lacking.values()))
+        names = ", ".join(f"`{c}`" for c in undeclaring)
+        their = "its" if len(undeclaring) == 1 else "their"
+        notes.append(
+            f"No dependency declarations found for {names} ({DECLARATION_KINDS}), "
+            f"so undeclared imports were not checked in {their} files."
         )
     for path in newer:
         notes.append(

@@ -1,176 +1,93 @@
-"""Which distributions a project declares: ``requirements*.txt``, ``pyproject.toml`` (PEP 621,
-PEP 735 dependency groups, Poetry) and ``setup.cfg``.
+"""What a file's component declares, asked the audit's questions.
 
-Declarations are looked for in the audited directory and then upwards, stopping at the first
-directory that has any (and at a repository root): a monorepo's service keeps its own list.
-Everything is read as data (``tomllib``, ``configparser``), never executed; ``setup.py`` is
-therefore not read.
+The audit uses the project model the codemods decide by (``codemods.components``): each file
+belongs to its *component*, the nearest enclosing directory holding dependency declarations
+(``pyproject.toml``, ``setup.cfg``, ``setup.py``, requirement files, ``Pipfile``; read as data,
+never run). A file's imports are checked against its own component's declarations only, never
+against a set merged across a tree, so a monorepo's services each keep their own list.
 """
 
 from __future__ import annotations
 
-import configparser
-import tomllib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import os
 
-from .environment import requirement_name
+from ..components.distributions import NAMESPACE_PREFIXES, provided_by
+from ..components.index import Component
+from ..components.locks import LOCK_FILES
+from .environment import Environment
 
+#: The declaration file a fix names first, when it declares something (at the component root).
+PREFERRED_FILES = ("requirements.txt", "pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 
-@dataclass(frozen=True)
-class Declarations:
-    """The distributions a project declares, and the files they came from."""
-
-    #: The files read (absolute paths), sorted.
-    files: tuple[Path, ...] = ()
-    #: Normalised distribution names.
-    names: frozenset[str] = frozenset()
-
-    @property
-    def found(self) -> bool:
-        return bool(self.files)
+#: What the notes call the files that declare dependencies.
+DECLARATION_KINDS = "requirements files, pyproject.toml, setup.cfg, setup.py, Pipfile"
 
 
-def find_declarations(start: Path) -> Declarations:
-    """Declarations for the project at ``start`` (a directory or a file in it)."""
-    directory = start.resolve()
-    if not directory.is_dir():
-        directory = directory.parent
-    for candidate in [directory, *directory.parents]:
-        files = _declaration_files(candidate)
-        if files:
-            names: set[str] = set()
-            read: list[Path] = []
-            for path in files:
-                names.update(_read(path, read))
-            return Declarations(tuple(sorted(set(read))), frozenset(names))
-        if (candidate / ".git").exists():
-            break
-    return Declarations()
+def declares_anything(component: Component) -> bool:
+    """Does the component have dependency declarations (a lock file alone is none)?"""
+    return component.root is not None and component.declares
 
 
-def _declaration_files(directory: Path) -> list[Path]:
-    found = sorted(p for p in directory.glob("requirements*.txt") if p.is_file())
-    found += sorted(p for p in (directory / "requirements").glob("*.txt") if p.is_file())
-    pyproject = directory / "pyproject.toml"
-    if pyproject.is_file() and _pyproject_declares(_load_toml(pyproject)):
-        found.append(pyproject)
-    setup_cfg = directory / "setup.cfg"
-    if setup_cfg.is_file() and _setup_cfg(setup_cfg) is not None:
-        found.append(setup_cfg)
-    return found
+def declared_names(component: Component) -> frozenset[str]:
+    """Normalised names of every distribution the component declares, whatever the role
+    (required, an extra, a dependency group), and of the distribution it builds."""
+    decl = component.declarations
+    if decl is None or not declares_anything(component):
+        return frozenset()
+    names = {r.name for r in decl.requirements}
+    if decl.project_name:
+        names.add(decl.project_name)
+    return frozenset(names)
 
 
-def _read(path: Path, read: list[Path]) -> Iterator[str]:
-    if path.name == "pyproject.toml":
-        read.append(path)
-        yield from _pyproject_names(_load_toml(path))
-    elif path.name == "setup.cfg":
-        read.append(path)
-        yield from _setup_cfg(path) or ()
-    else:
-        yield from _requirements(path, read)
+def declares_module(component: Component, module: str, env: Environment) -> bool:
+    """Does ``component`` declare a distribution that provides the dotted ``module``?
+
+    ``components.distributions.provided_by`` decides (the built-in import-name table, namespace
+    packages by their dotted path); for an ordinary top-level name, the distributions installed
+    here that provide it count too (their metadata knows names the table does not). A namespace
+    package's installed distributions are its siblings as well, so those are matched by path only.
+    """
+    names = declared_names(component)
+    if not names:
+        return False
+    if provided_by(module, names):
+        return True
+    top = module.split(".")[0]
+    return top not in NAMESPACE_PREFIXES and any(d in names for d in env.provided_by(top))
 
 
-def _requirements(path: Path, read: list[Path]) -> Iterator[str]:
-    if path in read:  # -r loops
-        return
-    read.append(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith(("-r", "--requirement")):
-            target = line.split(None, 1)[1] if " " in line else line[2:]
-            yield from _requirements((path.parent / target.strip()).resolve(), read)
-            continue
-        if line.startswith(("-e", "--editable")) or "://" in line.split("@", 1)[0]:
-            egg = line.partition("#egg=")[2]
-            if egg and (name := requirement_name(egg)):
-                yield name
-            continue
-        if line.startswith("-"):  # -c constraints, --index-url, ...: not declarations
-            continue
-        if name := requirement_name(line):
-            yield name
+def incomplete(component: Component) -> str | None:
+    """Why the component's declarations could not all be read as data; None when they could."""
+    decl = component.declarations
+    if decl is None or not declares_anything(component) or decl.complete:
+        return None
+    return decl.problems[0] if decl.problems else "some declarations could not be read"
 
 
-def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}
+def declaration_files(component: Component) -> tuple[str, ...]:
+    """The declaration files read for the component (absolute; lock files and includes too),
+    empty when it declares nothing."""
+    decl = component.declarations
+    if decl is None or not declares_anything(component):
+        return ()
+    return decl.files
 
 
-def _pyproject_declares(data: dict[str, Any]) -> bool:
-    project = data.get("project", {})
-    return (
-        (
-            isinstance(project, dict)
-            and ("dependencies" in project or "optional-dependencies" in project)
-        )
-        or "poetry" in data.get("tool", {})
-        or "dependency-groups" in data
+def fix_file(component: Component) -> str | None:
+    """The declaration file (absolute) a fix should name: ``requirements.txt``, then
+    ``pyproject.toml``, ``setup.cfg``, ``setup.py``, ``Pipfile`` at the component root, first
+    those that declare something; otherwise the first file any requirement comes from."""
+    decl = component.declarations
+    if decl is None or component.root is None or not declares_anything(component):
+        return None
+    # a requirement's source is "file (relative to the component root):line: text"
+    sources = sorted({r.source.split(":", 1)[0] for r in decl.requirements})
+    present = {os.path.relpath(f, component.root).replace(os.sep, "/") for f in decl.files}
+    chosen = (
+        next((n for n in PREFERRED_FILES if n in sources), None)
+        or next((s for s in sources if os.path.basename(s) not in LOCK_FILES), None)
+        or next((n for n in PREFERRED_FILES if n in present), None)
+        or next((p for p in sorted(present) if os.path.basename(p) not in LOCK_FILES), None)
     )
-
-
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
-def _pyproject_names(data: dict[str, Any]) -> Iterator[str]:
-    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
-    specs: list[str] = list(_strings(project.get("dependencies")))
-    optional = project.get("optional-dependencies", {})
-    if isinstance(optional, dict):
-        for group in optional.values():
-            specs.extend(_strings(group))
-    groups = data.get("dependency-groups", {})
-    if isinstance(groups, dict):
-        for group in groups.values():
-            specs.extend(_strings(group))
-    for spec in specs:
-        if name := requirement_name(spec):
-            yield name
-    poetry = data.get("tool", {}).get("poetry", {})
-    if not isinstance(poetry, dict):
-        return
-    tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-    group_tables = poetry.get("group", {})
-    if isinstance(group_tables, dict):
-        tables.extend(g.get("dependencies") for g in group_tables.values() if isinstance(g, dict))
-    for table in tables:
-        if isinstance(table, dict):
-            for key in table:
-                if key.lower() != "python" and (name := requirement_name(key)):
-                    yield name
-
-
-def _setup_cfg(path: Path) -> list[str] | None:
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return None
-    if not (
-        parser.has_option("options", "install_requires")
-        or parser.has_section("options.extras_require")
-    ):
-        return None
-    values = [parser.get("options", "install_requires", fallback="")]
-    if parser.has_section("options.extras_require"):
-        values.extend(v for _, v in parser.items("options.extras_require"))
-    names = []
-    for value in values:
-        for line in value.splitlines():
-            if line.strip() and (name := requirement_name(line)):
-                names.append(name)
-    return names
+    return None if chosen is None else os.path.join(component.root, chosen)

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..components.distributions import (
+    NAMESPACE_PREFIXES,
+    distributions_for,
+    normalize,
+    provided_by,
+)
+from ..components.index import Component
 from ..project import STDLIB_MODULES
 from .context import AuditContext
-from .environment import NAMESPACE_PREFIXES, REMOVED_STDLIB
+from .declared import declared_names, declares_anything, declares_module, fix_file, incomplete
+from .environment import REMOVED_STDLIB
 from .model import Finding, Risk
 from .scan import ImportSite
 
@@ -25,12 +33,14 @@ def _where(site: ImportSite) -> str:
 
 def classify(ctx: AuditContext, path: str, site: ImportSite) -> str:
     """``first-party``, ``missing-first-party``, ``removed``, ``stdlib``, ``installed`` or
-    ``not-installed``. ``find_spec`` is reached only for third-party top-level names."""
+    ``not-installed``, in the view of the file's own component. ``find_spec`` is reached only
+    for third-party top-level names."""
     module = site.module or ""
     top = module.split(".")[0]
+    view = ctx.view(path)
     if site.relative:
-        return "first-party" if ctx.project.is_first_party(module) else "missing-first-party"
-    if ctx.project.is_first_party(module) or _local_top_level(ctx, path, top):
+        return "first-party" if view.is_first_party(module) else "missing-first-party"
+    if view.is_first_party(module) or _local_top_level(ctx, path, top):
         return "first-party"
     if top in REMOVED_STDLIB:
         return "removed"
@@ -89,7 +99,7 @@ def _classified(
             why = (
                 f"`{top}` is {what}; importing `{ctx.module_name(path)}` raises ModuleNotFoundError"
             )
-        declared = any(d in ctx.declarations.names for d in ctx.env.distributions(top))
+        declared = declares_module(ctx.component(path), site.module or top, ctx.env)
         if kind == "missing-first-party":
             fix = "by hand: fix the module name, or add the missing module"
         elif declared:
@@ -157,8 +167,8 @@ def _function_import(
         )
     if kind == "first-party" and site.module:
         current = ctx.module_name(path)
-        target = _target_module(ctx, site)
-        cycle = ctx.project.reaches(target, current) if target else False
+        target = _target_module(ctx, path, site)
+        cycle = ctx.view(path).reaches(target, current) if target else False
         if cycle:
             return info(
                 "function-import-cycle-guard",
@@ -204,48 +214,61 @@ def _bindings(site: ImportSite) -> list[tuple[str, str, str | None]]:
     return [("", site.module or "", None)]
 
 
-def _target_module(ctx: AuditContext, site: ImportSite) -> str | None:
-    """The first-party module an import loads (``from pkg import mod`` may load ``pkg.mod``)."""
+def _target_module(ctx: AuditContext, path: str, site: ImportSite) -> str | None:
+    """The first-party module an import loads (``from pkg import mod`` may load ``pkg.mod``),
+    by its name in the importing file's view (an import may call it by another name)."""
+    view = ctx.view(path)
+
+    def known(name: str) -> str | None:
+        canonical = view.canonical(name)
+        return canonical if canonical is not None and canonical in view.modules else None
+
     module = site.module or ""
     for name, _ in site.names:
-        if f"{module}.{name}" in ctx.project.modules:
-            return f"{module}.{name}"
+        if found := known(f"{module}.{name}"):
+            return found
     parts = module.split(".")
     for i in range(len(parts), 0, -1):
-        if ".".join(parts[:i]) in ctx.project.modules:
-            return ".".join(parts[:i])
+        if found := known(".".join(parts[:i])):
+            return found
     return None
 
 
 def undeclared_findings(ctx: AuditContext) -> list[Finding]:
-    """Third-party imports no declaration file names (one finding per distribution)."""
-    if not ctx.declarations.found:
-        return []
-    declared = ctx.declarations.names
-    transitive = ctx.env.closure(declared)
+    """Third-party imports the file's own component does not declare (one finding per
+    component and distribution). A component without declarations has none."""
+    by_component: dict[str | None, list[str]] = {}
+    for path in sorted(ctx.scans):
+        by_component.setdefault(ctx.component(path).root, []).append(path)
+    findings: list[Finding] = []
+    for paths in by_component.values():
+        component = ctx.component(paths[0])
+        if declares_anything(component):
+            findings.extend(_undeclared_in(ctx, component, paths))
+    return findings
+
+
+def _undeclared_in(ctx: AuditContext, component: Component, paths: list[str]) -> list[Finding]:
+    transitive = ctx.env.closure(declared_names(component))
     by_dist: dict[str, list[tuple[str, ImportSite]]] = {}
-    for path, scan in sorted(ctx.scans.items()):
-        for site in scan.imports:
+    for path in paths:
+        for site in ctx.scans[path].imports:
             if site.module is None or site.guard == "type-checking":
                 continue
             if classify(ctx, path, site) not in {"installed", "not-installed"}:
                 continue
-            top = site.module.split(".")[0]
-            candidates = ctx.env.distributions(top)
-            prefix = NAMESPACE_PREFIXES.get(top)
-            if any(c in declared for c in candidates) or (
-                prefix and any(d.startswith(prefix) for d in declared)
-            ):
+            if declares_module(component, site.module, ctx.env):
                 continue
-            by_dist.setdefault(candidates[0], []).append((path, site))
-    names = [p.name for p in ctx.declarations.files]
-    first_file = next(
-        (n for n in ("requirements.txt", "pyproject.toml", "setup.cfg") if n in names), names[0]
-    )
+            by_dist.setdefault(_distribution(ctx, site.module), []).append((path, site))
+    target = fix_file(component)
+    where_to = ctx.display(target) if target is not None else "the component's declarations"
+    unreadable = incomplete(component)
     findings = []
     for dist, sites in sorted(by_dist.items()):
         path, site = min(sites, key=lambda ps: (ctx.display(ps[0]), ps[1].line))
         top = (site.module or "").split(".")[0]
+        if top in NAMESPACE_PREFIXES:  # the namespace alone names no distribution
+            top = ".".join((site.module or "").split(".")[:2])
         more = len(sites) - 1
         where = f"{ctx.display(path)}:{site.line}" + (f" and {more} more" if more else "")
         name = f"`{top}`" + (f" (distribution `{dist}`)" if dist != top.lower() else "")
@@ -259,6 +282,12 @@ def undeclared_findings(ctx: AuditContext) -> list[Finding]:
                 Risk.LOW,
                 f"imported at {where} as an optional dependency; declare it as an extra",
             )
+        elif unreadable is not None:
+            risk, why = (
+                Risk.LOW,
+                f"imported at {where}; not among the declarations that could be read "
+                f"({unreadable}), so check it by hand",
+            )
         else:
             risk = Risk.HIGH
             why = f"imported at {where}; an install of the declared requirements lacks it, so that import fails"
@@ -271,10 +300,22 @@ def undeclared_findings(ctx: AuditContext) -> list[Finding]:
                 risk,
                 f"{name} is not declared",
                 why,
-                f"by hand: add `{dist}` to {first_file}",
+                f"by hand: add `{dist}` to {where_to}",
             )
         )
     return findings
+
+
+def _distribution(ctx: AuditContext, module: str) -> str:
+    """The distribution to declare for ``module``: the installed one, then the built-in table,
+    then the import name. In a namespace package (``azure.identity``), the installed
+    distribution named after the module's path, else the first two parts of the path
+    (``azure-identity``): the namespace's other distributions are only its siblings."""
+    top = module.split(".")[0]
+    if top not in NAMESPACE_PREFIXES:
+        return ctx.env.distributions(top)[0]
+    found = distributions_for(module) or provided_by(module, ctx.env.provided_by(top))
+    return found[0] if found else normalize(".".join(module.split(".")[:2]))
 
 
 def shadowing_findings(ctx: AuditContext) -> list[Finding]:

@@ -130,6 +130,9 @@ class Finding:
     fix: str = field(compare=False)
     #: The codemod that fixes it, if one does.
     codemod: str | None = field(default=None, compare=False)
+    #: The component the file belongs to (the nearest directory with dependency declarations):
+    #: its root relative to the audit root, ``.`` for the root itself, ``(no component)``.
+    component: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,10 @@ class AuditReport:
     files: int
     findings: tuple[Finding, ...] = ()
     errors: tuple[FileError, ...] = ()
-    #: Dependency declaration files that were read, relative to the root.
+    #: Dependency declaration files of the audited files' components, relative to the root, sorted.
     declarations: tuple[str, ...] = ()
+    #: The components of the audited files (as :attr:`Finding.component` names them), sorted.
+    components: tuple[str, ...] = ()
     #: Short statements of fact printed under the summary ("not a cause" notes, limits).
     notes: tuple[str, ...] = ()
 

@@ -20,13 +20,30 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _components(report: AuditReport) -> tuple[str, ...]:
+    """The components the report spans (from the findings when the report does not say)."""
+    return report.components or tuple(sorted({f.component for f in report.findings if f.component}))
+
+
 def render_markdown(report: AuditReport) -> str:
+    """One table per category; a ``component`` column only when the audit spans more than one
+    component (a single project's report reads as it always did)."""
     lines = [f"# Audit report: `{report.root}`", ""]
     declared = ", ".join(f"`{d}`" for d in report.declarations) or "none found"
+    components = _components(report)
+    several = len(components) > 1
+    spans = (
+        " Components (each checked against its own declarations): "
+        + ", ".join(f"`{c}`" for c in components)
+        + "."
+        if several
+        else ""
+    )
     lines += [
         f"{report.files} Python file{'s' if report.files != 1 else ''} analysed"
         f" ({len(report.errors)} could not be parsed). Installed modules were checked against the"
-        f" Python {report.python} environment running the audit. Dependency declarations: {declared}.",
+        f" Python {report.python} environment running the audit. Dependency declarations: {declared}."
+        + spans,
         "",
     ]
     actionable = [f for f in report.findings if f.risk is not Risk.INFO]
@@ -55,10 +72,17 @@ def render_markdown(report: AuditReport) -> str:
         found = [f for f in report.findings if f.category == row.category.id]
         found.sort(key=lambda f: (-f.risk.rank, f.path, f.line, f.rule))
         lines += [f"## {row.category.title} ({len(found)})", ""]
-        lines += ["| where | risk | finding | why | fix |", "|---|---|---|---|---|"]
+        if several:
+            lines += [
+                "| where | component | risk | finding | why | fix |",
+                "|---|---|---|---|---|---|",
+            ]
+        else:
+            lines += ["| where | risk | finding | why | fix |", "|---|---|---|---|---|"]
         for f in found:
+            component = f" `{_cell(f.component)}` |" if several else ""
             lines.append(
-                f"| `{f.path}:{f.line}` | {f.risk.value} | {_cell(f.message)} | {_cell(f.why)} | {_cell(f.fix)} |"
+                f"| `{f.path}:{f.line}` |{component} {f.risk.value} | {_cell(f.message)} | {_cell(f.why)} | {_cell(f.fix)} |"
             )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -75,6 +99,7 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "why": f.why,
         "fix": f.fix,
         "codemod": f.codemod,
+        "component": f.component,
     }
 
 
@@ -86,6 +111,7 @@ def render_json(report: AuditReport) -> str:
         "python": report.python,
         "files": report.files,
         "declarations": list(report.declarations),
+        "components": list(_components(report)),
         "summary": [
             {
                 "category": row.category.id,
@@ -131,7 +157,12 @@ def render_sarif(report: AuditReport) -> str:
                         }
                     }
                 ],
-                "properties": {"risk": f.risk.value, "category": f.category, "codemod": f.codemod},
+                "properties": {
+                    "risk": f.risk.value,
+                    "category": f.category,
+                    "codemod": f.codemod,
+                    "component": f.component,
+                },
             }
         )
     notifications = [

@@ -4,11 +4,13 @@ other findings did not already account for."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .. import registry
-from ..project import resolve_relative
+from ..project import ProjectFacts, resolve_relative
 from .codemod_pass import CodemodSite
 from .context import AuditContext
-from .envvars import required_vars
+from .envvars import EnvFacts, required_vars
 from .model import Finding, Risk
 from .scan import AppSite, CallSite, HandlerSite
 
@@ -16,8 +18,23 @@ _BLOCKS = "blocks the event loop: every other request on this worker waits until
 
 
 def env_findings(ctx: AuditContext) -> list[Finding]:
-    per_file = {ctx.display(p): s.env for p, s in ctx.all_scans.items()}
-    audited = {ctx.display(p) for p in ctx.scans}
+    """Required variables, per component: a variable is decided by the reads of the files of
+    the component's view (its own files and what they import), as the ``startup-checks``
+    codemod decides it, and reported in the component's audited files."""
+    by_component: dict[str | None, list[str]] = {}
+    for path in sorted(ctx.scans):
+        by_component.setdefault(ctx.component(path).root, []).append(path)
+    findings = []
+    for paths in by_component.values():
+        view = ctx.view(paths[0])
+        per_file = {
+            ctx.display(p): ctx.all_scans[p].env for p in view.by_path if p in ctx.all_scans
+        }
+        findings.extend(_env_in(per_file, {ctx.display(p) for p in paths}))
+    return findings
+
+
+def _env_in(per_file: Mapping[str, EnvFacts], audited: set[str]) -> list[Finding]:
     has_codemod = "startup-checks" in registry.all_codemods()
     fix = (
         "`startup-checks` codemod (opt-in, unsafe: `--select startup-checks --unsafe-fixes`)"
@@ -56,11 +73,13 @@ def env_findings(ctx: AuditContext) -> list[Finding]:
 def blocking_findings(ctx: AuditContext) -> list[Finding]:
     findings: list[Finding] = []
     codemod_runs = "wrap-blocking-calls" in ctx.ran
-    blocking_functions = {
-        name: call for scan in ctx.all_scans.values() for name, call in scan.blocking_functions
-    }
+    per_view: dict[int, dict[str, str]] = {}
     for path, scan in sorted(ctx.scans.items()):
         shown = ctx.display(path)
+        view = ctx.view(path)
+        blocking_functions = per_view.get(id(view))
+        if blocking_functions is None:
+            blocking_functions = per_view[id(view)] = _blocking_functions(ctx, view)
         if codemod_runs:
             for site in ctx.sites.get(path, ()):
                 if site.codemod != "wrap-blocking-calls":
@@ -90,6 +109,11 @@ def blocking_findings(ctx: AuditContext) -> list[Finding]:
                 base = resolve_relative(info, None, dots) or ""
                 name = f"{base}.{name.lstrip('.')}" if base else name.lstrip(".")
             inner = blocking_functions.get(name)
+            if inner is None and "." in name:  # the name the import uses -> the view's own
+                module, _, function = name.rpartition(".")
+                canonical = view.canonical(module)
+                if canonical is not None and canonical != module:
+                    inner = blocking_functions.get(f"{canonical}.{function}")
             if inner is None or call.line in reported:
                 continue
             findings.append(
@@ -105,6 +129,18 @@ def blocking_findings(ctx: AuditContext) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _blocking_functions(ctx: AuditContext, view: ProjectFacts) -> dict[str, str]:
+    """Qualified name -> the blocking call it makes, for the sync functions of a view's modules
+    (a name two files of the view answer is left out: which one runs is unknown)."""
+    paths = [p for p, info in view.by_path.items() if info.name not in view.ambiguous]
+    return {
+        name: call
+        for p in sorted(paths)
+        if (scan := ctx.all_scans.get(p)) is not None
+        for name, call in scan.blocking_functions
+    }
 
 
 def _codemod_blocking(shown: str, site: CodemodSite) -> Finding:

@@ -65,11 +65,23 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   function would be redefined by any binding of the name in another function (`F811`);
 - a third-party import whose name is never used in the function: it is there for its side
   effects (plugin registration, monkey-patching), which would then happen at import time;
-- first-party imports (relative, or of a module of the analysed project) where the import graph
-  shows the imported module (transitively) imports this one, so the deferred import breaks an
-  import cycle; where function-level imports of other modules, hoisted too, would close a cycle;
-  or where that cannot be proven (a module could not be analysed, or this file's module name is
-  unknown, as for stdin);
+- a third-party import whose distribution the file's *component* (the nearest directory with
+  `pyproject.toml`, `setup.py`/`setup.cfg`, `requirements*.txt` or a `Pipfile`) does not declare
+  as a required, unconditional dependency: declared only under an extra
+  (`[project.optional-dependencies]`, `extras_require`), in a dependency group or a
+  `requirements-dev.txt`, with an environment marker, not at all, or with no declarations found
+  (then nothing is known). A function-level import of such a module is the optional-dependency
+  pattern: at module level, the module would fail to import wherever it is not installed. A
+  package the module already imports unconditionally at module level needs no declaration;
+- first-party imports (relative, or of a module of the analysed project) of a module that no
+  file of the project answers (a deleted module, a typo) or that two files answer (`src/app`
+  and `app`: it depends on how the program is run), or of another component's module that
+  this component does not require;
+- first-party imports where the import graph shows the imported module (transitively) imports
+  this one, so the deferred import breaks an import cycle; where function-level imports of other
+  modules, hoisted too, would close a cycle; or where that cannot be proven (a module could not
+  be analysed, or this file's module name is unknown, as for stdin). The graph follows what
+  each import statement resolves to, namespace packages (no `__init__.py`) included;
 - platform-only modules (`winreg`, `msvcrt`, `fcntl`, `termios`, `resource`, `pwd`, `uvloop`, ...),
   standard-library modules removed in Python 3.13 (PEP 594, and `lib2to3`), modules in
   `keep-lazy`, star and `__future__` imports;

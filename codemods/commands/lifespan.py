@@ -117,14 +117,30 @@ Merging the dead handlers of an app that already has a lifespan is **unsafe**: t
 running. The existing lifespan must be an `async def` generator of the same module (decorated
 with `@asynccontextmanager` or bare).
 
+The conversion is made only where every framework version the file's component allows has
+`lifespan=`: FastAPI 0.93.0 (older releases accept the keyword, put it in `app.extra` and then
+run no handler at all), Starlette 0.16.0 for an `@asynccontextmanager` function. The versions come
+from the component's declarations: a lock file's exact version (`poetry.lock`, `uv.lock`,
+`pdm.lock`, `Pipfile.lock`, an `==` pin) wins; otherwise an explicit lower bound below the floor
+(`fastapi>=0.80`, Poetry's `^0.92.0`) skips the app, naming the declaration, while a declaration
+without a lower bound (`fastapi`, `fastapi<1`) is what a fresh install resolves today. Where the
+component does not declare the framework at all, the conversion is an **unsafe** fix that says
+so. A router's own `lifespan=` needs FastAPI 0.112.2 by the same rule.
+
+An app is converted only when every router it includes (directly, through included routers, or
+from a factory call) can be read: a router built by a call, imported from outside the project,
+or from a module that was not found may register handlers, which the app's new `lifespan=`
+would drop on FastAPI 0.93-0.112.1; the app is then skipped, naming that router.
+
 Files whose syntax is newer than the Python running the tool are left alone (their analysis uses
 the standard library's `ast`). Run the codemod over the whole project: the gather phase follows
 imports to find routers and handlers, and a router's handlers move only if both modules are
 rewritten.
 
 ## Options
-None. The FastAPI floor comes from the global `target-fastapi` setting: below 0.93 nothing is
-converted (no `lifespan=`); from 0.112.2 routers may get their own `lifespan=`.
+None. `target-fastapi` (in `[tool.codemod]`, or in the `pyproject.toml` of the file's component)
+overrides the declarations: below 0.93 nothing is converted (no `lifespan=`); from 0.112.2 routers
+may get their own `lifespan=`.
 
 ## References
 - [FastAPI: Lifespan Events](https://fastapi.tiangolo.com/advanced/events/)

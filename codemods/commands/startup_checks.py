@@ -69,7 +69,8 @@ refuses to start where it used to start and serve every request that does not ne
 variable. Which variables are required is inferred from the code; review the list. Skipped,
 with a reason: an app that still has event handlers and no lifespan, a lifespan that is not an
 `@asynccontextmanager` `async def` of the same module (imported, a class, a one-line body), an
-app created with `**kwargs`, and `target-fastapi` below 0.93 (no `lifespan=`).
+app created with `**kwargs`, and a component that allows FastAPI before 0.93.0 or Starlette before
+0.16.0 (no `lifespan=`; the same rule as `lifespan`'s).
 
 ## Options
 None. The check covers the variables of every file in the run.
@@ -98,10 +99,10 @@ from ..project import ModuleInfo, ProjectFacts
 from ..types import Safety
 from ..visitors.add_imports import add_imports
 from ..visitors.fastapi import AppObject, analyse
+from ..visitors.lifespan_project import lifespan_support
 from ..visitors.positions import FastPositionProvider
 
 _MESSAGE = "missing required environment variables: "
-_MIN_FASTAPI = (0, 93)
 _OS = Aliases(ast.parse("import os"))
 Statement: TypeAlias = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
@@ -191,9 +192,9 @@ class Command(Codemod):
         if app.problems:
             self.skip(app.line, f"`{app.name}` cannot get a lifespan: {app.problems[0]}")
             return None
-        floor = self.context.options.target_fastapi
-        if app.framework == "fastapi" and floor is not None and tuple(floor) < _MIN_FASTAPI:
-            self.skip(app.line, "target-fastapi is below 0.93, which added `lifespan=`")
+        support = lifespan_support(app.framework, self.context.options, self.context.project.component)
+        if support.ok is False:
+            self.skip(app.line, f"`lifespan=` is not supported by every version the component allows: {support.reason}")
             return None
         return ("create", app.name)
 

@@ -5,9 +5,13 @@ Finds calls to blocking functions in the direct body of an `async def` (not in a
 `lambda` or class) and rewrites each to `await run_in_threadpool(func, *args, **kwargs)`;
 `time.sleep(x)` becomes `await asyncio.sleep(x)`. Method calls keep their receiver:
 `self.client.send(msg)` becomes `await run_in_threadpool(self.client.send, msg)`. The import is
-added once: from `fastapi.concurrency` in a project that uses FastAPI, from
-`starlette.concurrency` in one that uses Starlette, and `asyncio.to_thread` otherwise. Calls
-that are already awaited or already offloaded are left alone, so a second run changes nothing.
+added once: from `fastapi.concurrency` where the file's component (the nearest directory with
+dependency declarations) requires FastAPI or the file imports it at module level, from
+`starlette.concurrency` likewise for Starlette; otherwise the event loop's own: in a file that
+imports trio, `trio.to_thread.run_sync` and `trio.sleep`; anyio, `anyio.to_thread.run_sync` and
+`anyio.sleep`; else `asyncio.to_thread` and `asyncio.sleep`. The choice depends on the file and
+its component only, never on which other files a run was given. Calls that are already awaited
+or already offloaded are left alone, so a second run changes nothing.
 
 What counts as blocking, resolved by qualified name (so `import requests as r` and
 `from requests import get as fetch` are both caught):
@@ -83,8 +87,11 @@ function). `subprocess` calls stay in the threadpool rather than becoming
 
 The offload and the sleep must belong to the event loop that runs the code: under `trio.run()`,
 `await asyncio.sleep(...)` and `await asyncio.to_thread(...)` raise `RuntimeError: no running
-event loop`, so trio code needs `threadpool = "trio"`, and code run by `anyio.run()` needs
-`"anyio"` (which works on both of anyio's backends).
+event loop`. A file that imports trio gets trio's forms and one that imports anyio gets anyio's
+(they run on both of anyio's backends); `run_in_threadpool` is anyio's too. A file that names
+no loop library, in a component that declares trio, is left alone: which loop runs it is not
+known. `fastapi.concurrency` is imported only where FastAPI is installed for sure: a worker or a
+bot beside a FastAPI service, with requirements of its own, gets `asyncio.to_thread`.
 
 Thread-bound objects are never moved to another thread: a `sqlite3` connection used from a
 worker raises `ProgrammingError`, and a SQLAlchemy `Session` must not be shared across threads.
@@ -95,10 +102,13 @@ sites that need the name are skipped with a reason.
 ## Options
 - `threadpool` (`"auto"`, `"fastapi"`, `"starlette"`, `"asyncio"`, `"anyio"` or `"trio"`, default
   `"auto"`): what to offload with: `run_in_threadpool` from FastAPI or Starlette,
-  `asyncio.to_thread`, `anyio.to_thread.run_sync` or `trio.to_thread.run_sync`. `"auto"` picks
-  FastAPI when the project imports it, else Starlette when it imports that, else `asyncio`. It
-  also picks what `time.sleep(x)` becomes: `await anyio.sleep(x)` with `"anyio"`,
-  `await trio.sleep(x)` with `"trio"`, and `await asyncio.sleep(x)` otherwise.
+  `asyncio.to_thread`, `anyio.to_thread.run_sync` or `trio.to_thread.run_sync`; it also picks
+  what `time.sleep(x)` becomes: `await anyio.sleep(x)` with `"anyio"`, `await trio.sleep(x)` with
+  `"trio"`, and `await asyncio.sleep(x)` otherwise. `"auto"` decides per file, as described
+  above; where it cannot tell (a component that declares trio and a file that imports no event
+  loop library, a file importing both trio and asyncio, `asyncio.to_thread` in a component that
+  supports Python 3.8), those sites are skipped with the reason. Set in the `pyproject.toml` of
+  a component, the option applies to that component's files.
 - `extra-blocking` (list of qualified names): more blocking callables, e.g. `"pandas.read_csv"`,
   `"myapp.legacy.fetch"`; a name covers everything under it, and methods are `<class>.<method>`.
 - `not-blocking` (list of qualified names): names to treat as non-blocking, e.g. `"os.path"` or

@@ -20,9 +20,6 @@ from typing import Any
 from .declarations import Declarations, is_component, read_declarations
 from .modules import listing
 
-#: Lock files: they pin versions, they declare nothing.
-LOCK_FILES = frozenset({"poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock"})
-
 
 @dataclass(frozen=True)
 class Component:
@@ -37,12 +34,9 @@ class Component:
     #: ``options.for_component``), and that file.
     config: Mapping[str, Any] = field(default_factory=dict)
     config_path: str | None = None
-
-    @property
-    def declares(self) -> bool:
-        """Does any file of the component declare dependencies (a lock file alone does not)?"""
-        d = self.declarations
-        return d is not None and any(os.path.basename(f) not in LOCK_FILES for f in d.files)
+    #: Does the component have a file that declares dependencies? False for a repository root
+    #: taken as the component for want of one (a lock file or tool settings alone declare nothing).
+    declares: bool = False
 
     def describe(self, start: str | None = None) -> str:
         """The component for messages: its directory relative to ``start`` (``.`` for itself)."""
@@ -64,6 +58,8 @@ class ComponentIndex:
         self._root_of: dict[str, str | None] = {}
         self._components: dict[str, Component] = {}
         self._listings: dict[str, frozenset[str]] = {}
+        #: directory -> does it hold a file that declares dependencies
+        self._declaring: dict[str, bool] = {}
 
     def __len__(self) -> int:
         """How many components were read so far."""
@@ -105,7 +101,8 @@ class ComponentIndex:
                 break
             walked.append(current)
             entries = self.entries(current)
-            if is_component(Path(current)) or ".git" in entries:
+            declaring = self._declaring[current] = is_component(Path(current))
+            if declaring or ".git" in entries:
                 found = current
                 break
             parent = os.path.dirname(current)
@@ -125,7 +122,10 @@ class ComponentIndex:
             return NO_COMPONENT
         hit = self._components.get(root)
         if hit is None:
-            hit = self._components[root] = read_component(root)
+            declaring = self._declaring.get(root)
+            if declaring is None:
+                declaring = self._declaring[root] = is_component(Path(root))
+            hit = self._components[root] = read_component(root, declaring)
         return hit
 
     def known(self) -> list[Component]:
@@ -133,7 +133,8 @@ class ComponentIndex:
         return [self._components[r] for r in sorted(self._components)]
 
 
-def read_component(root: str) -> Component:
+def read_component(root: str, declaring: bool) -> Component:
+    """The component at ``root``; ``declaring``: whether a file there declares dependencies."""
     declarations = read_declarations(Path(root))
     roots = [*declarations.package_roots]
     src = os.path.join(root, "src")
@@ -144,7 +145,7 @@ def read_component(root: str) -> Component:
         dict.fromkeys(os.path.realpath(r) for r in roots), key=lambda r: -r.count(os.sep)
     )
     config, config_path = _codemod_table(root)
-    return Component(root, declarations, tuple(unique), config, config_path)
+    return Component(root, declarations, tuple(unique), config, config_path, declaring)
 
 
 def _codemod_table(root: str) -> tuple[Mapping[str, Any], str | None]:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from ..components.decide import Support, supports
+from ..components.index import Component
 from ..facts import ProjectFacts
 from ..types import Options
 from .ast_names import Ref
@@ -145,15 +146,7 @@ class Project:
 
     def lifespan_support(self, obj: AppObject) -> Support:
         """Does every framework version the component allows take ``lifespan=`` on ``obj``?"""
-        if obj.framework == "fastapi":
-            return self._fastapi(FASTAPI_LIFESPAN, "`lifespan=`")
-        return supports(self.view.component, "starlette", _dotted(STARLETTE_LIFESPAN), "`lifespan=`")
-
-    def _fastapi(self, floor: tuple[int, ...], feature: str) -> Support:
-        target = self.options.target_fastapi
-        if target is not None:
-            return Support(tuple(target) >= floor, f"target-fastapi is {_dotted(target)}")
-        return supports(self.view.component, "fastapi", _dotted(floor), feature)
+        return lifespan_support(obj.framework, self.options, self.view.component)
 
     def own_lifespan_ok(self, module: str, router: AppObject) -> bool:
         """Can ``router`` get its own ``lifespan=`` (which ``include_router`` then merges)?"""
@@ -165,7 +158,7 @@ class Project:
 
     def router_lifespan(self) -> Support:
         """Does every FastAPI version the component allows merge a router's ``lifespan=``?"""
-        return self._fastapi(FASTAPI_ROUTER_LIFESPAN, "merged router lifespans")
+        return _fastapi(FASTAPI_ROUTER_LIFESPAN, "merged router lifespans", self.options, self.view.component)
 
     def _liftable_router(self, module: str, router: AppObject) -> bool:
         if router.kind != "router" or router.framework != "fastapi" or not router.registrations:
@@ -269,6 +262,21 @@ class Project:
         return f"`{ref[1]}` is not a module-level router of `{ref[0]}`"
 
     # -- handler calls ------------------------------------------------------------------------
+
+
+def lifespan_support(framework: str, options: Options, component: Component) -> Support:
+    """Does every version of ``framework`` that ``component`` allows take ``lifespan=`` (an
+    ``@asynccontextmanager`` function)? ``target-fastapi`` answers for FastAPI when set."""
+    if framework == "fastapi":
+        return _fastapi(FASTAPI_LIFESPAN, "`lifespan=`", options, component)
+    return supports(component, "starlette", _dotted(STARLETTE_LIFESPAN), "`lifespan=`")
+
+
+def _fastapi(floor: tuple[int, ...], feature: str, options: Options, component: Component) -> Support:
+    target = options.target_fastapi
+    if target is not None:
+        return Support(tuple(target) >= floor, f"target-fastapi is {_dotted(target)}")
+    return supports(component, "fastapi", _dotted(floor), feature)
 
 
 def _dotted(version: tuple[int, ...]) -> str:

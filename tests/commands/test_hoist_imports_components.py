@@ -1,0 +1,141 @@
+"""``hoist-imports`` decides per component: a module-level import must be installed wherever the
+module is imported, and must resolve to one file of the project. Each case is a real tree run
+through ``run_paths``; the ones that hoisted wrongly before come from real repositories (issue
+18), and the rewritten packages are imported in a subprocess where that is the point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from codemods.types import Options
+
+from ..helpers import run_tree, write_tree
+
+ID = "hoist-imports"
+OPTIONS = Options(select=(ID,))
+
+
+def skips(results: dict[str, object], path: str) -> list[str]:
+    return [s.reason for s in results[path].skips]  # type: ignore[attr-defined]
+
+
+def test_an_optional_extra_stays_lazy_and_the_package_still_imports(tmp_path: Path) -> None:
+    """The worst case seen: ``azure-identity`` declared only under an extra; hoisted, the
+    package's ``__init__`` failed to import in every install without the extra."""
+    write_tree(tmp_path, {
+        "setup.py": """
+            from setuptools import setup
+
+            setup(
+                name="vaultlib",
+                install_requires=["httpx"],
+                extras_require={"azure": ["azure-identity"]},
+            )
+            """,
+        "vaultlib/__init__.py": "from .vault import vault_client\n",
+        "vaultlib/vault.py": """
+            def vault_client():
+                from azure.identity import DefaultAzureCredential
+
+                return DefaultAzureCredential()
+
+
+            def fetch(url):
+                import httpx
+
+                return httpx.get(url)
+            """,
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS, write=True)
+    vault = (tmp_path / "vaultlib/vault.py").read_text()
+    assert vault.startswith("import httpx\n")  # required: hoisted
+    assert "    from azure.identity import DefaultAzureCredential" in vault  # extra: stays
+    assert any('extras_require["azure"]' in r for r in skips(results, "vaultlib/vault.py"))
+    proc = subprocess.run(
+        [sys.executable, "-B", "-c", "import vaultlib"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr  # azure is not installed here
+
+
+def test_undeclared_and_unknown_third_party_imports_stay(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "svc/requirements.txt": "fastapi\n",
+        "svc/bot.py": "def send():\n    import telegram\n    return telegram.Bot\n",
+        "loose/tool.py": "def run():\n    import yaml\n    return yaml.safe_load\n",
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS)
+    assert not results["svc/bot.py"].changed
+    assert "no distribution providing `telegram` is declared by the component (requirements.txt)" in skips(results, "svc/bot.py")[0]
+    assert not results["loose/tool.py"].changed
+    assert "no dependency declarations were found" in skips(results, "loose/tool.py")[0]
+
+
+def test_a_package_the_module_already_imports_moves_without_declarations(tmp_path: Path) -> None:
+    """The module cannot be imported without ``yaml`` anyway: hoisting adds no failure."""
+    write_tree(tmp_path, {"tool.py": "import yaml\n\n\ndef run():\n    from yaml import safe_load\n    return safe_load\n"})
+    results = run_tree(tmp_path, OPTIONS)
+    assert results["tool.py"].changed
+
+
+def test_a_first_party_module_that_does_not_exist_stays(tmp_path: Path) -> None:
+    """Dead code imported a module deleted long ago; hoisted, the module no longer imported."""
+    write_tree(tmp_path, {
+        "requirements.txt": "",
+        "app/__init__.py": "",
+        "app/main.py": "def legacy():\n    from app.old_reports import build\n    return build()\n",
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS)
+    assert not results["app/main.py"].changed
+    assert "no module `app.old_reports` was found in the project" in skips(results, "app/main.py")[0]
+
+
+def test_a_cycle_through_a_namespace_package_is_seen(tmp_path: Path) -> None:
+    """``routes/`` and ``services/`` have no ``__init__.py``; ``a`` -> ``b`` -> ``c`` -> ``a``."""
+    write_tree(tmp_path, {
+        "requirements.txt": "fastapi\n",
+        "server/__init__.py": "",
+        "server/routes/a.py": "from server.services import b\n",
+        "server/services/b.py": "from server.services import c\n",
+        "server/services/c.py": "def late():\n    from server.routes import a\n    return a\n",
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS, write=True)
+    assert not results["server/services/c.py"].changed
+    assert "breaks an import cycle: `server.routes.a` imports `server.services.c`" in skips(results, "server/services/c.py")[0]
+    proc = subprocess.run(
+        [sys.executable, "-B", "-c", "import server.routes.a"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_module_two_files_answer_stays(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "requirements.txt": "",
+        "src/app/__init__.py": "",
+        "src/app/util.py": "",
+        "app/__init__.py": "",
+        "app/util.py": "",
+        "tests/test_util.py": "def test():\n    from app import util\n    assert util\n",
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS)
+    assert not results["tests/test_util.py"].changed
+    assert "is answered by more than one file" in skips(results, "tests/test_util.py")[0]
+
+
+def test_a_namespace_package_split_across_roots(tmp_path: Path) -> None:
+    """``company.a`` and ``company.b`` live in two ``src/`` roots; hoisting ``company.b`` into
+    ``company.a.core`` would close a cycle."""
+    write_tree(tmp_path, {
+        "libs/a/pyproject.toml": "[project]\nname = 'company-a'\ndependencies = ['company-b']\n",
+        "libs/a/src/company/a/core.py": "def use():\n    from company.b import api\n    return api\n",
+        "libs/b/pyproject.toml": "[project]\nname = 'company-b'\ndependencies = ['company-a']\n",
+        "libs/b/src/company/b/api.py": "from company.a import core\n",
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS)
+    core = "libs/a/src/company/a/core.py"
+    assert not results[core].changed
+    assert "breaks an import cycle" in skips(results, core)[0]
+    # given alone, the other root is not known: unknown, so it stays too
+    alone = run_tree(tmp_path / "libs/a", OPTIONS)
+    assert not alone["src/company/a/core.py"].changed
