@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .components.index import NO_COMPONENT, Component
-from .components.modules import ModuleInfo
+from .components.modules import NOT_FOUND, Found, ModuleInfo
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ class ProjectFacts:
     ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Names of namespace packages (PEP 420 directories) the view's imports load.
     namespaces: frozenset[str] = frozenset()
+    #: resolved path -> (name one of its import statements uses -> what that loads), for the
+    #: first-party names of each file of the view: the answer for *that* file.
+    resolutions: Mapping[str, Mapping[str, Found]] = field(default_factory=dict)
+    #: module -> the names it binds at module level (None: unknown, a star import or a
+    #: module ``__getattr__``).
+    exports: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     #: Component root -> its view (run-level facts only).
     views: Mapping[str | None, ProjectFacts] = field(default_factory=dict)
     #: resolved path -> its component root (run-level facts only).
@@ -64,6 +70,16 @@ class ProjectFacts:
         if key not in self.path_component:
             return self
         return self.views.get(self.path_component[key], self)
+
+    def resolve(self, path: str | Path | None, name: str) -> Found | None:
+        """What ``import name`` in the file at ``path`` loads (``NOT_FOUND``: nothing of the
+        project, a third-party or missing module); None when that file was not gathered."""
+        if path is None:
+            return None
+        table = self.resolutions.get(resolved(path))
+        if table is None:
+            return None
+        return table.get(name, NOT_FOUND)
 
     def module_for(self, path: str | Path) -> ModuleInfo | None:
         return self.by_path.get(resolved(path))
@@ -87,8 +103,9 @@ class ProjectFacts:
         return module.split(".")[0] in self._tops
 
     def canonical(self, module: str) -> str | None:
-        """The view's own name for the module an import statement calls ``module``; None when it
-        is ambiguous. Names of no module come back as they are."""
+        """The view's own name for the module import statements call ``module`` (the same
+        module for every file of the view that names it); None when that is ambiguous. Names of
+        no module of the view come back as they are: ask :meth:`resolve` what one file loads."""
         if module in self.ambiguous:
             return None
         target = self.aliases.get(module)

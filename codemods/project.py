@@ -24,12 +24,16 @@ from .components.modules import (
     Found,
     ModuleFinder,
     ModuleInfo,
+    Stages,
     classic_info,
     module_info,
+    prefixes,
+    resolve_relative,
 )
 from .facts import ProjectFacts, fingerprint, forget_paths, resolved
 from .io import SourceError, decode_source
 from .views import Resolutions, assemble
+from .visitors.ast_names import bound_names, scope_statements
 
 __all__ = [
     "STDLIB_MODULES",
@@ -77,18 +81,6 @@ def import_time_imports(tree: ast.Module) -> Iterable[ast.Import | ast.ImportFro
                     stack.extend(reversed(child.body))
 
 
-def resolve_relative(current: ModuleInfo, module: str | None, level: int) -> str | None:
-    if level == 0:
-        return module
-    package = current.name.split(".") if current.is_package else current.name.split(".")[:-1]
-    if level - 1 > len(package):
-        return None
-    base = package[: len(package) - (level - 1)]
-    if module:
-        base = [*base, module]
-    return ".".join(base) or None
-
-
 def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> list[str]:
     """Every module an import statement may load (including ``from pkg import submodule``)."""
     names: list[str] = []
@@ -106,18 +98,12 @@ def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> li
     return names
 
 
-def _with_parents(name: str) -> list[str]:
-    parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
-
 
 GatherFn = Callable[[ast.Module, ModuleInfo], Any]
 CandidateFn = Callable[[ast.Module], bool]
 CombineFn = Callable[[Mapping[str, Any], ProjectFacts], Any]
 #: One item of the gather's work: a file and the name its component gives it.
 Item = tuple[Path, ModuleInfo]
-#: Roots an import is searched in, stage by stage (see :meth:`Namer.stages`).
-Stages = tuple[tuple[str, ...], ...]
 MapFn = Callable[[Callable[[Item], "FileFacts"], list[Item]], Iterable["FileFacts"]]
 
 
@@ -137,6 +123,8 @@ class FileFacts:
     codemod: Mapping[str, Any] = field(default_factory=dict)
     #: (fingerprint of the text, ids of the codemods whose ``may_change`` is true).
     candidates: tuple[int, frozenset[str]] | None = None
+    #: Names bound at module level (None: unknown, a star import or a module ``__getattr__``).
+    exports: frozenset[str] | None = None
 
 
 def gather_file(
@@ -178,7 +166,19 @@ def _gather_file(
         uses_fastapi=any(name.split(".")[0] == "fastapi" for name in mentioned),
         codemod=per_codemod,
         candidates=(fingerprint(text), may_change) if candidates is not None else None,
+        exports=module_exports(tree),
     )
+
+
+def module_exports(tree: ast.Module) -> frozenset[str] | None:
+    """The names ``tree`` binds at module level (in ``if``/``try`` blocks too); None when a star
+    import or a module-level ``__getattr__`` may bind any name."""
+    found: set[str] = set()
+    for stmt in scope_statements(tree.body):
+        if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+            return None
+        found.update(bound_names(stmt))
+    return None if "__getattr__" in found else frozenset(found)
 
 
 def _parse(path: Path) -> tuple[str, ast.Module | None]:
@@ -216,9 +216,13 @@ class Namer:
             self._stages.clear()
 
     def stages(self, info: ModuleInfo) -> tuple[int, Stages]:
-        """Roots to search, in stages: the file's own directory chain (``sys.path[0]`` of a
-        script), its component's import roots, then every other root known; with a number
-        that identifies them (cheaper to hash)."""
+        """Roots to search, in stages, with a number that identifies them (cheaper to hash).
+
+        In a component: first every root that may be on ``sys.path`` when the file's code runs
+        (its own directory chain, ``sys.path[0]`` of a script; the root it is named from; the
+        component's import roots) in one stage, so two of them answering is ambiguous; then
+        the roots of the other components met. Outside any component: the file's own root
+        first, then every root seen (as before components existed)."""
         if len(self.index) != self._components:  # a component more: its roots join the search
             self._components = len(self.index)
             self._stages.clear()
@@ -226,15 +230,15 @@ class Namer:
         found = self._stages.get(key)
         if found is None:
             component = self.index.component(info.component)
-            first = (info.script_root,)
-            second = tuple(
-                r for r in dict.fromkeys([*component.import_roots, info.root]) if r not in first
-            )
+            if info.component is None:
+                first = tuple(dict.fromkeys([info.script_root, info.root]))
+            else:
+                first = tuple(dict.fromkeys([info.script_root, info.root, *component.import_roots]))
             others = {
                 r for c in self.index.known() if c.root != info.component for r in c.import_roots
             }
             others |= self.loose_roots
-            stages = (first, second, tuple(sorted(others - set(first) - set(second))))
+            stages = (first, tuple(sorted(others - set(first))))
             number = self._ids.setdefault(stages, len(self._ids))
             found = self._stages[key] = (number, stages)
         return found
@@ -287,12 +291,12 @@ def gather_project(
             number, stages = namer.stages(record.info)
             table = resolutions.table[record.path]
             # importing ``a.b.c`` imports ``a`` and ``a.b`` first
-            for name in dict.fromkeys(p for m in record.mentioned for p in _with_parents(m)):
+            for name in dict.fromkeys(p for m in record.mentioned for p in prefixes(m)):
                 probe = (name, number)
                 found = lookups.get(probe)
                 if found is None:
-                    found = lookups[probe] = finder.find(name, stages)
-                if not found.found:
+                    found = lookups[probe] = finder.find(name, stages, number)
+                if not found.first_party:
                     continue
                 table[name] = found
                 for target in (found.path,) if found.path else found.ambiguous:

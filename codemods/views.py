@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .components.index import Component, ComponentIndex
-from .components.modules import Found
+from .components.modules import Found, prefixes
 from .facts import ProjectFacts
 
 #: codemod id -> its ``combine``
@@ -34,7 +34,7 @@ class Resolutions:
         ambiguous: set[str] = set()
         known = self.table.get(path, {})
         for name in names:
-            for prefix in _with_parents(name):
+            for prefix in prefixes(name):
                 found = known.get(prefix)
                 if found is None:
                     continue
@@ -44,10 +44,6 @@ class Resolutions:
                     ambiguous.add(prefix)
         return files, ambiguous
 
-
-def _with_parents(name: str) -> list[str]:
-    parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
 def assemble(
@@ -130,6 +126,8 @@ def _view(
             for name, found in resolutions.table.get(p, {}).items()
             if found.namespace
         ),
+        resolutions={p: resolutions.table.get(p, {}) for p in paths},
+        exports={n: by_path[p].exports for p, n in name_of.items()},
     )
     combined: dict[str, Any] = {}
     for codemod_id in sorted({cid for p in paths for cid in by_path[p].codemod}):
@@ -150,16 +148,24 @@ def _aliases(
     name_of: Mapping[str, str],
 ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """Names import statements use for a module of the view other than its own name; a name
-    used for two different modules (or for one while another has it as its own) clashes."""
+    used for two different modules (or for one while another has it as its own) clashes. A
+    name that some file of the view resolves to nothing of the project (a third-party module
+    beside a local shim of the same name) is no alias: each file's own answer is in
+    ``ProjectFacts.resolutions``."""
     targets: dict[str, set[str]] = defaultdict(set)
+    elsewhere: set[str] = set()
     for path in paths:
-        for name, found in resolutions.table.get(path, {}).items():
+        table = resolutions.table.get(path, {})
+        for name, found in table.items():
             if found.path is not None and found.path in name_of:
                 targets[name].add(found.path)
+        elsewhere.update(n for m in by_path[path].mentioned for n in prefixes(m) if n not in table)
     aliases: dict[str, str] = {}
     clashes: dict[str, tuple[str, ...]] = {}
     owners = {n: p for p, n in name_of.items()}
     for name, files in sorted(targets.items()):
+        if name in elsewhere and name not in owners:
+            continue
         own = owners.get(name)
         if own is not None:
             files = files | {own}

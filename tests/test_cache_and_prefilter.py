@@ -156,6 +156,40 @@ def test_a_changed_declaration_invalidates_results(tmp_path: Path) -> None:
     assert any("no distribution providing `requests` is declared" in s.reason for s in second.skips)
 
 
+@pytest.mark.parametrize(
+    ("files", "edit"),
+    [
+        # a pyproject.toml with tool settings only becomes a component of its own
+        ({"svc/pyproject.toml": "[tool.ruff]\n"}, ("svc/pyproject.toml", "[project]\nname = 'svc'\ndependencies = []\n")),
+        # requirements/ gains the file that makes its directory a component
+        ({"svc/requirements/README": ""}, ("svc/requirements/base.txt", "httpx\n")),
+    ],
+    ids=["pyproject gains [project]", "requirements/ gains base.txt"],
+)
+def test_what_makes_a_component_invalidates_results(
+    tmp_path: Path, files: dict[str, str], edit: tuple[str, str]
+) -> None:
+    """The repository root declares `requests`; once `svc/` is a component of its own (which
+    does not), the import stays in its function."""
+    project = tmp_path / "proj"
+    write_tree(project, {
+        ".git/HEAD": "",
+        "requirements.txt": "requests\n",
+        "svc/a.py": "def f():\n    import requests\n    return requests.get\n",
+        **files,
+    })  # fmt: skip
+    cache = tmp_path / "cache"
+    options = Options(select=("hoist-imports",))
+
+    def result() -> FileResult:
+        return next(iter(run_paths([project / "svc/a.py"], options, cache_dir=cache, jobs=1)))
+
+    assert result().changed
+    (project / edit[0]).write_text(edit[1], encoding="utf-8")
+    assert not result().changed
+    assert result() == next(iter(run_paths([project / "svc/a.py"], options, jobs=1)))
+
+
 def test_tampered_entries_are_ignored(tmp_path: Path) -> None:
     project = tmp_path / "proj"
     write_tree(project, {"a.py": "X = 1\n"})

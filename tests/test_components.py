@@ -105,8 +105,9 @@ def test_a_name_two_files_answer_is_ambiguous(tmp_path: Path) -> None:
     assert facts.reaches("tests.test_util", "app.util") is None  # unknown, never "no"
 
 
-def test_the_script_directory_answers_first(tmp_path: Path) -> None:
-    """``python run.py`` puts the directory of ``run.py`` first on ``sys.path``."""
+def test_the_roots_of_a_component_answer_together(tmp_path: Path) -> None:
+    """``run.py`` at the root and ``src/app``: whether ``python run.py`` (the root first on
+    ``sys.path``) or an installed ``src`` answers ``app`` depends on how the program runs."""
     write_tree(tmp_path, {
         "requirements.txt": "",
         "src/app/__init__.py": "",
@@ -115,8 +116,50 @@ def test_the_script_directory_answers_first(tmp_path: Path) -> None:
         "run.py": "from app import util\n",
     })  # fmt: skip
     facts = gather_project([tmp_path / "run.py"])
-    assert facts.canonical("app.util") == "app.util"
-    assert facts.modules["app.util"].path == str((tmp_path / "app/util.py").resolve())
+    found = facts.resolve(tmp_path / "run.py", "app")
+    assert found is not None and len(found.ambiguous) == 2
+
+
+def test_outside_any_component_the_script_directory_answers_first(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/__init__.py": "", "app/util.py": "", "run.py": "from app import util\n"})
+    facts = gather_project([tmp_path / "run.py"])
+    found = facts.resolve(tmp_path / "run.py", "app.util")
+    assert found is not None and found.path == str((tmp_path / "app/util.py").resolve())
+
+
+def test_python_loads_a_package_before_a_module_of_the_same_name(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"requirements.txt": "", "foo.py": "", "foo/__init__.py": "", "run.py": "import foo\n"})
+    facts = gather_project([tmp_path / "run.py"])
+    found = facts.resolve(tmp_path / "run.py", "foo")
+    assert found is not None and found.path == str((tmp_path / "foo/__init__.py").resolve())
+
+
+def test_a_regular_package_anywhere_beats_a_namespace_directory(tmp_path: Path) -> None:
+    """Python's path finder keeps looking past namespace portions for a regular package."""
+    write_tree(tmp_path, {
+        "svc/requirements.txt": "",
+        "svc/app/config/settings.yaml": "debug: true\n",
+        "svc/app/main.py": "from config import loader\n",
+        "svc/config/__init__.py": "",
+        "svc/config/loader.py": "",
+    })  # fmt: skip
+    facts = gather_project([tmp_path / "svc/app/main.py"])
+    found = facts.resolve(tmp_path / "svc/app/main.py", "config.loader")
+    assert found is not None and found.path == str((tmp_path / "svc/config/loader.py").resolve())
+
+
+def test_a_submodule_is_looked_for_in_its_own_package_only(tmp_path: Path) -> None:
+    """With ``a`` a regular package in one root, ``a.b`` is not taken from another root."""
+    write_tree(tmp_path, {
+        "one/requirements.txt": "",
+        "one/a/__init__.py": "",
+        "one/run.py": "import a.b\n",
+        "two/requirements.txt": "",
+        "two/a/b.py": "",
+    })  # fmt: skip
+    facts = gather_project([tmp_path / "one/run.py", tmp_path / "two/a/b.py"])
+    found = facts.view_for(tmp_path / "one/run.py").resolve(tmp_path / "one/run.py", "a.b")
+    assert found is not None and not found.first_party
 
 
 def test_imports_resolve_through_namespace_packages_and_get_aliases(tmp_path: Path) -> None:
@@ -201,7 +244,17 @@ def test_dependency_status(tmp_path: Path, files: dict[str, str], module: str, s
         ({"requirements.txt": "fastapi\n"}, True, "requirements.txt:1: fastapi"),
         ({"requirements.txt": "fastapi<1\n"}, True, ""),
         ({"requirements.txt": "fastapi>=0.100\n"}, True, ""),
-        ({"requirements.txt": "fastapi==0.88.0\n"}, False, "requirements.txt:1: fastapi 0.88.0"),
+        ({"requirements.txt": "fastapi==0.88.0\n"}, False, "requirements.txt:1: fastapi==0.88.0"),
+        # every declaration must agree: a pin in a test group is no lock file
+        ({"requirements.txt": "fastapi>=0.80,<0.90\n", "requirements-test.txt": "fastapi==0.110.0\n"}, False, ""),
+        ({"requirements.txt": 'fastapi==0.110.0; python_version>="3.8"\nfastapi>=0.80; python_version<"3.8"\n'}, False, ""),
+        ({"requirements.txt": "fastapi>=0.80\n-c constraints.txt\n", "constraints.txt": "fastapi>=0.100\n"}, True, ""),
+        (
+            {"requirements.txt": "fastapi>=0.80\n-c constraints.txt\n", "constraints.txt": 'fastapi>=0.100; python_version<"3.8"\n'},
+            False, "",
+        ),
+        ({"requirements.txt": "https://files.example/fastapi-0.80.0-py3-none-any.whl\n"}, None, "direct reference"),
+        ({"requirements.txt": "fastapi @ git+https://github.com/fastapi/fastapi\n"}, None, "direct reference"),
         ({"requirements.txt": "fastapi>=0.80\n"}, False, "allows versions before 0.93.0"),
         ({"requirements.txt": "fastapi~=0.92\n"}, False, ""),
         ({"requirements.txt": "fastapi<0.93\n"}, False, ""),

@@ -630,7 +630,11 @@ def test_setup_py_is_never_executed(tmp_path: Path) -> None:
         ("dev-requirements.txt", ("group", "dev-requirements.txt")),
         ("requirements/ci.txt", ("group", "requirements/ci.txt")),
         ("requirements/base.txt", ("required", None)),
-        ("requirements-device.txt", ("required", None)),
+        # only names that say so are required: an unknown name is a group (unknown stays unknown)
+        ("requirements-device.txt", ("group", "requirements-device.txt")),
+        ("requirements-aws.txt", ("group", "requirements-aws.txt")),
+        ("requirements/optional.txt", ("group", "requirements/optional.txt")),
+        ("requirements/production.txt", ("required", None)),
     ],
 )
 def test_group_for(display: str, expected: tuple[str, str | None]) -> None:

@@ -5,6 +5,7 @@ must never treat it as "safe" (docs/decisions.md, "Components").
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -15,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 from .declarations import Requirement
 from .distributions import normalize, provided_by
 from .index import Component
+from .locks import LOCK_FILES
 
 Status = Literal["required", "conditional", "optional", "group", "undeclared", "unknown"]
 
@@ -95,9 +97,11 @@ class Support:
 
 def supports(component: Component, distribution: str, floor: str, feature: str) -> Support:
     """Do all versions of ``distribution`` the component allows reach ``floor`` (where
-    ``feature`` appeared)? A lock file's exact version wins; otherwise every declaration must
-    agree. An explicit lower bound below the floor says those versions are supported; a
-    declaration without one installs the newest release its upper bound allows."""
+    ``feature`` appeared)? A lock file's exact version wins. Otherwise every declaration, in any
+    file, role or environment (marker), must agree: an explicit lower bound below the floor says
+    those versions are supported; a declaration without one installs the newest release its
+    upper bound allows; a direct reference (URL, path, VCS) has an unknown version. Constraint
+    files narrow each declaration, except where they carry a marker."""
     name = normalize(distribution)
     minimum = Version(floor)
     decl = component.declarations
@@ -105,28 +109,27 @@ def supports(component: Component, distribution: str, floor: str, feature: str) 
         return Support(None, f"`{name}` is not declared (no dependency declarations were found)")
     found = [r for r in decl.requirements if r.name == name]
     locked = decl.locked.get(name)
-    if locked is not None:
+    if locked is not None and os.path.basename(locked[1].split(":", 1)[0].split(" ", 1)[0]) in LOCK_FILES:
         version, source = locked
         try:
             ok = Version(version) >= minimum
         except InvalidVersion:
             return Support(None, f"{source}: `{name}` {version} is not a version")
-        declared = f", for {found[0].source}" if found and found[0].source not in source else ""
+        declared = f", for {found[0].source}" if found else ""
         return Support(ok, f"{source}: {name} {version}{declared}")
     if not found:
         return Support(None, f"`{name}` is not declared by the component")
-    narrowing = [s for c in decl.constraints if c.name == name for s in c.specifier]
+    narrowing = [s for c in decl.constraints if c.name == name and c.marker is None for s in c.specifier]
     for requirement in found:
+        if requirement.direct:
+            return Support(None, f"{requirement.source}: a direct reference, whose version is unknown")
         for alternative in requirement.specifier:
-            verdict = _admits_only_newer(
-                ",".join(s for s in [alternative, *narrowing] if s), minimum
-            )
+            verdict = _admits_only_newer(",".join(s for s in [alternative, *narrowing] if s), minimum)
             if verdict is None:
                 return Support(None, f"{requirement.source}: cannot read the version range")
             if not verdict:
                 return Support(
-                    False,
-                    f"{requirement.source} allows versions before {floor}, which lack {feature}",
+                    False, f"{requirement.source} allows versions before {floor}, which lack {feature}"
                 )
     return Support(True, found[0].source)
 

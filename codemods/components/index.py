@@ -49,6 +49,8 @@ class Component:
 
 
 NO_COMPONENT = Component(None)
+#: Files whose contents (not only their presence) decide whether a directory is a component.
+_CONSULTED = ("pyproject.toml", "setup.cfg")
 
 
 class ComponentIndex:
@@ -60,6 +62,8 @@ class ComponentIndex:
         self._listings: dict[str, frozenset[str]] = {}
         #: directory -> does it hold a file that declares dependencies
         self._declaring: dict[str, bool] = {}
+        #: files whose contents decided whether their directory is a component
+        self._consulted: set[str] = set()
 
     def __len__(self) -> int:
         """How many components were read so far."""
@@ -72,7 +76,7 @@ class ComponentIndex:
 
     def sources(self) -> list[str]:
         """Every declaration and configuration file read (their contents decide too)."""
-        found: set[str] = set()
+        found: set[str] = set(self._consulted)
         for component in self._components.values():
             if component.declarations is not None:
                 found.update(component.declarations.files)
@@ -101,6 +105,10 @@ class ComponentIndex:
                 break
             walked.append(current)
             entries = self.entries(current)
+            # what ``is_component`` reads decides too: these files' contents, that listing
+            self._consulted.update(os.path.join(current, n) for n in _CONSULTED if n in entries)
+            if "requirements" in entries:
+                self.entries(os.path.join(current, "requirements"))
             declaring = self._declaring[current] = is_component(Path(current))
             if declaring or ".git" in entries:
                 found = current

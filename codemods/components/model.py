@@ -30,6 +30,8 @@ class Requirement:
     #: For messages: the file (relative to the component root) and what was written there,
     #: e.g. ``'requirements.txt:3: fastapi==0.88.0'``.
     source: str
+    #: A direct reference (a URL, a path, a VCS checkout): its version is unknown.
+    direct: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ Naming rules (docs/decisions.md, "Module names"):
 
 :class:`ModuleFinder` answers "which file does ``import a.b`` load from this file": the file's
 own directory chain first (as for a script), then its component's import roots, then other
-roots. Two different files answering at the same stage make the answer *ambiguous*: it is
-reported as such, never as one of them.
+roots; a dotted name then only inside its parent package, as the import system does. Two
+different files answering at the same stage make the answer *ambiguous*: it is reported as
+such, never as one of them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
+#: Roots an import is searched in, stage by stage (see ``project.Namer.stages``).
+Stages = tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,32 @@ class ModuleInfo:
     script_root: str = ""
 
 
+def prefixes(name: str) -> list[str]:
+    """``a``, ``a.b``, ``a.b.c`` for ``a.b.c``: importing a module imports its parents first."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
 def _identifier(part: str) -> bool:
     return part.isidentifier() and not keyword.iskeyword(part)
 
 
 def _has_init(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "__init__.py"))
+
+
+def resolve_relative(current: ModuleInfo, module: str | None, level: int) -> str | None:
+    """The absolute name of ``from <level dots><module> import ...`` in ``current``; None
+    beyond the top-level package."""
+    if level == 0:
+        return module
+    package = current.name.split(".") if current.is_package else current.name.split(".")[:-1]
+    if level - 1 > len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    if module:
+        base = [*base, module]
+    return ".".join(base) or None
 
 
 def classic_info(
@@ -123,7 +146,8 @@ class Found:
     ambiguous: tuple[str, ...] = ()
 
     @property
-    def found(self) -> bool:
+    def first_party(self) -> bool:
+        """Does any file or directory of the project answer the name?"""
         return self.path is not None or bool(self.namespace) or bool(self.ambiguous)
 
 
@@ -131,14 +155,23 @@ NOT_FOUND = Found()
 
 
 class ModuleFinder:
-    """Finds the first-party file ``import name`` would load from a given file.
+    """Finds the first-party file ``import name`` would load from a given file, as Python's
+    path finder does: a top-level name is searched root by root (a regular package or module
+    anywhere beats namespace directories, whose portions add up); a dotted name only inside its
+    parent package (its ``__init__.py`` directory, or every portion of a namespace package).
 
-    Directory listings are read once and kept, so a name that is not first-party (most of them)
-    costs a few set lookups per root instead of ``stat`` calls."""
+    Directory listings are read once and kept; an index from each listed name to the roots that
+    hold it makes a name that is not first-party (most of them) one dictionary lookup per
+    stage, however many roots there are."""
 
     def __init__(self) -> None:
         self._listings: dict[str, frozenset[str]] = {}
-        self._probes: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        #: top-level name (``x`` for ``x/`` and ``x.py``) -> the roots listed so far holding it
+        self._where: dict[str, set[str]] = {}
+        self._indexed: set[str] = set()
+        self._stage_sets: dict[int, list[frozenset[str]]] = {}
+        self._keys: dict[Stages, int] = {}
+        self._found: dict[tuple[str, int], Found] = {}
 
     def _entries(self, directory: str) -> frozenset[str]:
         found = self._listings.get(directory)
@@ -151,60 +184,91 @@ class ModuleFinder:
         """Every directory listed so far: the finder's answers depend on these alone."""
         return self._listings
 
-    def probe(self, name: str, root: str) -> tuple[str | None, str | None]:
-        """(file, namespace directory) answering ``name`` below ``root`` alone."""
-        key = (name, root)
-        hit = self._probes.get(key)
-        if hit is None:
-            hit = self._probes[key] = self._probe(name.split("."), root)
-        return hit
+    def _sets(self, stages: Stages, key: int) -> list[frozenset[str]]:
+        """The stages as sets, every root listed and indexed (once per stages)."""
+        found = self._stage_sets.get(key)
+        if found is None:
+            for roots in stages:
+                for root in roots:
+                    if root not in self._indexed:
+                        self._indexed.add(root)
+                        for entry in self._entries(root):
+                            self._where.setdefault(entry.removesuffix(".py"), set()).add(root)
+            found = self._stage_sets[key] = [frozenset(roots) for roots in stages]
+        return found
 
-    def _probe(self, parts: list[str], root: str) -> tuple[str | None, str | None]:
-        directory = root
-        for part in parts[:-1]:
-            if part not in self._entries(directory):
-                return None, None
-            directory = os.path.join(directory, part)
-        entries = self._entries(directory)
-        last = parts[-1]
-        if last + ".py" in entries:
-            module = os.path.join(directory, last + ".py")
-            if os.path.isfile(module):
-                return module, None
-        if last in entries:
-            package = os.path.join(directory, last)
-            if "__init__.py" in self._entries(package) and os.path.isfile(
-                os.path.join(package, "__init__.py")
-            ):
-                return os.path.join(package, "__init__.py"), None
-            if os.path.isdir(package):
-                return None, package
-        return None, None
-
-    def find(self, name: str, stages: Iterable[Sequence[str]]) -> Found:
-        """Search ``stages`` of roots in order; the first stage where something answers decides.
-
-        Within a stage, one file answers, or several (ambiguous), or only namespace
-        directories do (a namespace package, whose portions may lie in several roots)."""
+    def find(self, name: str, stages: Stages, key: int | None = None) -> Found:
+        """What ``import name`` loads, searching ``stages`` of roots. ``key``, a number the
+        caller gives each distinct ``stages``, spares hashing them on every call."""
         parts = name.split(".")
         if parts[0] in STDLIB_MODULES or not all(parts):
             return NOT_FOUND
-        for roots in stages:
-            files: list[str] = []
-            spaces: list[str] = []
-            for root in roots:
-                file, space = self.probe(name, root)
-                if file is not None and file not in files:
-                    files.append(file)
-                elif space is not None and space not in spaces:
-                    spaces.append(space)
-            if len(files) == 1:
-                return Found(path=files[0])
-            if files:
+        if key is None:
+            key = self._keys.setdefault(stages, -1 - len(self._keys))
+        memo = (name, key)
+        hit = self._found.get(memo)
+        if hit is None:
+            hit = self._found[memo] = self._find(parts, stages, key)
+        return hit
+
+    def _find(self, parts: list[str], stages: Stages, key: int) -> Found:
+        if len(parts) == 1:
+            return self._top(parts[0], stages, key)
+        parent = self.find(".".join(parts[:-1]), stages, key)
+        if parent.ambiguous:
+            # which package loads is unknown: so is its submodule (the candidates: the
+            # submodules the packages hold, else the packages)
+            packages = [os.path.dirname(p) for p in parent.ambiguous if os.path.basename(p) == "__init__.py"]
+            children, _ = self._in(parts[-1], packages)
+            return Found(ambiguous=tuple(sorted(children)) or parent.ambiguous)
+        if parent.path is not None:
+            if os.path.basename(parent.path) != "__init__.py":
+                return NOT_FOUND  # a module has no submodules: ``from mod import name`` names an attribute
+            portions: Sequence[str] = (os.path.dirname(parent.path),)
+        else:
+            portions = parent.namespace
+        files, spaces = self._in(parts[-1], portions)
+        if len(files) > 1:
+            return Found(ambiguous=tuple(sorted(files)))
+        if files:
+            return Found(path=files[0])
+        return Found(namespace=tuple(spaces)) if spaces else NOT_FOUND
+
+    def _top(self, top: str, stages: Stages, key: int) -> Found:
+        holders = self._where
+        spaces: list[str] = []
+        sets = self._sets(stages, key)
+        for roots, members in zip(stages, sets, strict=True):
+            having = holders.get(top)
+            if not having or having.isdisjoint(members):
+                continue
+            files, found = self._in(top, [r for r in roots if r in having])
+            if len(files) > 1:
                 return Found(ambiguous=tuple(sorted(files)))
-            if spaces:
-                return Found(namespace=tuple(spaces))
-        return NOT_FOUND
+            if files:
+                return Found(path=files[0])  # a regular package or module beats namespaces
+            spaces.extend(s for s in found if s not in spaces)
+        return Found(namespace=tuple(spaces)) if spaces else NOT_FOUND
+
+    def _in(self, name: str, directories: Iterable[str]) -> tuple[list[str], list[str]]:
+        """(files, namespace directories) answering ``name`` in ``directories``: in each, a
+        package beats a module, which beats a plain directory (as ``FileFinder`` decides)."""
+        files: list[str] = []
+        spaces: list[str] = []
+        for directory in directories:
+            entries = self._entries(directory)
+            package = os.path.join(directory, name)
+            if name in entries and "__init__.py" in self._entries(package):
+                found = os.path.join(package, "__init__.py")
+            elif name + ".py" in entries:
+                found = os.path.join(directory, name + ".py")
+            else:
+                if name in entries and os.path.isdir(package):
+                    spaces.append(package)
+                continue
+            if os.path.isfile(found) and found not in files:
+                files.append(found)
+        return files, spaces
 
 
 def listing(directory: str) -> frozenset[str]:

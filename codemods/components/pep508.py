@@ -36,6 +36,8 @@ class Parsed:
     marker: str | None
     #: The exact version when the specifier is one ``==`` (no wildcard) or ``===``.
     pin: str | None
+    #: A direct reference (``name @ url``, a path, a VCS checkout): its version is unknown.
+    direct: bool = False
 
 
 def exact_pin(specifier: SpecifierSet) -> str | None:
@@ -60,6 +62,7 @@ def parse_pep508(text: str) -> Parsed:
         str(req.specifier),
         str(req.marker) if req.marker is not None else None,
         exact_pin(req.specifier),
+        direct=req.url is not None,
     )
 
 
@@ -97,7 +100,7 @@ def parse_reference(text: str, base: Path, root: Path) -> Parsed | None:
             name = Requirement(unquote(egg.group(1))).name
         except InvalidRequirement:
             raise ValueError(f"invalid #egg= name in {head!r}") from None
-        return Parsed(normalize(name), "", marker_str, None)
+        return Parsed(normalize(name), "", marker_str, None, direct=True)
     location = head.split("#", 1)[0]
     if url and not location.startswith("file:"):
         filename = PurePosixPath(unquote(urlsplit(location).path)).name
@@ -112,7 +115,7 @@ def parse_reference(text: str, base: Path, root: Path) -> Parsed | None:
     found = _name_from_filename(filename)
     if found is None:
         raise ValueError(f"cannot tell which distribution {head!r} is (no #egg=name)")
-    return Parsed(found, "", marker_str, None)
+    return Parsed(found, "", marker_str, None, direct=True)
 
 
 def _name_from_filename(filename: str) -> str | None:

@@ -60,10 +60,12 @@ def _package(
     c: Collector, source: str, name: str, value: object, role: Role, group: str | None
 ) -> None:
     marker: str | None = None
+    direct = False
     if isinstance(value, str):
         version: object = value
     elif isinstance(value, dict):
-        version = "*" if any(k in value for k in _DIRECT) else value.get("version", "*")
+        direct = any(k in value for k in _DIRECT)
+        version = "*" if direct else value.get("version", "*")
         parts = [value["markers"]] if isinstance(value.get("markers"), str) else []
         parts += [f"{k} {value[k]}" for k in MARKER_KEYS if isinstance(value.get(k), str)]
         if parts:
@@ -84,4 +86,4 @@ def _package(
             specifier = str(SpecifierSet(version))
         except InvalidSpecifier:
             c.problem(f"{source}: {version!r} is not a PEP 440 specifier")
-    c.add(name, (specifier,), marker, role, group, source)
+    c.add(name, (specifier,), marker, role, group, source, direct=direct)

@@ -88,11 +88,13 @@ def _dependency(
     for entry in value if isinstance(value, list) else [value]:
         marker: str | None = None
         optional = False
+        direct = False
         if isinstance(entry, str):
             version: object = entry
         elif isinstance(entry, dict):
             optional = entry.get("optional") is True
-            version = None if any(k in entry for k in _DIRECT) else entry.get("version")
+            direct = any(k in entry for k in _DIRECT)
+            version = None if direct else entry.get("version")
             try:
                 marker = _marker(entry)
             except ValueError as error:
@@ -111,9 +113,9 @@ def _dependency(
             c.problem(f"{source}: version is not a string")
         if optional and role == "required":
             for extra in extras_of.get(name, ["optional"]):
-                c.add(name, specifier, marker, "optional", extra, source)
+                c.add(name, specifier, marker, "optional", extra, source, direct=direct)
         else:
-            c.add(name, specifier, marker, role, group, source)
+            c.add(name, specifier, marker, role, group, source, direct=direct)
 
 
 def _marker(entry: dict[str, Any]) -> str | None:

@@ -54,7 +54,7 @@ def add_pep508(
         except ValueError as error:
             c.problem(f"{where}: invalid requirement {item!r} ({error})")
             continue
-        c.add(parsed.name, (parsed.specifier,), parsed.marker, role, group, f"{where}: {item}")
+        c.add(parsed.name, (parsed.specifier,), parsed.marker, role, group, f"{where}: {item}", direct=parsed.direct)
 
 
 def read_pyproject(c: Collector, path: Path) -> None:

@@ -158,10 +158,12 @@ class Collector:
         source: str,
         *,
         constraint: bool = False,
+        direct: bool = False,
     ) -> None:
-        """Record one requirement (or, with ``constraint``, one constraint)."""
+        """Record one requirement (or, with ``constraint``, one constraint); ``direct``: a URL,
+        path or VCS reference, whose version is unknown."""
         group = None if role == "required" else group
-        entry = Requirement(name, specifier, marker, role, group, source)
+        entry = Requirement(name, specifier, marker, role, group, source, direct)
         (self.constraints if constraint else self.requirements).append(entry)
 
     def lock(self, name: str, version: str, source: str, *, pin: bool = False) -> None:

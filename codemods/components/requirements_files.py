@@ -7,7 +7,8 @@ including file, ``-c``/``--constraint`` files give constraints (so does anything
 each file is read once, which stops cycles, and a path that leaves the repository is refused.
 ``-e`` and URL or path lines give the name of ``#egg=name`` or of the wheel or sdist file.
 
-Roles: a file's name decides its own (``group_for``); an included file takes the strongest role
+Roles: a file's name decides its own (``group_for``: only ``requirements``, ``base``, ``prod``,
+... make it required); an included file takes the strongest role
 of the files that include it (required > optional > group), so ``requirements.txt: -r base.txt``
 makes ``base.txt``'s entries required. An exact pin (``==1.2.3``, ``===1.2.3``) is also recorded
 as locked, for names no lock file locks.
@@ -29,9 +30,13 @@ from .pep508 import Parsed, is_reference, parse_pep508, parse_reference
 from .reading import Collector
 
 #: Name parts (split at ``-``, ``_``, ``.``) that make a requirements file a group of its own.
-GROUP_WORDS = frozenset(
-    {"ci", "dev", "development", "doc", "docs", "lint", "mypy", "qa", "style", "test", "testing",
-     "tests", "typing"}
+#: Words of a requirements file's name that make it the component's own requirements
+#: (``requirements.txt``, ``requirements/base.txt``, ``requirements-prod.txt``). Any other name
+#: (``requirements-dev.txt``, ``requirements-aws.txt``, ``requirements/optional.txt``) is a group:
+#: what it lists may not be installed where the component runs.
+REQUIRED_WORDS = frozenset(
+    {"requirements", "requirement", "reqs", "base", "main", "prod", "production", "common",
+     "core", "runtime", "deploy", "default", "install", "app"}
 )  # fmt: skip
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -49,12 +54,13 @@ Kind = Literal["r", "c"]
 
 
 def group_for(display: str) -> tuple[Role, str | None]:
-    """The role a requirements file's own name gives it: a group named after the file (its
-    path relative to the component root) when a part of its stem is in ``GROUP_WORDS``."""
+    """The role a requirements file's own name gives it: required when every part of its stem
+    is in ``REQUIRED_WORDS``, else a group named after the file (its path relative to the
+    component root). Unknown stays unknown: only the names that say so are required."""
     stem = display.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-    if any(part in GROUP_WORDS for part in _PART.split(stem)):
-        return "group", display
-    return "required", None
+    if all(part in REQUIRED_WORDS for part in _PART.split(stem) if part):
+        return "required", None
+    return "group", display
 
 
 @dataclass
@@ -118,6 +124,7 @@ def read_requirement_files(c: Collector, roots: Mapping[Path, tuple[Role, str | 
                 state.group,
                 f"{source}: {entry.written}",
                 constraint=kind == "c",
+                direct=p.direct,
             )
             if p.pin is not None:
                 c.lock(p.name, p.pin, source, pin=True)

@@ -49,7 +49,7 @@ def _add_lines(
         except ValueError as error:
             c.problem(f"{where}: invalid requirement {line!r} ({error})")
             continue
-        c.add(parsed.name, (parsed.specifier,), parsed.marker, role, group, f"{where}: {line}")
+        c.add(parsed.name, (parsed.specifier,), parsed.marker, role, group, f"{where}: {line}", direct=parsed.direct)
 
 
 def _python_requires(c: Collector, value: str, source: str) -> None:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from .. import astnodes
-from ..project import ModuleInfo, resolve_relative
+from ..components.modules import ModuleInfo, resolve_relative
 
 Ref = tuple[str, str]
 

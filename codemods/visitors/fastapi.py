@@ -397,7 +397,46 @@ def function_kinds(tree: ast.Module, info: ModuleInfo | None) -> ModuleAnalysis:
                 isinstance(stmt, ast.AsyncFunctionDef) and _yields(stmt)
             )
             functions[stmt.name] = isinstance(stmt, ast.AsyncFunctionDef) if plain else None
-    return ModuleAnalysis(name=this_module(info), functions=functions, event_free=True)
+    return ModuleAnalysis(
+        name=this_module(info),
+        functions=functions,
+        event_free=True,
+        plain_routers=_plain_routers(tree, bindings),
+    )
+
+
+def _plain_routers(tree: ast.Module, bindings: Mapping[str, int]) -> frozenset[str]:
+    """Names bound once at module level, to a direct ``APIRouter(...)``/``Router(...)`` call:
+    in a module whose text names no event API, those routers have no handlers. (A name bound
+    otherwise, re-exported say, is another module's router: not known here.)"""
+    imported: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for a in stmt.names:
+                imported[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+            for a in stmt.names:
+                imported[a.asname or a.name] = f"{stmt.module}.{a.name}"
+    found: set[str] = set()
+    for stmt in tree.body:
+        name, value = simple_assignment(stmt)
+        if name is None or not isinstance(value, ast.Call) or bindings.get(name) != 1:
+            continue
+        if _imported_qualname(value.func, imported) in ROUTER_CLASSES:
+            found.add(name)
+    return frozenset(found)
+
+
+def _imported_qualname(node: ast.expr, imported: Mapping[str, str]) -> str | None:
+    """``fastapi.APIRouter`` for ``APIRouter`` or ``fastapi.APIRouter`` after the imports in
+    ``imported`` (local name -> what it imports)."""
+    attrs: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attrs.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id not in imported:
+        return None
+    return ".".join([imported[node.id], *attrs])
 
 
 def _event_arg(call: ast.Call, keyword: str) -> str | None:

@@ -141,3 +141,5 @@ class ModuleAnalysis:
     #: The module's text names no event API (``on_event``, ``on_startup``, ...): nothing in it
     #: registers a handler, so its objects were not analysed (:func:`function_kinds`).
     event_free: bool = False
+    #: In such a module: the names bound once to a direct ``APIRouter(...)`` call.
+    plain_routers: frozenset[str] = frozenset()

@@ -1,27 +1,30 @@
-"""Will the module an import loads be there wherever the importing module is imported?
+"""Will what an import loads be there wherever the importing module is imported?
 
 Inside a function, an import of a missing module fails only when the function runs; at module
 level it makes the whole module fail to import. So ``hoist-imports`` moves an import only when
-its module is known to be installed wherever the importing module is:
+what it loads is known to be there:
 
 - a standard-library module (``hoist_rules`` handles the platform-only ones);
-- a module of the project, which the import graph resolves to exactly one file;
+- a module of the project that the import, *from this file*, resolves to exactly one file
+  (``ProjectFacts.resolve``), of this component (or of one it requires); for ``from m import x``
+  also each ``x``: a submodule, or a name ``m`` binds at module level;
 - a third-party module whose distribution the file's component declares as a *required*,
-  unconditional dependency, or whose top-level package the file already imports
-  unconditionally at module level (then the module cannot be imported without it anyway).
+  unconditional dependency, or that the module itself already imports unconditionally at
+  module level (then it cannot be imported without it anyway).
 
 Anything else stays in its function with the reason: an optional extra, a dependency group, a
 requirement with a marker, an undeclared distribution, no declarations at all, a name no file
-or two files answer (docs/decisions.md, "hoist-imports and dependencies").
+or two files answer (docs/decisions.md, "hoist-imports: dependencies").
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Sequence
+from pathlib import Path
 
 from ..components.decide import dependency
-from ..components.distributions import NAMESPACE_PREFIXES
+from ..components.modules import Found
 from ..facts import ProjectFacts
 from ..project import STDLIB_MODULES
 
@@ -40,59 +43,77 @@ def unconditional_imports(tree: ast.Module | None) -> frozenset[str]:
     return frozenset(found)
 
 
-def _same_distribution(name: str, other: str) -> bool:
-    """Do ``name`` and ``other`` come from one distribution, as far as names can tell? Their
-    top-level package must match, and for a namespace shared by many distributions (``azure``,
-    ``google``) the package below it too."""
-    a, b = name.split("."), other.split(".")
-    if a[0] != b[0]:
-        return False
-    if a[0] in NAMESPACE_PREFIXES:
-        return len(a) > 1 and len(b) > 1 and a[1] == b[1]
-    return True
-
-
 def dependency_reason(
-    modules: Iterable[str], view: ProjectFacts, required_here: frozenset[str]
+    module: str,
+    names: Sequence[str],
+    view: ProjectFacts,
+    path: Path | None,
+    required_here: frozenset[str],
 ) -> str | None:
-    """Why hoisting an import of ``modules`` (absolute names, the modules the statement itself
-    names) could make this module fail to import; None when each is sure to be installed."""
-    for name in modules:
-        top = name.split(".")[0]
-        if top in STDLIB_MODULES or top == "__future__":
+    """Why hoisting ``import module`` (``names`` empty) or ``from module import names`` (an
+    absolute module) could make this module fail to import; None when it cannot."""
+    top = module.split(".")[0]
+    if top in STDLIB_MODULES or top == "__future__":
+        return None
+    found = view.resolve(path, module)
+    if found is None:  # this file was not gathered (stdin, a lone file): the view's answers
+        if view.is_first_party(module):
+            return _view_reason(module, view)
+        return _third_party_reason(module, view, required_here)
+    if found.first_party:
+        return _first_party_reason(module, names, found, view, path)
+    outer = view.resolve(path, top)
+    if outer is not None and outer.first_party:
+        return f"no module `{module}` was found in the project: a module-level import of it would fail"
+    return _third_party_reason(module, view, required_here)
+
+
+def _third_party_reason(module: str, view: ProjectFacts, required_here: frozenset[str]) -> str | None:
+    if module in required_here:
+        return None  # the module already imports it, unconditionally, at module level
+    found = dependency(view.component, module)
+    if found.status == "required":
+        return None
+    return f"{found.reason}: at module level, `{module}` would have to be installed wherever this module is imported"
+
+
+def _first_party_reason(
+    module: str, names: Sequence[str], found: Found, view: ProjectFacts, path: Path | None
+) -> str | None:
+    if found.ambiguous:
+        return _ambiguous(module, found.ambiguous)
+    if found.path is not None:
+        info = view.by_path.get(found.path)
+        owner = view.component.root
+        if info is not None and owner is not None and info.component != owner:
+            needed = dependency(view.component, module)
+            if needed.status != "required":
+                return f"`{module}` belongs to another component ({info.component}), and {needed.reason}"
+    for name in names:
+        sub = view.resolve(path, f"{module}.{name}")
+        if sub is not None and sub.ambiguous:
+            return _ambiguous(f"{module}.{name}", sub.ambiguous)
+        if sub is not None and (sub.path is not None or sub.namespace):
             continue
-        if any(_same_distribution(name, other) for other in required_here):
-            continue
-        if view.is_first_party(name):
-            reason = _first_party_reason(name, view)
-            if reason is not None:
-                return reason
-            continue
-        found = dependency(view.component, name)
-        if found.status == "required":
-            continue
-        return f"{found.reason}: at module level, `{name}` would have to be installed wherever this module is imported"
+        info = view.by_path.get(found.path) if found.path is not None else None
+        exports = view.exports.get(info.name) if info is not None else None
+        if info is None or exports is None:
+            what = "a namespace package" if found.namespace else "a module whose names cannot be read"
+            return f"`{name}` is not a module of `{module}`, which is {what}: cannot tell whether the name exists"
+        if name not in exports:
+            return f"`{module}` has no module or module-level name `{name}`: a module-level import of it would fail"
     return None
 
 
-def _first_party_reason(name: str, view: ProjectFacts) -> str | None:
-    """A project module: it must resolve to one file, and one of this component (or a
-    component that this one requires)."""
-    canonical = view.canonical(name)
+def _view_reason(module: str, view: ProjectFacts) -> str | None:
+    canonical = view.canonical(module)
     if canonical is None:
-        files = ", ".join(f"`{p}`" for p in view.ambiguous.get(name, ()))
-        return f"`{name}` is answered by more than one file ({files}): which one an import loads depends on how the program is run"
-    info = view.modules.get(canonical)
-    if info is None:
-        if canonical in view.namespaces:
-            return None
-        return (
-            f"no module `{name}` was found in the project: a module-level import of it would fail"
-        )
-    owner = view.component.root
-    if owner is None or info.component == owner:
-        return None
-    found = dependency(view.component, name)
-    if found.status == "required":
-        return None
-    return f"`{name}` belongs to another component ({info.component}), and {found.reason}"
+        return _ambiguous(module, view.ambiguous.get(module, ()))
+    if canonical not in view.modules and canonical not in view.namespaces:
+        return f"no module `{module}` was found in the project: a module-level import of it would fail"
+    return None
+
+
+def _ambiguous(module: str, files: Sequence[str]) -> str:
+    listed = ", ".join(f"`{p}`" for p in files)
+    return f"`{module}` is answered by more than one file ({listed}): which one an import loads depends on how the program is run"

@@ -409,8 +409,7 @@ class Planner:
             line, code = self.late_state
             reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
         if reason is None:
-            named = loads if own[0].kind == "import" else loads[:1]
-            reason = dependency_reason(named, self.codemod.context.project, self.required_here)
+            reason = self.dependency_reason(own, loads)
         c.covered = {}
         for binding in own:
             reason = (
@@ -579,11 +578,34 @@ class Planner:
         )
         return self._shadows.reason(binding, scope, used)
 
+    def dependency_reason(self, own: list[Binding], loads: list[str]) -> str | None:
+        """Would what the import loads be missing where this module is imported (``hoist_deps``)?"""
+        context = self.codemod.context
+        if own[0].kind == "import":
+            for module in loads:
+                reason = dependency_reason(module, (), context.project, context.path, self.required_here)
+                if reason is not None:
+                    return reason
+            return None
+        names = [b.name for b in own]
+        return dependency_reason(loads[0], names, context.project, context.path, self.required_here)
+
+    def first_party(self, loads: list[str]) -> list[str]:
+        """The view's names of the project modules ``loads`` resolve to from this file."""
+        project, path = self.codemod.context.project, self.codemod.context.path
+        found: list[str] = []
+        for name in loads:
+            answer = project.resolve(path, name)
+            if answer is None:  # not gathered: the view's answer
+                canonical = project.canonical(name) if project.is_first_party(name) else None
+                if canonical is not None:
+                    found.append(canonical)
+            elif answer.path is not None and (info := project.by_path.get(answer.path)) is not None:
+                found.append(info.name)
+        return found
+
     def cycle_reason(self, loads: list[str]) -> str | None:
-        project = self.codemod.context.project
-        first_party = [
-            canonical for n in loads if project.is_first_party(n) and (canonical := project.canonical(n))
-        ]
+        first_party = self.first_party(loads)
         if not first_party:
             return None
         current = self.codemod.context.module

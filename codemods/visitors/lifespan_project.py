@@ -25,16 +25,30 @@ STARLETTE_LIFESPAN = (0, 16, 0)
 
 
 def canonical(analysis: ModuleAnalysis, view: ProjectFacts) -> ModuleAnalysis:
-    """``analysis`` with every module name it refers to spelled as the view names that module
-    (``routers.users`` -> ``backend.routers.users``); a name two files answer becomes
-    :data:`UNNAMED`, so nothing is ever linked to one of them."""
-    if not view.aliases and not view.ambiguous:
-        return analysis
+    """``analysis`` with every module name it refers to spelled as the view names the module
+    the analysed file's imports load (``routers.users`` -> ``backend.routers.users``); a name
+    two files answer becomes :data:`UNNAMED`, so nothing is ever linked to one of them."""
+    info = view.modules.get(analysis.name)
+    path = info.path if info is not None else None
+    names: dict[str, str | None] = {}
+
+    def module_name(module: str) -> str | None:
+        if module not in names:
+            found = view.resolve(path, module) if module != analysis.name else None
+            if found is None:  # the module itself, or a file not gathered: the view's answer
+                names[module] = view.canonical(module)
+            elif found.ambiguous:
+                names[module] = None
+            elif found.path is not None and found.path in view.by_path:
+                names[module] = view.by_path[found.path].name
+            else:
+                names[module] = module
+        return names[module]
 
     def ref(r: Ref) -> Ref:
         if r == UNNAMED:
             return r
-        module = view.canonical(r[0])
+        module = module_name(r[0])
         return UNNAMED if module is None else (module, r[1])
 
     def include(i: Include) -> Include:
@@ -199,6 +213,10 @@ class Project:
         if len(includers) > 1:
             return "it is included more than once"
         where, include = includers[0]
+        if self._component(ref[0]) != self._component(where):
+            # the app's module would import the router's handlers from a component it may
+            # not even require
+            return "it belongs to another component than the app including it"
         if not (self.rewritten(ref[0]) and self.rewritten(where)):
             return "it or the app including it is not among the files rewritten in this run"
         if include.conditional or include.owner[0] != where or self.suppressed(where, include.line):
@@ -238,8 +256,13 @@ class Project:
                 router = find_object(self.modules, router_ref)
                 if router is None:
                     analysis = self.modules.get(router_ref[0])
-                    if analysis is not None and analysis.event_free and not self.foreign.get(router_ref):
-                        continue  # nothing registers a handler on it
+                    if (
+                        analysis is not None
+                        and analysis.event_free
+                        and router_ref[1] in analysis.plain_routers
+                        and not self.foreign.get(router_ref)
+                    ):
+                        continue  # made in a module that registers no handler, and none elsewhere
                     # a router that cannot be read may register handlers: never assume it does not
                     lost.append(f"`{include.text}` ({self._unread(router_ref)})")
                     continue
@@ -252,6 +275,10 @@ class Project:
                     lost.append(f"`{include.text}`")
                 lost += self.pending(router_ref, lifted, seen | {router_ref})
         return lost
+
+    def _component(self, module: str) -> str | None:
+        info = self.view.modules.get(module)
+        return info.component if info is not None else self.view.component.root
 
     def _unread(self, ref: Ref) -> str:
         if ref == UNNAMED:

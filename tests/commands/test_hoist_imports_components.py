@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from codemods.types import Options
 
 from ..helpers import run_tree, write_tree
@@ -139,3 +141,60 @@ def test_a_namespace_package_split_across_roots(tmp_path: Path) -> None:
     # given alone, the other root is not known: unknown, so it stays too
     alone = run_tree(tmp_path / "libs/a", OPTIONS)
     assert not alone["src/company/a/core.py"].changed
+
+
+def test_a_local_shim_of_one_script_is_not_the_package_of_another_file(tmp_path: Path) -> None:
+    """``scripts/run.py`` imports its neighbour ``scripts/celery.py``; in ``app/tasks.py``,
+    ``import celery`` is the (undeclared) third-party package, whichever files are given."""
+    write_tree(tmp_path, {
+        "requirements.txt": "fastapi\n",
+        "scripts/celery.py": "def send_task(name):\n    return name\n",
+        "scripts/run.py": "import celery\n\ncelery.send_task('x')\n",
+        "app/tasks.py": "def enqueue():\n    import celery\n    return celery.Celery\n",
+    })  # fmt: skip
+    for given in (tmp_path, tmp_path / "app"):
+        results = run_tree(given, OPTIONS)
+        tasks = next(r for p, r in results.items() if p.endswith("tasks.py"))
+        assert not tasks.changed, given
+        assert "no distribution providing `celery` is declared" in tasks.skips[0].reason
+
+
+def test_a_sibling_of_a_namespace_package_needs_its_own_declaration(tmp_path: Path) -> None:
+    """``opentelemetry`` is a namespace shared by many distributions: importing
+    ``opentelemetry.trace`` at module level says nothing about the instrumentation package."""
+    write_tree(tmp_path, {
+        "requirements.txt": "opentelemetry-api\n",
+        "app.py": """
+            from opentelemetry import trace
+
+
+            def instrument(app):
+                from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+                FastAPIInstrumentor.instrument_app(app)
+                return trace
+            """,
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS)
+    assert not results["app.py"].changed
+    assert "opentelemetry.instrumentation.fastapi" in results["app.py"].skips[0].reason
+
+
+@pytest.mark.parametrize(
+    ("init", "hoisted"),
+    [("", False), ("def gone():\n    return 1\n", True), ("from .impl import *\n", False)],
+)
+def test_a_name_imported_from_a_project_package_must_exist(tmp_path: Path, init: str, hoisted: bool) -> None:
+    """``from app import gone``: a submodule, or a name ``app/__init__.py`` binds; a module-level
+    ``import app.config`` does not vouch for it."""
+    write_tree(tmp_path, {
+        "requirements.txt": "",
+        "app/__init__.py": init,
+        "app/impl.py": "",
+        "app/config.py": "",
+        "main.py": "import app.config\n\n\ndef legacy():\n    from app import gone\n    return gone()\n",
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS)
+    assert results["main.py"].changed is hoisted
+    if not hoisted:
+        assert "`gone`" in results["main.py"].skips[0].reason

@@ -53,7 +53,7 @@ def run(tmp_path: Path, files: dict[str, str], unsafe: bool = False) -> tuple[st
 @pytest.mark.parametrize(
     ("files", "reason"),
     [
-        ({"requirements.txt": "fastapi==0.88.0\n"}, "requirements.txt:1: fastapi 0.88.0"),
+        ({"requirements.txt": "fastapi==0.88.0\n"}, "requirements.txt:1: fastapi==0.88.0"),
         ({"requirements.txt": "fastapi>=0.80\nuvicorn\n"}, "requirements.txt:1: fastapi>=0.80 allows versions before 0.93.0"),
         ({"pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\nfastapi = '^0.92.0'\n"}, 'pyproject.toml: fastapi = "^0.92.0"'),
         (
@@ -207,3 +207,72 @@ def test_an_app_including_a_router_that_cannot_be_read_is_left_alone(tmp_path: P
     result = run_tree(tmp_path, Options(select=(ID,)))["main.py"]
     assert not result.changed
     assert why in result.skips[0].reason
+
+
+def test_a_router_re_exported_by_a_package_is_followed(tmp_path: Path) -> None:
+    """``routers/__init__.py`` names no event API but re-exports ``users.router``, which has a
+    startup handler: the package's text says nothing about that router."""
+    write_tree(tmp_path, {
+        "requirements.txt": "fastapi>=0.100\n",
+        "routers/__init__.py": "from .users import router as users_router\n",
+        "routers/users.py": """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+
+            @router.on_event("startup")
+            def warm():
+                pass
+            """,
+        "main.py": """
+            from fastapi import FastAPI
+
+            from routers import users_router
+
+            app = FastAPI()
+
+
+            @app.on_event("startup")
+            def start():
+                pass
+
+
+            app.include_router(users_router)
+            """,
+    })  # fmt: skip
+    result = run_tree(tmp_path, Options(select=(ID,)))["main.py"]
+    assert not result.changed
+    assert "`users_router` (`users_router` is not a module-level router of `routers`)" in result.skips[0].reason
+
+
+def test_handlers_of_another_components_router_do_not_move(tmp_path: Path) -> None:
+    """Moving them would make the app import from a component it does not declare."""
+    write_tree(tmp_path, {
+        "libs/pyproject.toml": "[project]\nname = 'shared'\ndependencies = ['fastapi']\n",
+        "libs/shared/__init__.py": "",
+        "libs/shared/routers.py": """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+
+            @router.on_event("startup")
+            def warm():
+                pass
+            """,
+        "svc/requirements.txt": "fastapi>=0.100\n",
+        "svc/main.py": """
+            import sys
+
+            sys.path.insert(0, "../libs")
+            from fastapi import FastAPI
+            from shared.routers import router
+
+            app = FastAPI()
+            app.include_router(router)
+            """,
+    })  # fmt: skip
+    results = run_tree(tmp_path, Options(select=(ID,)))
+    assert not results["svc/main.py"].changed
+    assert "import" not in "".join(str(c) for c in results["svc/main.py"].changes)
