@@ -11,7 +11,9 @@ other files of a run, so a one-file run and a full run agree (docs/decisions.md,
   3.9+);
 - the sleep: ``trio.sleep`` in a file that imports trio, ``anyio.sleep`` in one that imports
   anyio, ``asyncio.sleep`` otherwise, unless the component declares trio and the file does not
-  say which library runs it (then it is unknown, and skipped).
+  say which library runs it (then it is unknown, and skipped). trio's and anyio's forms need
+  the library at module level: the file imports it there, or the component requires it;
+  otherwise they are unknown too.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ def choose(
     """The offload for a file importing ``tops`` (``required_here``: the modules it imports
     unconditionally at module level) in ``component``."""
     sleep, why = _loop(tops, component)
+    if sleep in ("trio", "anyio") and not _installed(sleep, required_here, component):
+        # the rewrite adds `import trio`/`import anyio` at module level: it must be there
+        # wherever the module is imported, not only where a function that imports it runs
+        sleep, why = None, (
+            f"the file imports {sleep} only inside functions and the component does not declare it "
+            f"as a required dependency: a module-level `import {sleep}` could fail where it is missing"
+        )
     framework = _framework(required_here, component)
     threadpool: Threadpool | None
     if framework is not None:
@@ -89,6 +98,11 @@ def _loop(tops: frozenset[str], component: Component) -> tuple[Sleep | None, str
             "the component declares trio, and this file does not show which event loop runs it",
         )
     return "asyncio", "no other event loop library is in use"
+
+
+def _installed(library: str, required_here: frozenset[str], component: Component) -> bool:
+    """Is ``library`` sure to be installed wherever the module is imported?"""
+    return library in {m.split(".")[0] for m in required_here} or declares_required(component, [library])
 
 
 def _framework(required_here: frozenset[str], component: Component) -> Threadpool | None:

@@ -99,3 +99,18 @@ def test_an_anyio_file_in_a_fastapi_component(tmp_path: Path) -> None:
         "svc/mail.py": "import anyio\n" + dedent(HELPER),
     })  # fmt: skip
     assert "await run_in_threadpool(requests.get" in code and "await anyio.sleep(1)" in code
+
+
+def test_a_loop_library_imported_only_inside_functions_is_not_added_at_module_level(tmp_path: Path) -> None:
+    """Found by `make smoke` in prefect: the file imports anyio inside functions only, and
+    nothing declares it: a module-level `import anyio` could fail where it is missing."""
+    code, skips = rewrite(tmp_path, {
+        "svc/mail.py": dedent(HELPER) + "\n\ndef main():\n    import anyio\n\n    anyio.run(fetch, 'x')\n",
+    })  # fmt: skip
+    assert "await anyio" not in code and "time.sleep(1)" in code
+    assert any("imports anyio only inside functions" in s for s in skips)
+    code, _ = rewrite(tmp_path / "declared", {
+        "svc/requirements.txt": "anyio\nrequests\n",
+        "svc/mail.py": dedent(HELPER) + "\n\ndef main():\n    import anyio\n\n    anyio.run(fetch, 'x')\n",
+    })  # fmt: skip
+    assert "await anyio.sleep(1)" in code and "await anyio.to_thread.run_sync(" in code
