@@ -45,6 +45,12 @@ smoke: venv
 	$(PY) bench/build_corpus.py
 	$(PY) bench/smoke.py $(SMOKE_ARGS)
 
+# Real FastAPI/Starlette apps of bench/apps.lock, each imported module by module before and after
+# the rewrite (bench/smoke_apps.py; builds one venv per app on first use).
+.PHONY: smoke-apps
+smoke-apps: venv
+	$(PY) bench/smoke_apps.py $(SMOKE_APPS_ARGS)
+
 # Long property run: hypothesmith programs and fixture mutations (make test runs 60 per test).
 FUZZ_EXAMPLES ?= 5000
 fuzz: venv

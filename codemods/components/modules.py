@@ -82,16 +82,33 @@ def resolve_relative(current: ModuleInfo, module: str | None, level: int) -> str
 def classic_info(
     path: Path, component: str | None = None, has_init: Callable[[str], bool] = _has_init
 ) -> ModuleInfo:
-    """Name a file walking up through ``__init__.py`` packages only."""
+    """Name a file with no component known: up through ``__init__.py`` packages, and through
+    directories without one that sit inside a regular package (namespace portions:
+    ``marimo/_sql/engines/duckdb.py`` is ``marimo._sql.engines.duckdb``). A file that no
+    regular package holds may run as a script: its directory is its ``script_root``."""
     path = path.resolve()
     is_package = path.name == "__init__.py"
     parts = [] if is_package else [path.stem]
     directory = path.parent
-    while has_init(str(directory)) and directory.parent != directory:
-        parts.insert(0, directory.name)
-        directory = directory.parent
+    packaged = False
+    while True:
+        while directory.parent != directory and has_init(str(directory)):
+            parts.insert(0, directory.name)
+            directory = directory.parent
+            packaged = True
+        # no __init__.py here: a namespace portion inside a regular package further up?
+        gap: list[str] = []
+        up = directory
+        while up.parent != up and not has_init(str(up)) and _identifier(up.name):
+            gap.insert(0, up.name)
+            up = up.parent
+        if not gap or up.parent == up or not has_init(str(up)):
+            break
+        parts[:0] = gap
+        directory = up
     name = ".".join(parts) or path.parent.name
-    return ModuleInfo(name, str(path), str(directory), is_package, component, str(directory))
+    script_root = str(directory) if packaged else str(path.parent)
+    return ModuleInfo(name, str(path), str(directory), is_package, component, script_root)
 
 
 def module_info(
@@ -116,21 +133,18 @@ def module_info(
         directories = list(below.parts[:-1])
         stem = [] if classic.is_package else [file.stem]
         # the topmost regular package below the root starts the name (rule 1), else the root
-        start = next(
-            (
-                i
-                for i in range(len(directories))
-                if has_init(os.path.join(root, *directories[: i + 1]))
-            ),
-            0,
+        package = next(
+            (i for i in range(len(directories)) if has_init(os.path.join(root, *directories[: i + 1]))),
+            None,
         )
+        start = package or 0
         parts = directories[start:] + stem
         if not parts or not all(_identifier(p) for p in parts):
             break  # the root's own __init__.py, or a part no import statement can name
         base = os.path.join(root, *directories[:start])
-        return ModuleInfo(
-            ".".join(parts), classic.path, base, classic.is_package, component, classic.root
-        )
+        # inside a regular package the file is a module of it, never a script of its own
+        script_root = base if package is not None else str(file.parent)
+        return ModuleInfo(".".join(parts), classic.path, base, classic.is_package, component, script_root)
     return classic
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..components.decide import dependency
 from ..components.modules import Found
-from ..facts import ProjectFacts
+from ..facts import ProjectFacts, resolved
 from ..project import STDLIB_MODULES
 
 
@@ -82,6 +82,9 @@ def _first_party_reason(
 ) -> str | None:
     if found.ambiguous:
         return _ambiguous(module, found.ambiguous)
+    if found.path is not None and path is not None and found.path == resolved(path):
+        # at module level, the import would run before the module has defined the name
+        return f"`{module}` is this module itself: at module level it would import a partially initialised module"
     if found.path is not None:
         info = view.by_path.get(found.path)
         owner = view.component.root

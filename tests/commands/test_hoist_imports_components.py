@@ -198,3 +198,35 @@ def test_a_name_imported_from_a_project_package_must_exist(tmp_path: Path, init:
     assert results["main.py"].changed is hoisted
     if not hoisted:
         assert "`gone`" in results["main.py"].skips[0].reason
+
+
+def test_a_module_named_like_the_package_it_imports_is_not_that_package(tmp_path: Path) -> None:
+    """Found by `make smoke-apps` in marimo: ``marimo/_sql/engines/duckdb.py`` (``_sql`` and
+    ``engines`` without ``__init__.py``, inside the regular package ``marimo``) imports the
+    third-party ``duckdb``, an extra. Its own directory is not on ``sys.path``: it is no script,
+    so ``import duckdb`` is not the file itself, and the extra stays lazy."""
+    write_tree(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'nb'\ndependencies = []\n[project.optional-dependencies]\nsql = ['duckdb']\n",
+        "nb/__init__.py": "from nb._sql.engines import duckdb\n",
+        "nb/_sql/engines/duckdb.py": "def run(q):\n    import duckdb\n    return duckdb.sql(q)\n",
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS, write=True)
+    assert not results["nb/_sql/engines/duckdb.py"].changed
+    assert "declared only under the extra `sql`" in results["nb/_sql/engines/duckdb.py"].skips[0].reason
+    proc = subprocess.run([sys.executable, "-B", "-c", "import nb"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_module_importing_itself_stays(tmp_path: Path) -> None:
+    """Found by `make smoke-apps` in marimo: ``from pkg.fmt import format as fmt`` inside
+    ``pkg/fmt.py``; at module level it runs before ``format`` is defined."""
+    write_tree(tmp_path, {
+        "requirements.txt": "",
+        "pkg/__init__.py": "",
+        "pkg/fmt.py": "def register():\n    from pkg.fmt import format as fmt\n    return fmt\n\n\ndef format():\n    return 1\n",
+    })  # fmt: skip
+    results = run_tree(tmp_path, OPTIONS, write=True)
+    assert not results["pkg/fmt.py"].changed
+    assert "is this module itself" in results["pkg/fmt.py"].skips[0].reason
+    proc = subprocess.run([sys.executable, "-B", "-c", "import pkg.fmt"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
