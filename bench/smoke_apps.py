@@ -37,7 +37,7 @@ For each application of ``bench/apps.lock`` (or those of ``--only``):
    the exception's line and the traceback's frames inside the copy) or ``timeout``. The result
    depends only on the venv and the pristine copy, so it is cached next to the venv
    (``before-imports.json``; ``--no-before-cache`` to redo it).
-4. **Rewrite.** The real CLI of this repository (``/work/main/.venv/bin/python -m codemods``, with
+4. **Rewrite.** The real CLI of this repository (``.venv/bin/python -m codemods`` of the repository, with
    ``PYTHONPATH`` = the repository, default codemods, ``--no-cache``) runs with the temporary
    directory as working directory: ``check --format json work/<name>`` on the pristine copy (the
    changes with codemod ids and lines, skips, failures), ``apply --dry-run work/<name>`` (the

@@ -67,6 +67,20 @@ class Suppressions:
                 return True
         return False
 
+    def noqa_of_family(self, prefix: str, lines: range) -> str | None:
+        """The ``# noqa`` on ``lines`` that covers a rule of the family ``prefix`` (``ASYNC``):
+        the first such code, ``""`` for a bare ``# noqa``; None when there is none."""
+        for line in lines:
+            codes = self.noqa.get(line)
+            if codes is None:
+                continue
+            if not codes:
+                return ""
+            found = sorted(c for c in codes if c.startswith(prefix.upper()))
+            if found:
+                return found[0]
+        return None
+
 
 def _comments(text: str) -> list[tuple[int, str]]:
     if "#" not in text:

@@ -57,6 +57,8 @@ class ProjectFacts:
     #: module -> the names it binds at module level (None: unknown, a star import or a
     #: module ``__getattr__``).
     exports: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    #: module -> the names its functions declare ``global`` (reassigned at run time).
+    rebound: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: Component root -> its view (run-level facts only).
     views: Mapping[str | None, ProjectFacts] = field(default_factory=dict)
     #: resolved path -> its component root (run-level facts only).

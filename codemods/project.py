@@ -125,6 +125,8 @@ class FileFacts:
     candidates: tuple[int, frozenset[str]] | None = None
     #: Names bound at module level (None: unknown, a star import or a module ``__getattr__``).
     exports: frozenset[str] | None = None
+    #: Names the module's functions declare ``global``: reassigned at run time.
+    rebound: frozenset[str] = frozenset()
 
 
 def gather_file(
@@ -167,6 +169,7 @@ def _gather_file(
         codemod=per_codemod,
         candidates=(fingerprint(text), may_change) if candidates is not None else None,
         exports=module_exports(tree),
+        rebound=frozenset(n for node in astnodes.nodes(tree) if isinstance(node, ast.Global) for n in node.names),
     )
 
 

@@ -73,6 +73,10 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   (then nothing is known). A function-level import of such a module is the optional-dependency
   pattern: at module level, the module would fail to import wherever it is not installed. A
   package the module already imports unconditionally at module level needs no declaration;
+- `from m import X` where the function compares `X` with `None` (a module global set at run
+  time, such as a middleware's `BABEL`), or where `m` is a module of the project whose
+  functions declare `global X`: inside the function the import reads the current value on each
+  call, at module level it would bind the first one for good;
 - first-party imports (relative, or of a module of the analysed project) of a module that no
   file of the project answers (a deleted module, a typo) or that two files answer (`src/app`
   and `app`: it depends on how the program is run), or of another component's module that

@@ -93,6 +93,9 @@ no loop library, in a component that declares trio, is left alone: which loop ru
 known. `fastapi.concurrency` is imported only where FastAPI is installed for sure: a worker or a
 bot beside a FastAPI service, with requirements of its own, gets `asyncio.to_thread`.
 
+A call on a line marked `# noqa: ASYNC...` (flake8-async's and ruff's codes for blocking calls,
+e.g. `# noqa: ASYNC240`) or a bare `# noqa` is kept, as the author asked of the linters.
+
 Thread-bound objects are never moved to another thread: a `sqlite3` connection used from a
 worker raises `ProgrammingError`, and a SQLAlchemy `Session` must not be shared across threads.
 Those sites, blocking context managers and generator expressions are display-only. Where the

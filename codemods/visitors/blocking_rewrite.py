@@ -433,6 +433,11 @@ class Rewriter(cst.CSTVisitor):
         if target is None or target.fn_kind in ("generator", "contextmanager"):
             return
         line, end = self._lines(original_node)
+        suppressed = self.command.context.suppressions.noqa_of_family("ASYNC", range(line, end + 1))
+        if suppressed is not None:
+            # the linters' own rules for blocking calls (flake8-async, ruff's ASYNC2xx)
+            self.command.skip(line, f"kept by `# noqa{': ' + suppressed if suppressed else ''}`")
+            return
         why = f" ({target.why})" if target.why else ""
         message = f"Blocking call {target.label} in async function `{frame.name}`{why}"
         left_alone = self._display_only(frame, target, original_node)

@@ -23,6 +23,7 @@ import ast
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import astnodes
 from ..components.decide import dependency
 from ..components.modules import Found
 from ..facts import ProjectFacts, resolved
@@ -41,6 +42,35 @@ def unconditional_imports(tree: ast.Module | None) -> frozenset[str]:
         elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
             found.add(stmt.module)
     return frozenset(found)
+
+
+def checked_for_none(tree: ast.Module | None, line: int, names: Sequence[str]) -> str | None:
+    """The first of ``names`` that the function holding the import at ``line`` compares with
+    ``None`` (``if BABEL is None:``): a module global that is set later, at run time, read
+    through a function-level ``from m import BABEL`` each time the function runs. At module level
+    the import would bind the value the name had when the module was imported, once."""
+    if tree is None or not names:
+        return None
+    holder: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    for node in astnodes.nodes(tree):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.lineno <= line <= (node.end_lineno or node.lineno)
+            and (holder is None or node.lineno > holder.lineno)
+        ):
+            holder = node
+    if holder is None:
+        return None
+    wanted = set(names)
+    for node in ast.walk(holder):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        sides = [node.left, *node.comparators]
+        if any(isinstance(n, ast.Constant) and n.value is None for n in sides):
+            for side in sides:
+                if isinstance(side, ast.Name) and side.id in wanted:
+                    return side.id
+    return None
 
 
 def dependency_reason(
@@ -92,13 +122,18 @@ def _first_party_reason(
             needed = dependency(view.component, module)
             if needed.status != "required":
                 return f"`{module}` belongs to another component ({info.component}), and {needed.reason}"
+    info = view.by_path.get(found.path) if found.path is not None else None
     for name in names:
+        if info is not None and name in view.rebound.get(info.name, ()):
+            return (
+                f"`{module}.{name}` is reassigned at run time (`global {name}` in a function of "
+                f"`{module}`): at module level the import would keep the value it had first"
+            )
         sub = view.resolve(path, f"{module}.{name}")
         if sub is not None and sub.ambiguous:
             return _ambiguous(f"{module}.{name}", sub.ambiguous)
         if sub is not None and (sub.path is not None or sub.namespace):
             continue
-        info = view.by_path.get(found.path) if found.path is not None else None
         exports = view.exports.get(info.name) if info is not None else None
         if info is None or exports is None:
             what = "a namespace package" if found.namespace else "a module whose names cannot be read"

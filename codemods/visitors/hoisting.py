@@ -33,7 +33,7 @@ from ..printing import code_for_node
 from ..project import STDLIB_MODULES, resolve_relative
 from . import hoist_isolated
 from .hoist_copies import link_copies, settle
-from .hoist_deps import dependency_reason, unconditional_imports
+from .hoist_deps import checked_for_none, dependency_reason, unconditional_imports
 from .hoist_edits import child_blocks, insertion_point
 from .hoist_rules import (
     BUILTINS,
@@ -409,7 +409,7 @@ class Planner:
             line, code = self.late_state
             reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
         if reason is None:
-            reason = self.dependency_reason(own, loads)
+            reason = self.dependency_reason(c, own, loads)
         c.covered = {}
         for binding in own:
             reason = (
@@ -578,9 +578,17 @@ class Planner:
         )
         return self._shadows.reason(binding, scope, used)
 
-    def dependency_reason(self, own: list[Binding], loads: list[str]) -> str | None:
-        """Would what the import loads be missing where this module is imported (``hoist_deps``)?"""
+    def dependency_reason(self, c: Candidate, own: list[Binding], loads: list[str]) -> str | None:
+        """Would what the import loads be missing where this module is imported, or bind
+        another value there (``hoist_deps``)?"""
         context = self.codemod.context
+        if own[0].kind == "from":
+            late = checked_for_none(self._tree, c.line, [b.bound for b in own])
+            if late is not None:
+                return (
+                    f"function `{c.function}` checks `{late}` for None: it reads a value set at run "
+                    "time, which a module-level import would fix at the value it had first"
+                )
         if own[0].kind == "import":
             for module in loads:
                 reason = dependency_reason(module, (), context.project, context.path, self.required_here)

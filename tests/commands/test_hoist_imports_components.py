@@ -230,3 +230,27 @@ def test_a_module_importing_itself_stays(tmp_path: Path) -> None:
     assert "is this module itself" in results["pkg/fmt.py"].skips[0].reason
     proc = subprocess.run([sys.executable, "-B", "-c", "import pkg.fmt"], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_module_global_set_at_run_time_stays_read_in_the_function(tmp_path: Path) -> None:
+    """Found by `make smoke-apps` in fief: ``from asgi_babel import BABEL`` inside a function
+    that checks ``BABEL is None``; asgi_babel sets ``BABEL`` (``global``) when its middleware
+    starts. At module level the import would bind ``None`` for good."""
+    write_tree(tmp_path, {
+        "requirements.txt": "asgi-babel\n",
+        "locale.py": "def translations():\n    from asgi_babel import BABEL\n\n    if BABEL is None:\n        return None\n    return BABEL.translations\n",
+    })  # fmt: skip
+    result = run_tree(tmp_path, OPTIONS)["locale.py"]
+    assert not result.changed
+    assert "checks `BABEL` for None" in result.skips[0].reason
+
+
+def test_a_first_party_global_reassigned_at_run_time_stays(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "requirements.txt": "",
+        "state.py": "CLIENT = None\n\n\ndef connect():\n    global CLIENT\n    CLIENT = object()\n",
+        "main.py": "def use():\n    from state import CLIENT\n    return CLIENT\n",
+    })  # fmt: skip
+    result = run_tree(tmp_path, OPTIONS)["main.py"]
+    assert not result.changed
+    assert "`state.CLIENT` is reassigned at run time" in result.skips[0].reason

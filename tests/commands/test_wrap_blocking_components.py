@@ -114,3 +114,15 @@ def test_a_loop_library_imported_only_inside_functions_is_not_added_at_module_le
         "svc/mail.py": dedent(HELPER) + "\n\ndef main():\n    import anyio\n\n    anyio.run(fetch, 'x')\n",
     })  # fmt: skip
     assert "await anyio.sleep(1)" in code and "await anyio.to_thread.run_sync(" in code
+
+
+@pytest.mark.parametrize("comment", ["# noqa: ASYNC240", "# noqa: ASYNC240, E501", "# noqa"])
+def test_a_noqa_for_the_linters_blocking_rules_keeps_the_call(tmp_path: Path, comment: str) -> None:
+    """Found by `make smoke-apps` in marimo: the author silenced ruff's ASYNC240 on a call the
+    tool then wrapped anyway."""
+    code, skips = rewrite(tmp_path, {
+        "svc/requirements.txt": "requests\n",
+        "svc/mail.py": f"import os\n\n\nasync def where(path):\n    return os.path.realpath(path)  {comment}\n",
+    })  # fmt: skip
+    assert "to_thread" not in code
+    assert skips == [f"kept by `{comment.split(',')[0] if 'ASYNC' in comment else comment}`"]
