@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .astutil import (
     Aliases,
@@ -35,6 +35,7 @@ from .astutil import (
     raises,
     str_constant,
 )
+from .envsites import site_of
 
 _GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 _CASTS = {"int", "float", "str", "bool"}
@@ -50,6 +51,10 @@ class EnvRead:
     #: How it is read, for the report: ``os.getenv``, ``os.environ[]``, ``Settings.secret_key``...
     how: str
     status: str
+    #: Where it runs (``envsites.site_of``): ``""`` module level, a module-level function's
+    #: name, or ``"?"``; and whether something may not run it. Not part of equality or order.
+    scope: str = field(default="", compare=False)
+    guarded: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def scan_env(tree: ast.Module) -> EnvFacts:
         if found is not None and isinstance(node, ast.expr):
             name, how, has_default = found
             status = "default" if has_default else _status(node, parent_of, aliases, how)
-            reads.append(EnvRead(name, node.lineno, how, status))
+            reads.append(EnvRead(name, node.lineno, how, status, *site_of(node, parent_of)))
         elif isinstance(node, ast.Assign) and (names := own_check(node, aliases)):
             own.update(names)
         if isinstance(node, ast.Call) and enclosing_function(node, parent_of) is None:

@@ -93,11 +93,13 @@ from typing import Any, TypeAlias
 import libcst as cst
 
 from ..audit.astutil import Aliases
-from ..audit.envvars import EnvFacts, names, own_check, required_vars, scan_env
+from ..audit.envvars import own_check
 from ..base import Codemod
 from ..project import ModuleInfo, ProjectFacts
 from ..types import Safety
 from ..visitors.add_imports import add_imports
+from ..visitors.env_reach import EnvScan, scan_reach
+from ..visitors.env_scope import EnvScopes, app_variables
 from ..visitors.fastapi import AppObject, analyse
 from ..visitors.lifespan_project import lifespan_support
 from ..visitors.positions import FastPositionProvider
@@ -113,13 +115,12 @@ class Command(Codemod):
     TRIGGER = re.compile(r"\b(?:FastAPI|Starlette)\b")
 
     @classmethod
-    def gather(cls, tree: ast.Module, module: ModuleInfo) -> EnvFacts:
-        return scan_env(tree)
+    def gather(cls, tree: ast.Module, module: ModuleInfo) -> EnvScan:
+        return scan_reach(tree, module)
 
     @classmethod
-    def combine(cls, per_module: Mapping[str, Any], project: ProjectFacts) -> tuple[str, ...]:
-        facts = {m: f for m, f in per_module.items() if isinstance(f, EnvFacts)}
-        return names(required_vars(facts, include_own=True))
+    def combine(cls, per_module: Mapping[str, Any], project: ProjectFacts) -> EnvScopes:
+        return EnvScopes({m: f for m, f in per_module.items() if isinstance(f, EnvScan)})
 
     def transform(self, module: cst.Module) -> cst.Module:
         try:
@@ -127,11 +128,11 @@ class Command(Codemod):
         except (SyntaxError, ValueError, RecursionError):
             self.skip(1, "the file uses syntax newer than the Python running codemod; not analysed")
             return module
-        required: tuple[str, ...] | None = self.facts
-        if required is None:  # no gather phase (a single source): this file's reads only
-            required = names(required_vars({"": scan_env(tree)}, include_own=True))
         apps = [o for o in analyse(tree, self.context.module).objects if o.kind == "app"]
-        if not required or not apps:
+        if not apps:
+            return module
+        required = self._required(tree, apps)
+        if not required:
             return module
         if _os_rebound(tree):
             self.skip(apps[0].line, "`os` is bound to something other than the `os` module here")
@@ -167,6 +168,24 @@ class Command(Codemod):
         return add_imports(result, insert_imports)
 
     # -- decisions ---------------------------------------------------------------------------
+
+    def _required(self, tree: ast.Module, apps: Sequence[AppObject]) -> tuple[str, ...]:
+        """The variables this file's apps surely read (``env_scope``); () after a skip."""
+        scopes = self.facts
+        project = self.context.project
+        path = self.context.path
+        own = project.module_for(path) if path is not None else None
+        if not isinstance(scopes, EnvScopes) or own is None:
+            # no gather phase (a single source): this file alone, its imports not followed
+            scopes = EnvScopes({"": scan_reach(tree, self.context.module)})
+            name, project = "", ProjectFacts()
+        else:
+            name = own.name
+        lifespans = [a.lifespan for a in apps if a.lifespan is not None]
+        answer = app_variables(name, scopes, project, lifespans)
+        if answer.unknown is not None:
+            self.skip(apps[0].line, answer.unknown)
+        return answer.names
 
     def _plan(
         self,
