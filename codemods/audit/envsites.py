@@ -46,8 +46,10 @@ def guards(parent: ast.AST, child: ast.AST) -> bool:
             return False
         return not (isinstance(parent.test, ast.Constant) and parent.test.value is True)
     if isinstance(parent, ast.For | ast.AsyncFor | ast.While):
-        return child is not parent.iter if isinstance(parent, ast.For | ast.AsyncFor) else (
-            child is not parent.test
+        return (
+            child is not parent.iter
+            if isinstance(parent, ast.For | ast.AsyncFor)
+            else (child is not parent.test)
         )
     if isinstance(parent, ast.Try | ast.TryStar):
         return child in parent.handlers or child in parent.orelse

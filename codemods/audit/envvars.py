@@ -23,8 +23,9 @@ gives it a default or treats it as optional (that code says the app runs without
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .astutil import (
     Aliases,
@@ -53,8 +54,8 @@ class EnvRead:
     status: str
     #: Where it runs (``envsites.site_of``): ``""`` module level, a module-level function's
     #: name, or ``"?"``; and whether something may not run it. Not part of equality or order.
-    scope: str = field(default="", compare=False)
-    guarded: bool = field(default=False, compare=False)
+    scope: str = dataclasses.field(default="", compare=False)
+    guarded: bool = dataclasses.field(default=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -211,9 +211,14 @@ class Command(Codemod):
         if app.problems:
             self.skip(app.line, f"`{app.name}` cannot get a lifespan: {app.problems[0]}")
             return None
-        support = lifespan_support(app.framework, self.context.options, self.context.project.component)
+        support = lifespan_support(
+            app.framework, self.context.options, self.context.project.component
+        )
         if support.ok is False:
-            self.skip(app.line, f"`lifespan=` is not supported by every version the component allows: {support.reason}")
+            self.skip(
+                app.line,
+                f"`lifespan=` is not supported by every version the component allows: {support.reason}",
+            )
             return None
         return ("create", app.name)
 

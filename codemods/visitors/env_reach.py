@@ -125,9 +125,10 @@ class _Walker:
     def _call(self, call: ast.Call, scope: str, guarded: bool) -> None:
         target = self.target(call.func)
         last = target[0].rsplit(".", 1)[-1] if target is not None else ""
-        if last in _DEPENDENCIES and call.args:
+        # a dependency or route registered only in some branch is not followed
+        if not guarded and last in _DEPENDENCIES and call.args:
             self._entry(call.args[0])
-        elif last in _ENDPOINT_CALLS:
+        elif not guarded and last in _ENDPOINT_CALLS:
             endpoint = next((k.value for k in call.keywords if k.arg == "endpoint"), None)
             self._entry(endpoint or (call.args[1] if len(call.args) > 1 else None))
         if target is not None and scope != "?" and not guarded:
@@ -151,4 +152,3 @@ class _Walker:
                 return None
             return ".".join([base, *reversed(parts)]), True
         return ".".join([expr.id, *reversed(parts)]), False
-

@@ -75,9 +75,9 @@ def app_variables(
     reached: set[str] = set()
     for name, scan in scans.items():
         for read in scan.env.reads:
-            if read.scope in reach.scopes.get(name, ()) and not read.guarded:
-                if read.status in _REQUIRED:
-                    reached.add(read.name)
+            runs = read.scope in reach.scopes.get(name, ()) and not read.guarded
+            if runs and read.status in _REQUIRED:
+                reached.add(read.name)
         for cls, fields in scan.env.settings:
             if cls in reach.scopes.get(name, ()):
                 reached.update(f.name for f in fields)

@@ -157,9 +157,9 @@ def test_each_rewritten_app_starts_with_only_its_own_variables(
         response = client.post("/orders")
     assert response.json() == {"user": "s", "charged": "se", "db": "set", "llm": None}
     users = importlib.import_module("users.main")
-    with pytest.raises(RuntimeError, match="^missing required environment variables: USERS_DATABASE_URL$"):
-        with TestClient(users.app):
-            pass
+    message = r"^missing required environment variables: USERS_DATABASE_URL$"
+    with pytest.raises(RuntimeError, match=message), TestClient(users.app):
+        pass
     monkeypatch.setenv("USERS_DATABASE_URL", "u")
     with TestClient(users.app) as client:
         assert client.get("/users").json() == {"db": "u"}
@@ -171,7 +171,7 @@ def test_a_missing_variable_stops_startup_with_its_name(
     for name in ORDERS[:-1]:
         monkeypatch.setenv(name, "set")
     orders = importlib.import_module("orders.main")
-    message = "^missing required environment variables: STRIPE_API_KEY$"
+    message = r"^missing required environment variables: STRIPE_API_KEY$"
     with pytest.raises(RuntimeError, match=message), TestClient(orders.app):
         pass
 
@@ -191,7 +191,8 @@ HEADER = """
     "code",
     [
         # provider selection at module level, in a handler, and by match
-        'if os.getenv("PROVIDER") == "openai":\n    KEY = os.environ["OPENAI_API_KEY"]\nelse:\n    KEY = os.environ["ANTHROPIC_API_KEY"]\n',
+        'if os.getenv("PROVIDER") == "openai":\n    KEY = os.getenv("OPENAI_API_KEY")\nelse:\n    KEY = os.getenv("ANTHROPIC_API_KEY")\n',
+        'if os.getenv("ADMIN"):\n    app.include_router(admin, dependencies=[Depends(admin_key)])\n\n\ndef admin_key():\n    return os.environ["A_KEY"]\n',
         '@app.get("/")\ndef h(p: str):\n    if p == "a":\n        return os.environ["A_KEY"]\n    return None\n',
         '@app.get("/")\ndef h(p: str):\n    match p:\n        case "a":\n            return os.getenv("A_KEY")\n',
         '@app.get("/")\ndef h(p: str):\n    return os.getenv("A_KEY") if p else None\n',
