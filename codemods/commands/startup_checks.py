@@ -1,7 +1,7 @@
 """Check the app's required environment variables in its lifespan, so it refuses to start without them.
 
 ## What it does
-Finds the environment variables the project reads without a default — `os.environ["X"]`,
+Finds the environment variables the app surely reads without a default — `os.environ["X"]`,
 `os.getenv("X")` and `os.environ.get("X")` with no default, and fields without a default of
 pydantic `BaseSettings` classes — and inserts one check at the start of the app's lifespan
 (the `@asynccontextmanager` function passed as `lifespan=` to `FastAPI(...)`/`Starlette(...)`
@@ -19,13 +19,26 @@ app, passed as `lifespan=lifespan`, `asynccontextmanager` imported from `context
 that still has `on_event`/`on_startup=` handlers is skipped: adding a lifespan would silently
 stop them running, so run the `lifespan` codemod first (both in one run works: it runs first).
 
-The variables come from the gather phase over every file of the run, so run it on the whole
-project. Variables are left out when some code reads them with a default or tests them and
-carries on without them (`if not key: return ...`, `except KeyError:`): the app is meant to run
-without those. So are variables already checked at import or startup (`os.environ["X"]` at
-module level, a module-level or lifespan `if not os.getenv("X"): raise`, a settings object
+Only the variables the app itself surely reads are checked, never the union of the repository
+(other services, optional providers, example plugins). The gather phase follows the app
+module's *import closure* (the first-party modules it imports while being imported,
+transitively); what runs is the module level of those modules, the app's lifespan, route
+handlers (`@app.get`, `@router.post`, `.middleware`, ...), endpoints passed to `Route(...)`
+or `add_api_route(...)`, dependencies (`Depends(f)`), and every module-level function of the
+closure that one of those *always* calls, by name or through an import (a `BaseSettings` class
+called that way reads its required fields). A read counts only when it always runs there: not
+under an `if`/`elif`/`else` (unless the test is the constant `True`), a `match` case, a loop,
+an `except` block, a conditional expression, a comprehension or the right of `and`/`or` —
+so a provider-selection branch never makes its key required. Methods, nested functions and
+calls through variables are not followed: the list may miss a variable, never add one the
+app runs without. Run it on the whole project; a single file on its own counts its own reads.
+
+Variables are left out when some code of the closure reads them with a default or tests them
+and carries on without them (`if not key: return ...`, `except KeyError:`): the app is meant
+to run without those. So are variables already checked at import or startup (`os.environ["X"]`
+at module level, a module-level or lifespan `if not os.getenv("X"): raise`, a settings object
 built at import time). A second run recognises its own check and updates the list when the
-project's variables changed.
+app's variables changed.
 
 ## Why is this bad?
 `os.getenv("SECRET_KEY")` returns `None` when the variable is unset; the app starts, passes
@@ -69,11 +82,12 @@ refuses to start where it used to start and serve every request that does not ne
 variable. Which variables are required is inferred from the code; review the list. Skipped,
 with a reason: an app that still has event handlers and no lifespan, a lifespan that is not an
 `@asynccontextmanager` `async def` of the same module (imported, a class, a one-line body), an
-app created with `**kwargs`, and a component that allows FastAPI before 0.93.0 or Starlette before
+app created with `**kwargs`, an app whose import closure holds a module that could not be
+analysed (unparsable, or a name two files answer: its reads are unknown), and a component that allows FastAPI before 0.93.0 or Starlette before
 0.16.0 (no `lifespan=`; the same rule as `lifespan`'s).
 
 ## Options
-None. The check covers the variables of every file in the run.
+None. The check covers the variables the app's own import closure surely reads.
 
 ## References
 - [FastAPI: Lifespan Events](https://fastapi.tiangolo.com/advanced/events/)
