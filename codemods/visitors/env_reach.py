@@ -11,7 +11,6 @@ endpoints passed to ``Route``/``WebSocketRoute``/``add_api_route``, and dependen
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..audit.envsites import guards
@@ -21,6 +20,8 @@ from ..components.modules import ModuleInfo, resolve_relative
 #: A called or registered name: its dotted form and whether its first part is an import
 #: (then the dotted form is absolute: ``app.clients.llm_client``).
 Target = tuple[str, bool]
+#: (parent, node, scope, guarded) on the walk's stack
+_Item = tuple[ast.AST, ast.AST, str, bool]
 
 _ROUTE_DECORATORS = frozenset(
     {"get", "post", "put", "delete", "patch", "options", "head", "trace", "api_route", "route",
@@ -48,7 +49,7 @@ class EnvScan:
 def scan_reach(tree: ast.Module, info: ModuleInfo | None) -> EnvScan:
     walker = _Walker(info)
     walker.imports_of(tree)
-    walker.walk(tree, "", False)
+    walker.walk(tree)
     return EnvScan(
         env=scan_env(tree),
         calls=tuple(sorted((s, tuple(sorted(t))) for s, t in walker.calls.items())),
@@ -87,26 +88,24 @@ class _Walker:
             target = None
         self.imports[local] = target
 
-    def walk(self, node: ast.AST, scope: str, guarded: bool) -> None:
-        self._children(node, ast.iter_child_nodes(node), scope, guarded)
-
-    def _children(
-        self, node: ast.AST, children: Iterable[ast.AST], scope: str, guarded: bool
-    ) -> None:
-        for child in children:
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._function(node, child, scope, guarded)
-            elif isinstance(child, ast.Lambda):
-                self.walk(child, "?", False)
+    def walk(self, tree: ast.Module) -> None:
+        """One iterative walk (a deep expression must not exhaust Python's recursion limit)."""
+        stack: list[_Item] = [(tree, c, "", False) for c in ast.iter_child_nodes(tree)]
+        while stack:
+            parent, node, scope, guarded = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                stack.extend(self._function(parent, node, scope, guarded))
+            elif isinstance(node, ast.Lambda):
+                stack.extend((node, c, "?", False) for c in ast.iter_child_nodes(node))
             else:
-                inner = guarded or guards(node, child)
-                if isinstance(child, ast.Call):
-                    self._call(child, scope, inner)
-                self.walk(child, scope, inner)
+                inner = guarded or guards(parent, node)
+                if isinstance(node, ast.Call):
+                    self._call(node, scope, inner)
+                stack.extend((node, c, scope, inner) for c in ast.iter_child_nodes(node))
 
     def _function(
         self, parent: ast.AST, fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, guarded: bool
-    ) -> None:
+    ) -> list[_Item]:
         top = isinstance(parent, ast.Module)
         if top:
             self.functions.add(fn.name)
@@ -114,13 +113,13 @@ class _Walker:
             target = deco.func if isinstance(deco, ast.Call) else deco
             if top and isinstance(target, ast.Attribute) and target.attr in _ROUTE_DECORATORS:
                 self.entries.add((fn.name, False))
-        # decorators, defaults and annotations run where the function is defined
-        for part in (*fn.decorator_list, *fn.args.defaults, *fn.args.kw_defaults):
-            if part is not None:
-                if isinstance(part, ast.Call):
-                    self._call(part, scope, guarded)
-                self.walk(part, scope, guarded)
-        self._children(fn, fn.body, fn.name if top else "?", False)
+        # decorators and defaults run where the function is defined, its body when it is called
+        parts = (*fn.decorator_list, *fn.args.defaults, *fn.args.kw_defaults)
+        inside = fn.name if top else "?"
+        return [
+            *((fn, p, scope, guarded) for p in parts if p is not None),
+            *((fn, stmt, inside, False) for stmt in fn.body),
+        ]
 
     def _call(self, call: ast.Call, scope: str, guarded: bool) -> None:
         target = self.target(call.func)

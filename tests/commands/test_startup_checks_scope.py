@@ -243,3 +243,11 @@ def test_an_unanalysable_import_is_a_skip(tmp_path: Path) -> None:
         "the variables the app needs are unknown: `broken` could not be analysed "
         "(unparsable, or two files answer the name)"
     ]
+
+
+def test_a_deeply_nested_expression_is_gathered(tmp_path: Path) -> None:
+    deep = "TOTAL = " + "1 + " * 900 + "1\n"
+    app = 'import os\nfrom fastapi import FastAPI\n\nKEY = os.getenv("KEY")\napp = FastAPI()\n'
+    write_tree(tmp_path, {"main.py": deep + app})
+    result = run_tree(tmp_path, OPTIONS)["main.py"]
+    assert result.failure is None and result.changed
