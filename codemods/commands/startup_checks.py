@@ -99,15 +99,12 @@ None. The check covers the variables the app's own import closure surely reads.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
 import libcst as cst
 
-from ..audit.astutil import Aliases
-from ..audit.envvars import own_check
 from ..base import Codemod
 from ..project import ModuleInfo, ProjectFacts
 from ..types import Safety
@@ -117,10 +114,17 @@ from ..visitors.env_scope import EnvScopes, app_variables
 from ..visitors.fastapi import AppObject, analyse
 from ..visitors.lifespan_project import lifespan_support
 from ..visitors.positions import FastPositionProvider
-
-_MESSAGE = "missing required environment variables: "
-_OS = Aliases(ast.parse("import os"))
-Statement: TypeAlias = cst.SimpleStatementLine | cst.BaseCompoundStatement
+from ..visitors.startup_code import (
+    Statement,
+    app_call,
+    check_assign,
+    check_statements,
+    free_name,
+    is_docstring,
+    own_names,
+    own_target,
+    with_lifespan,
+)
 
 
 class Command(Codemod):
@@ -246,18 +250,18 @@ class Command(Codemod):
         assert isinstance(block, cst.IndentedBlock)
         statements = list(block.body)
         for i, inner in enumerate(statements):
-            checked = _own_names(module.code_for_node(inner))
+            checked = own_names(module.code_for_node(inner))
             if checked is None:
                 continue
             if tuple(checked) == tuple(required):
                 return None
-            target = _own_target(inner)
+            target = own_target(inner)
             if not self.report(line, f"the startup check in `{name}` does not match the required "
                                f"environment variables ({', '.join(required)})",
                                "Update the startup check of required environment variables",
                                Safety.UNSAFE):  # fmt: skip
                 return None
-            statements[i] = inner.with_changes(body=[_check_assign(target, required)])
+            statements[i] = inner.with_changes(body=[check_assign(target, required)])
             return stmt.with_changes(body=block.with_changes(body=statements))
         message = (
             f"`{name}` does not check the required environment variables ({', '.join(required)})"
@@ -265,9 +269,9 @@ class Command(Codemod):
         fix = "Refuse to start when a required environment variable is missing"
         if not self.report(line, message, fix, Safety.UNSAFE):
             return None
-        start = 1 if statements and _is_docstring(statements[0]) else 0
-        target = _free_name("_missing", stmt, module)
-        statements[start:start] = _check_statements(target, required)
+        start = 1 if statements and is_docstring(statements[0]) else 0
+        target = free_name("_missing", stmt, module)
+        statements[start:start] = check_statements(target, required)
         return stmt.with_changes(body=block.with_changes(body=statements))
 
     def _create_lifespan(
@@ -281,7 +285,7 @@ class Command(Codemod):
         if index < 0:
             return None
         stmt = body[index]
-        call = _app_call(stmt)
+        call = app_call(stmt)
         if call is None:
             self.skip(app.line, f"`{app.name} = ...` is not a plain call; add the check by hand")
             return None
@@ -302,13 +306,13 @@ class Command(Codemod):
         new_def = cst.ensure_type(cst.parse_statement(source), cst.FunctionDef)
         block = cst.ensure_type(new_def.body, cst.IndentedBlock)
         new_def = new_def.with_changes(
-            body=block.with_changes(body=[*_check_statements("_missing", required), *block.body])
+            body=block.with_changes(body=[*check_statements("_missing", required), *block.body])
         )
         blank = [cst.EmptyLine(), cst.EmptyLine()]
         original = cst.ensure_type(stmt, cst.SimpleStatementLine)
         comments = [line for line in original.leading_lines if line.comment is not None]
         new_def = new_def.with_changes(leading_lines=blank if index else [])
-        new_stmt = original.deep_replace(call, _with_lifespan(call, name))
+        new_stmt = original.deep_replace(call, with_lifespan(call, name))
         new_stmt = cst.ensure_type(new_stmt, cst.SimpleStatementLine).with_changes(
             leading_lines=[*blank, *comments]
         )
@@ -336,100 +340,6 @@ def _is_acm(node: ast.AsyncFunctionDef) -> bool:
 
 def _def_name(stmt: cst.CSTNode) -> str | None:
     return stmt.name.value if isinstance(stmt, cst.FunctionDef) else None
-
-
-def _is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
-
-
-def _own_names(code: str) -> list[str] | None:
-    """The names of a ``startup-checks`` check statement, or None if it is not one."""
-    try:
-        tree = ast.parse(code.strip())
-    except SyntaxError:
-        return None
-    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
-        return None
-    found = own_check(tree.body[0], _OS)
-    return found or None
-
-
-def _own_target(stmt: cst.BaseStatement) -> str:
-    line = cst.ensure_type(stmt, cst.SimpleStatementLine)
-    assign = cst.ensure_type(line.body[0], cst.Assign)
-    return cst.ensure_type(assign.targets[0].target, cst.Name).value
-
-
-def _check_assign(target: str, required: Sequence[str]) -> cst.BaseSmallStatement:
-    return cst.ensure_type(_check_statements(target, required)[0], cst.SimpleStatementLine).body[0]
-
-
-def _check_statements(target: str, required: Sequence[str]) -> list[Statement]:
-    literals = [json.dumps(n) for n in required]
-    items = ", ".join(literals) + ("," if len(literals) == 1 else "")
-    one_line = f"{target} = [name for name in ({items}) if not os.environ.get(name)]"
-    if len(one_line) <= 92:
-        assign = one_line
-    else:
-        tuple_line = f"    for name in ({items})"
-        if len(tuple_line) > 92:
-            inner = "".join(f"        {lit},\n" for lit in literals)
-            tuple_line = f"    for name in (\n{inner}    )"
-        assign = f"{target} = [\n    name\n{tuple_line}\n    if not os.environ.get(name)\n]"
-    raise_stmt = f'if {target}:\n    raise RuntimeError("{_MESSAGE}" + ", ".join({target}))\n'
-    return [cst.parse_statement(assign + "\n"), cst.parse_statement(raise_stmt)]
-
-
-def _free_name(base: str, func: cst.FunctionDef, module: cst.Module) -> str:
-    code = module.code_for_node(func)
-    used = set(re.findall(r"\b_missing\w*\b", code))
-    if base not in used:
-        return base
-    return next(f"{base}_env{i or ''}" for i in range(100) if f"{base}_env{i or ''}" not in used)
-
-
-def _app_call(stmt: cst.BaseStatement) -> cst.Call | None:
-    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-        return None
-    small = stmt.body[0]
-    value = small.value if isinstance(small, cst.Assign | cst.AnnAssign) else None
-    if not isinstance(value, cst.Call) or any(a.star for a in value.args):
-        return None
-    return value
-
-
-def _with_lifespan(call: cst.Call, name: str) -> cst.Call:
-    new_arg = cst.Arg(
-        value=cst.Name(name),
-        keyword=cst.Name("lifespan"),
-        equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-        ),
-    )
-    args = list(call.args)
-    if not args:
-        return call.with_changes(args=[new_arg])
-    last = args[-1]
-    if isinstance(last.comma, cst.Comma):  # trailing comma: the new argument goes on its own line
-        args[-1] = last.with_changes(
-            comma=last.comma.with_changes(whitespace_after=call.whitespace_before_args)
-        )
-        args.append(new_arg.with_changes(comma=last.comma))
-    else:
-        space = call.whitespace_before_args
-        after = (
-            space if isinstance(space, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
-        )
-        args[-1] = last.with_changes(
-            comma=cst.Comma(whitespace_after=after), whitespace_after_arg=cst.SimpleWhitespace("")
-        )
-        args.append(new_arg.with_changes(whitespace_after_arg=last.whitespace_after_arg))
-    return call.with_changes(args=args)
 
 
 def _bound_at_module_level(tree: ast.Module) -> set[str]:
