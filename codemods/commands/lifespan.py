@@ -239,7 +239,7 @@ class Command(Codemod):
         previous = False
         changed = False
         for action in outcome.actions:
-            if action.needs_previous and not previous:
+            if (action.needs_previous and not previous) or (action.unless_previous and previous):
                 continue
             previous = self.report(action.line, action.message, action.fix_title, action.safety)
             if previous:
