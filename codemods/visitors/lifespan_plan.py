@@ -198,10 +198,18 @@ def plan_module(analysis: ModuleAnalysis, project: Project) -> Outcome:
             )
         if obj.kind == "router" and not reasons and not project.own_lifespan_ok(me, obj):
             why = project.not_lifted.get(ref, "its handlers cannot move into an including app")
-            reasons.append(
-                f"{why}; and a router `lifespan=` is merged by `include_router` only from "
-                f"FastAPI 0.112.2 ({project.router_lifespan().reason})"
-            )
+            order = project.order_problem(me, obj)
+            if order is not None and (
+                obj.framework == "starlette" or project.router_lifespan().ok is True
+            ):
+                reasons.append(
+                    f"{why}; and a `lifespan=` of its own would change the order: {order}"
+                )
+            else:
+                reasons.append(
+                    f"{why}; and a router `lifespan=` is merged by `include_router` only from "
+                    f"FastAPI 0.112.2 ({project.router_lifespan().reason})"
+                )
         if reasons:
             outcome.skips.append((obj.line, f"`{obj.name}` not converted: " + "; ".join(reasons)))
             continue

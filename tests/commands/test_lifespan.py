@@ -629,7 +629,8 @@ def test_dead_handlers_with_a_bare_generator_lifespan() -> None:
     shown = assert_codemod(ID, code, changes=2)
     by_safety = {c.safety: c.message for c in shown.changes}
     assert set(by_safety) == {Safety.UNSAFE, Safety.DISPLAY_ONLY}
-    assert "never run" in by_safety[Safety.DISPLAY_ONLY] and "`never`" in by_safety[Safety.DISPLAY_ONLY]
+    notice = by_safety[Safety.DISPLAY_ONLY]
+    assert "never run" in notice and "`never`" in notice
     result = run(ID, dedent(code), Options(unsafe_fixes=True))
     merged = result.code
     assert "async with asynccontextmanager(existing)(app) as state:" in merged
