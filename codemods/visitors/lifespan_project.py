@@ -15,6 +15,7 @@ from ..facts import ProjectFacts
 from ..types import Options
 from .ast_names import Ref
 from .fastapi_model import UNNAMED, AppObject, Handler, Include, ModuleAnalysis, Registration
+from .lifespan_order import order_problem
 
 #: FastAPI versions: ``lifespan=`` exists, and ``include_router`` merges router lifespans.
 FASTAPI_LIFESPAN = (0, 93)
@@ -162,13 +163,22 @@ class Project:
         """Does every framework version the component allows take ``lifespan=`` on ``obj``?"""
         return lifespan_support(obj.framework, self.options, self.view.component)
 
-    def own_lifespan_ok(self, module: str, router: AppObject) -> bool:
+    def own_lifespan_ok(
+        self, module: str, router: AppObject, lifted: Mapping[Ref, Ref] | None = None
+    ) -> bool:
         """Can ``router`` get its own ``lifespan=`` (which ``include_router`` then merges)?"""
         if self.blockers(module, router) or router.risky:
             return False
-        if router.framework == "starlette":
-            return True
-        return self.router_lifespan().ok is True
+        if router.framework != "starlette" and self.router_lifespan().ok is not True:
+            return False
+        return self.order_problem(module, router, lifted) is None
+
+    def order_problem(
+        self, module: str, router: AppObject, lifted: Mapping[Ref, Ref] | None = None
+    ) -> str | None:
+        """Why a merged ``lifespan=`` of ``router`` would run handlers in another order."""
+        plan = self.lifted if lifted is None else lifted
+        return order_problem(self.modules, self.includers, plan, (module, router.name))
 
     def router_lifespan(self) -> Support:
         """Does every FastAPI version the component allows merge a router's ``lifespan=``?"""
@@ -270,7 +280,7 @@ class Project:
                 if (
                     router.registrations
                     and not moved
-                    and not self.own_lifespan_ok(router_ref[0], router)
+                    and not self.own_lifespan_ok(router_ref[0], router, lifted)
                 ):
                     lost.append(f"`{include.text}`")
                 lost += self.pending(router_ref, lifted, seen | {router_ref})
