@@ -53,11 +53,18 @@ SETTINGS_PACKAGE = {
 def _import(root: Path, module: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin"}  # no SECRET
     return subprocess.run(
-        [sys.executable, "-B", "-c", f"import {module}"], cwd=root, capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-B", "-c", f"import {module}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
 
 
-def test_a_settings_module_is_not_hoisted_by_default_and_the_cli_still_imports(tmp_path: Path) -> None:
+def test_a_settings_module_is_not_hoisted_by_default_and_the_cli_still_imports(
+    tmp_path: Path,
+) -> None:
     write_tree(tmp_path, SETTINGS_PACKAGE)
     assert _import(tmp_path, "pkg.cli").returncode == 0
     proc = run_cli(["apply", "--select", ID, "-v", "--no-cache", "."], tmp_path)
@@ -73,7 +80,11 @@ def test_with_unsafe_fixes_it_moves_and_the_message_names_the_effect(tmp_path: P
     write_tree(tmp_path, SETTINGS_PACKAGE)
     proc = run_cli(["apply", "--select", ID, "--unsafe-fixes", "-v", "--no-cache", "."], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "pkg/cli.py").read_text().startswith("import sys\nfrom pkg.settings import settings\n")
+    assert (
+        (tmp_path / "pkg/cli.py")
+        .read_text()
+        .startswith("import sys\nfrom pkg.settings import settings\n")
+    )
     assert "importing `pkg.settings` runs `Settings()` (pkg/settings.py:9)" in proc.stderr.decode()
     # the effect the message names is real: the CLI module no longer imports without SECRET
     failed = _import(tmp_path, "pkg.cli")
@@ -113,7 +124,9 @@ def test_a_package_init_with_effects_counts(tmp_path: Path) -> None:
     })  # fmt: skip
     (change,) = run_tree(tmp_path, OPTIONS)["app/main.py"].changes
     assert change.safety is Safety.UNSAFE
-    assert "importing `app.sub` runs `logging.basicConfig()` (app/sub/__init__.py:3)" in change.message
+    assert (
+        "importing `app.sub` runs `logging.basicConfig()` (app/sub/__init__.py:3)" in change.message
+    )
 
 
 def test_pure_modules_are_still_hoisted(tmp_path: Path) -> None:
@@ -237,7 +250,9 @@ def test_a_module_that_cannot_be_analysed_counts_as_an_effect(tmp_path: Path) ->
     assert changed or any("could not be analysed" in r for r in reasons)
 
 
-def test_the_effect_is_seen_when_the_imported_module_changes_on_a_warm_cache(tmp_path: Path) -> None:
+def test_the_effect_is_seen_when_the_imported_module_changes_on_a_warm_cache(
+    tmp_path: Path,
+) -> None:
     write_tree(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/settings.py": "NAME = 'x'\n",
@@ -247,7 +262,9 @@ def test_the_effect_is_seen_when_the_imported_module_changes_on_a_warm_cache(tmp
     assert "[unsafe" not in first.stderr.decode()
     (tmp_path / "pkg/settings.py").write_text("import sys\n\nNAME = 'x'\nsys.exit(0)\n")
     second = run_cli(["check", "--select", ID, "-v", "."], tmp_path)
-    assert "importing `pkg.settings` runs `sys.exit()` (pkg/settings.py:4)" in second.stderr.decode()
+    assert (
+        "importing `pkg.settings` runs `sys.exit()` (pkg/settings.py:4)" in second.stderr.decode()
+    )
 
 
 def _effect(code: str) -> tuple[str, int] | None:
@@ -258,15 +275,22 @@ def test_what_counts_as_an_effect() -> None:
     assert _effect("exit()") == ("runs `exit()`", 1)
     assert _effect("import os\nTOKEN = os.environ.get('TOKEN')\n") == ("reads `os.environ.get`", 2)
     assert _effect("import os\nTOKEN = os.environ['TOKEN']\n") == ("reads `os.environ`", 2)
-    assert _effect("from app.main import app\n\n@app.get('/x')\ndef x(): pass\n") == ("runs `app.get()`", 3)
+    assert _effect("from app.main import app\n\n@app.get('/x')\ndef x(): pass\n") == (
+        "runs `app.get()`",
+        3,
+    )
     assert _effect("import os\nos.environ['A'] = '1'\n") == ("assigns `os.environ['A']`", 2)
     assert _effect("raise SystemExit(0)\n") == ("raises `SystemExit(0)`", 1)
     assert _effect("from django.db import models\nclass A(models.Model):\n    pass\n") == (
-        "defines a Django model (`A`), which needs configured settings", 2
+        "defines a Django model (`A`), which needs configured settings",
+        2,
     )
     assert _effect("class C:\n    x = compute()\n") == ("runs `compute()`", 2)
     assert _effect("def f(x=load()):\n    pass\n") == ("runs `load()`", 1)
-    assert _effect("from app.settings import Settings\nsettings = Settings()\n") == ("runs `Settings()`", 2)
+    assert _effect("from app.settings import Settings\nsettings = Settings()\n") == (
+        "runs `Settings()`",
+        2,
+    )
 
 
 def test_what_does_not() -> None:
