@@ -142,6 +142,7 @@ from ..project import ModuleInfo, ProjectFacts, imported_names
 from ..types import Safety
 from ..visitors.ast_candidates import imports_below_module_level
 from ..visitors.hoist_edits import Move, apply_edits, plan_edits
+from ..visitors.hoist_excluded import OPTION, excluded_file, fixture_functions, fixture_reason
 from ..visitors.hoisting import Candidate, Planner
 
 DEFAULT_KEEP_LAZY = (
@@ -158,6 +159,7 @@ class Command(Codemod):
     may_change = staticmethod(imports_below_module_level)
     OPTIONS: ClassVar[dict[str, Option]] = {
         "keep-lazy": Option(DEFAULT_KEEP_LAZY, "modules deferred on purpose (never hoisted)", list),
+        OPTION: Option(True, "leave conftest.py, pytest fixtures and migrations alone", bool),
     }
 
     @classmethod
@@ -197,10 +199,18 @@ class Command(Codemod):
         return graph
 
     def transform(self, module: cst.Module) -> cst.Module:
+        excluding = bool(self.option(OPTION))
+        if excluding and (why := excluded_file(self.context.path, module)) is not None:
+            self.skip(1, why)
+            return module
+        fixtures = fixture_functions(module, self.context.source) if excluding else {}
         facts = self.facts if isinstance(self.facts, Mapping) else None
         planner = Planner(self, module, tuple(self.option("keep-lazy")), facts)
         moves: list[Candidate] = []
         for c in planner.plan():
+            if c.fn in fixtures:
+                self.skip(c.line, fixture_reason(fixtures[c.fn]))
+                continue
             blocked = [(o, name) for o, name in c.needs if not o.applied]
             if blocked:
                 outer, name = blocked[0]
