@@ -30,6 +30,7 @@ from .engine import (
 )
 from .files import discover
 from .project import (
+    FACTS_FORMAT,
     CandidateFn,
     FileFacts,
     GatherFn,
@@ -114,7 +115,7 @@ class GatherRun:
         self.cache = cache
         self.gatherers, self.checks = _gatherers(codemods), _candidate_checks(codemods)
         self.salt = (
-            cache.salt("gather", *sorted(self.gatherers), "may-change", *sorted(self.checks)) if cache else ""
+            cache.salt("gather", FACTS_FORMAT, *sorted(self.gatherers), "may-change", *sorted(self.checks)) if cache else ""
         )
         #: resolved path -> SHA-256 of the bytes read / gather key (only with a cache)
         self.shas: dict[str, str] = {}

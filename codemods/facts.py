@@ -59,6 +59,8 @@ class ProjectFacts:
     exports: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     #: module -> the names its functions declare ``global`` (reassigned at run time).
     rebound: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: module -> its own first import-time effect (``import_effects``), for modules that have one.
+    effects: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     #: Component root -> its view (run-level facts only).
     views: Mapping[str | None, ProjectFacts] = field(default_factory=dict)
     #: resolved path -> its component root (run-level facts only).

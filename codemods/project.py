@@ -31,11 +31,13 @@ from .components.modules import (
     resolve_relative,
 )
 from .facts import ProjectFacts, fingerprint, forget_paths, resolved
+from .import_effects import Effect, import_effect
 from .io import SourceError, decode_source
 from .views import Resolutions, assemble
 from .visitors.ast_names import bound_names, scope_statements
 
 __all__ = [
+    "FACTS_FORMAT",
     "STDLIB_MODULES",
     "FileFacts",
     "ModuleFinder",
@@ -99,6 +101,11 @@ def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> li
 
 
 
+#: Part of every cached gather key (``api.GatherRun``): change it whenever :class:`FileFacts`
+#: gains a field or a fact's meaning changes, so facts cached by an older tool are not read
+#: with the new field at its default (a missing ``effect`` would read as "no effect").
+FACTS_FORMAT = "2: effect"
+
 GatherFn = Callable[[ast.Module, ModuleInfo], Any]
 CandidateFn = Callable[[ast.Module], bool]
 CombineFn = Callable[[Mapping[str, Any], ProjectFacts], Any]
@@ -127,6 +134,8 @@ class FileFacts:
     exports: frozenset[str] | None = None
     #: Names the module's functions declare ``global``: reassigned at run time.
     rebound: frozenset[str] = frozenset()
+    #: The module's first import-time effect (``import_effects``); None: it only defines names.
+    effect: Effect | None = None
 
 
 def gather_file(
@@ -170,6 +179,7 @@ def _gather_file(
         candidates=(fingerprint(text), may_change) if candidates is not None else None,
         exports=module_exports(tree),
         rebound=frozenset(n for node in astnodes.nodes(tree) if isinstance(node, ast.Global) for n in node.names),
+        effect=import_effect(tree),
     )
 
 

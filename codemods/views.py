@@ -129,6 +129,7 @@ def _view(
         resolutions={p: resolutions.table.get(p, {}) for p in paths},
         exports={n: by_path[p].exports for p, n in name_of.items()},
         rebound={n: by_path[p].rebound for p, n in name_of.items() if by_path[p].rebound},
+        effects={n: e for p, n in name_of.items() if (e := by_path[p].effect) is not None},
     )
     combined: dict[str, Any] = {}
     for codemod_id in sorted({cid for p in paths for cid in by_path[p].codemod}):

@@ -108,6 +108,19 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   object, so it goes with the first copy, and when its statement stays for its other names, just
   the repeated name is removed from it.
 
+A first-party import of a module whose import *does something* is hoisted only as an **unsafe**
+fix, whose message names the effect and where it is ("importing `app.settings` runs
+`Settings()` (app/settings.py:12)"): hoisted, that effect would run whenever the importing
+module is imported (a CLI's `--help` failing on a missing setting, test collection registering
+production plugins, an import ending the process). An effect is any module-level statement that
+is not provably pure: a call other than known-pure ones (`logging.getLogger`, `TypeVar`,
+`APIRouter()`, `Depends(...)`, `Column(...)`, `re.compile`, ..., and methods of objects the
+module creates itself, such as `@router.get("/x")`), a read of `os.environ`/`os.getenv`/
+`sys.argv`, `raise`, `assert`, `while`, a Django model class; followed through the first-party
+modules it imports at import time (the standard library and third-party packages count as
+effect-free), unless the importing module already imports that module itself. A module that
+could not be analysed counts as having effects.
+
 An import at the top of a `try` used for general error handling (`except Exception:` around the
 whole handler) is hoisted as an **unsafe** fix: an import failure no longer reaches that
 handler; it stops the application at startup instead. Its copies in the same function move with
@@ -118,6 +131,12 @@ it, so they are unsafe fixes too.
   `matplotlib`, `scipy`, `sklearn`, `transformers`, `cv2`, `spacy`, `nltk`): modules deferred on
   purpose because they are expensive to import. A name also covers its submodules; setting the
   option replaces the default list.
+- `exclude-fixtures-and-migrations` (bool; default `true`): leave alone `conftest.py` files,
+  pytest fixtures (`@pytest.fixture`, `@fixture`, with the functions nested in them), Alembic
+  revisions (a `versions/` directory next to an `env.py`, or a file assigning `down_revision`)
+  and Django migrations (a `migrations/` directory, `class Migration`). Imports in test set-up
+  usually come after environment set-up on purpose, and migrations are frozen history that every
+  migration command loads. Each is reported as a skip; `false` hoists there too.
 
 ## References
 - [ruff `PLC0415` import-outside-top-level](https://docs.astral.sh/ruff/rules/import-outside-top-level/)
@@ -142,6 +161,7 @@ from ..project import ModuleInfo, ProjectFacts, imported_names
 from ..types import Safety
 from ..visitors.ast_candidates import imports_below_module_level
 from ..visitors.hoist_edits import Move, apply_edits, plan_edits
+from ..visitors.hoist_excluded import OPTION, excluded_file, fixture_functions, fixture_reason
 from ..visitors.hoisting import Candidate, Planner
 
 DEFAULT_KEEP_LAZY = (
@@ -158,6 +178,7 @@ class Command(Codemod):
     may_change = staticmethod(imports_below_module_level)
     OPTIONS: ClassVar[dict[str, Option]] = {
         "keep-lazy": Option(DEFAULT_KEEP_LAZY, "modules deferred on purpose (never hoisted)", list),
+        OPTION: Option(True, "leave conftest.py, pytest fixtures and migrations alone", bool),
     }
 
     @classmethod
@@ -197,10 +218,18 @@ class Command(Codemod):
         return graph
 
     def transform(self, module: cst.Module) -> cst.Module:
+        excluding = bool(self.option(OPTION))
+        if excluding and (why := excluded_file(self.context.path, module)) is not None:
+            self.skip(1, why)
+            return module
+        fixtures = fixture_functions(module, self.context.source) if excluding else {}
         facts = self.facts if isinstance(self.facts, Mapping) else None
         planner = Planner(self, module, tuple(self.option("keep-lazy")), facts)
         moves: list[Candidate] = []
         for c in planner.plan():
+            if c.fn in fixtures:
+                self.skip(c.line, fixture_reason(fixtures[c.fn]))
+                continue
             blocked = [(o, name) for o, name in c.needs if not o.applied]
             if blocked:
                 outer, name = blocked[0]

@@ -35,6 +35,7 @@ from . import hoist_isolated
 from .hoist_copies import link_copies, settle
 from .hoist_deps import checked_for_none, dependency_reason, unconditional_imports
 from .hoist_edits import child_blocks, insertion_point
+from .hoist_effects import Effects
 from .hoist_rules import (
     BUILTINS,
     PLATFORM_ONLY,
@@ -424,7 +425,10 @@ class Planner:
                 c.covered = {}
                 return f"`{c.bindings[index].bound}` is already imported at module level further down (line {line}); move that import up instead"
             loads, _ = self.loads(c.moving)
-        return reason or self.cycle_reason(loads)
+        reason = reason or self.cycle_reason(loads)
+        if reason is None and (effect := self.effects.reason(self.first_party(loads))):
+            c.unsafe_reason = f"{c.unsafe_reason}; {effect}" if c.unsafe_reason else effect
+        return reason
 
     def loads(self, own: list[Binding]) -> tuple[list[str], str | None]:
         """The absolute modules the import loads (its targets; ``from m import x`` may load
@@ -664,6 +668,11 @@ class Planner:
         return [c for c in survivors if id(c) not in bad]
 
     # -- facts -----------------------------------------------------------------------------------
+
+    @cached_property
+    def effects(self) -> Effects:
+        """Import-time effects of the project's modules (``hoist_effects``)."""
+        return Effects(self.codemod.context.project, self.codemod.context.module)
 
     @cached_property
     def top_imports(self) -> Sequence[tuple[int, cst.BaseStatement, cst.Import | cst.ImportFrom]]:
