@@ -92,16 +92,27 @@ DB = """
 def test_a_thread_bound_object_made_by_a_project_function_stays_on_the_loop(tmp_path: Path) -> None:
     """`conn = connect(path)` offloaded, then `conn.execute(...)` on the loop: sqlite3 raises
     `ProgrammingError: SQLite objects created in a thread can only be used in that same thread`."""
-    code, result = rewrite_tree(tmp_path, {"svc/requirements.txt": "requests\n", "svc/db.py": DB}, "svc/db.py")
+    code, result = rewrite_tree(
+        tmp_path, {"svc/requirements.txt": "requests\n", "svc/db.py": DB}, "svc/db.py"
+    )
     module = load(tmp_path / "svc/db.py")
     path = str(tmp_path / "x.db")
-    for number, name in enumerate(["returned", "kept_in_a_global", "kept_in_an_attribute", "made_and_used_in_the_worker"]):
+    for number, name in enumerate(
+        ["returned", "kept_in_a_global", "kept_in_an_attribute", "made_and_used_in_the_worker"]
+    ):
         assert asyncio.run(getattr(module, name)(path)) == number + 1, name
     # the unit of work that makes, uses and closes its own connection is still offloaded
     assert "await asyncio.to_thread(purge, path)" in code
-    reports = {c.message.split("`")[1]: c.message for c in result.changes if c.safety is Safety.DISPLAY_ONLY}
+    reports = {
+        c.message.split("`")[1]: c.message
+        for c in result.changes
+        if c.safety is Safety.DISPLAY_ONLY
+    }
     assert "its result, which may be that object, is used here" in reports["connect"]
-    assert "may keep it beyond the call" in reports["init_db"] and "may keep it beyond the call" in reports["Database"]
+    assert (
+        "may keep it beyond the call" in reports["init_db"]
+        and "may keep it beyond the call" in reports["Database"]
+    )
 
 
 # -- 2. comments saying the blocking is deliberate ----------------------------------------------
@@ -119,7 +130,10 @@ def test_a_comment_saying_the_blocking_is_deliberate_keeps_the_call(code: str) -
     source = "import time\n\n\nasync def stall():\n" + code
     result = assert_codemod(ID, source, changes=0)
     [skip] = result.skips
-    assert skip.reason.startswith("kept: the comment `#") and "says the blocking is deliberate" in skip.reason
+    assert (
+        skip.reason.startswith("kept: the comment `#")
+        and "says the blocking is deliberate" in skip.reason
+    )
 
 
 def test_a_comment_that_only_names_the_problem_does_not_keep_the_call() -> None:
@@ -171,16 +185,20 @@ def test_a_parameter_named_like_the_library_stops_only_its_own_function() -> Non
     result = run(ID, source)
     assert "return await asyncio.to_thread(requests.get, u)" in result.code
     assert "async def uses_a_parameter(u, asyncio=None):\n    return requests.get(u)" in result.code
-    assert [s.reason for s in result.skips] == ["`asyncio` is bound to something else in this function"]
+    assert [s.reason for s in result.skips] == [
+        "`asyncio` is bound to something else in this function"
+    ]
 
 
-@pytest.mark.parametrize("binding", ["asyncio = None\n", "def g():\n    global asyncio\n    asyncio = None\n"])
+@pytest.mark.parametrize(
+    "binding", ["asyncio = None\n", "def g():\n    global asyncio\n    asyncio = None\n"]
+)
 def test_a_module_level_binding_still_stops_every_site(binding: str) -> None:
     source = f"import requests\n\n{binding}\n\nasync def f(u):\n    return requests.get(u)\n"
     assert_codemod(ID, source, skips=["`asyncio` is bound to something else in this file"])
 
 
-# -- 6. ``# noqa`` per linter code -------------------------------------------------------------
+# -- 6. noqa comments, per linter code ------------------------------------------------------
 
 CALLS = {
     "http": "requests.get(u)",
@@ -233,7 +251,13 @@ def test_a_noqa_code_keeps_only_the_calls_of_its_rule(code: str, kind: str) -> N
     ],
 )
 def test_an_import_the_rewrite_left_unused_is_removed(before: str, after: str) -> None:
-    call = "t.sleep(1)" if " as t" in before else "sleep(1)" if "from time" in before else "time.sleep(1)"
+    call = (
+        "t.sleep(1)"
+        if " as t" in before
+        else "sleep(1)"
+        if "from time" in before
+        else "time.sleep(1)"
+    )
     body = f"\n\nasync def f():\n    {call}\n    return os.sep if 0 else {'monotonic()' if 'monotonic' in before else 1}\n"
     result = run(ID, before + body)
     assert result.code == after + "import asyncio\n" + body.replace(call, "await asyncio.sleep(1)")
@@ -283,7 +307,15 @@ def test_the_rewritten_files_are_ruff_f401_clean(tmp_path: Path) -> None:
         "svc/b.py": "from time import sleep\n\n\nasync def f():\n    sleep(1)\n",
     }
     write_tree(tmp_path, files)
-    ruff = [str(Path(sys.executable).parent / "ruff"), "check", "--isolated", "--no-cache", "--select", "F", "svc"]
+    ruff = [
+        str(Path(sys.executable).parent / "ruff"),
+        "check",
+        "--isolated",
+        "--no-cache",
+        "--select",
+        "F",
+        "svc",
+    ]
     assert subprocess.run(ruff, cwd=tmp_path, capture_output=True, check=False).returncode == 0
     run_tree(tmp_path, Options(select=(ID,)), write=True)
     assert "await asyncio.sleep(1)" in (tmp_path / "svc/a.py").read_text(encoding="utf-8")
