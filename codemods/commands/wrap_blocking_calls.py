@@ -11,7 +11,12 @@ dependency declarations) requires FastAPI or the file imports it at module level
 imports trio, `trio.to_thread.run_sync` and `trio.sleep`; anyio, `anyio.to_thread.run_sync` and
 `anyio.sleep`; else `asyncio.to_thread` and `asyncio.sleep`. The choice depends on the file and
 its component only, never on which other files a run was given. Calls that are already awaited
-or already offloaded are left alone, so a second run changes nothing.
+or already offloaded are left alone, so a second run changes nothing; so is a call whose value
+is what an `await` awaits (`await (x := f())`, `await (f() if c else g())`): it returns the
+awaitable. An import that only the rewritten sleeps read (`import time`, `from time import
+sleep`) is removed with them; one still read, or seen from elsewhere (`__all__`, a string
+annotation, a `# noqa`, another module importing it, a package `__init__`), stays, and so does
+one that was unused before.
 
 What counts as blocking, resolved by qualified name (so `import requests as r` and
 `from requests import get as fetch` are both caught):
@@ -36,6 +41,11 @@ Reported but never rewritten (display-only), each with its reason:
 - blocking calls inside generator expressions: `await` would make them async generators;
 - calls on thread-bound objects (`sqlite3` connections, SQLAlchemy `Session`s) or passing them,
   and sync ORM session blocks (`with SessionLocal() as db:`);
+- project functions that make a thread-bound object (`conn = get_conn(path)` where `get_conn`
+  returns `sqlite3.connect(path)`), when the call's result is used or the function may keep
+  what it makes (`global`, `self.conn = ...`): the object would belong to the worker thread.
+  Where the result is dropped and nothing is kept (`purge_inactive()` making, using and closing
+  its own session), the call is offloaded;
 - project functions whose decorator may change what they return, and project functions that
   also use the running event loop (`asyncio.get_running_loop()`, `asyncio.create_task()`), which
   a worker thread does not have.
@@ -93,14 +103,23 @@ no loop library, in a component that declares trio, is left alone: which loop ru
 known. `fastapi.concurrency` is imported only where FastAPI is installed for sure: a worker or a
 bot beside a FastAPI service, with requirements of its own, gets `asyncio.to_thread`.
 
-A call on a line marked `# noqa: ASYNC...` (flake8-async's and ruff's codes for blocking calls,
-e.g. `# noqa: ASYNC240`) or a bare `# noqa` is kept, as the author asked of the linters.
+A call on a line marked `# noqa` with the linters' code for that call is kept, as the author
+asked of the linters: `ASYNC210`-`ASYNC212` for HTTP calls, `ASYNC220`-`ASYNC222` for
+subprocesses and `os.wait*`, `ASYNC230`-`ASYNC232` for `open` and file objects, `ASYNC240` for
+`os.path` and `pathlib`, `ASYNC250` for `input`, `ASYNC251` for `time.sleep`; any `ASYNC2xx`
+code for calls no rule names (SDKs, the project's functions); `ASYNC200` or a bare `# noqa` for
+every call. A code of another rule keeps nothing: `time.sleep(1)  # noqa: ASYNC210` is
+rewritten. A comment on the call's lines, or on the comment lines directly above it, that says
+the blocking is deliberate ("deliberately", "intentionally", "on purpose", "purposely", "by
+design") keeps it too, with the comment quoted; "blocks the event loop" alone does not (a
+`# FIXME` saying so asks for the fix).
 
 Thread-bound objects are never moved to another thread: a `sqlite3` connection used from a
 worker raises `ProgrammingError`, and a SQLAlchemy `Session` must not be shared across threads.
 Those sites, blocking context managers and generator expressions are display-only. Where the
-file binds `run_in_threadpool` (or `asyncio`, `functools`, `anyio`, `trio`) to anything else, the
-sites that need the name are skipped with a reason.
+file binds `run_in_threadpool` (or `asyncio`, `functools`, `anyio`, `trio`) to anything else at
+module level (or through `global`), the sites that need the name are skipped with a reason;
+where only a function binds it (a parameter `asyncio=None`), only that function's sites are.
 
 ## Options
 - `threadpool` (`"auto"`, `"fastapi"`, `"starlette"`, `"asyncio"`, `"anyio"` or `"trio"`, default

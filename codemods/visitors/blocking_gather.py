@@ -33,6 +33,9 @@ class FunctionFacts:
     decorator: str
     #: (callee key, line) for each call in the function's own body.
     calls: tuple[tuple[str, int], ...]
+    #: It may keep what it makes beyond the call: it declares ``global``/``nonlocal`` or
+    #: assigns to an attribute or an item (``self.conn = ...``, ``cache[k] = ...``).
+    keeps: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
         elif name not in cat.TRANSPARENT_DECORATORS and not decorator:
             decorator = ast.unparse(deco)
     calls: list[tuple[str, int]] = []
-    generator = False
+    generator = keeps = False
     for node in mod.own_nodes(fn):
         if isinstance(node, ast.Call):
             if env is None:
@@ -111,11 +114,28 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
                 calls.append((callee, node.lineno))
         elif isinstance(node, ast.Yield | ast.YieldFrom):
             generator = True
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            keeps = True
+        elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store) and not keeps:
+            keeps = not _stores_in_local(mod, fn, node)
     if decorator:
         kind = "decorated"
     elif generator and kind == "function":
         kind = "generator"
-    return FunctionFacts(key, kind, decorator, tuple(calls))
+    return FunctionFacts(key, kind, decorator, tuple(calls), keeps)
+
+
+def _stores_in_local(mod: ModuleScope, fn: ast.FunctionDef, target: ast.Attribute | ast.Subscript) -> bool:
+    """Does ``target`` (``x.attr = ...``, ``x[k] = ...``) store into an object bound to a local
+    variable of ``fn`` (not a parameter, not a global)?"""
+    root: ast.expr = target
+    while isinstance(root, ast.Attribute | ast.Subscript):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return False
+    args = fn.args
+    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+    return root.id not in params and root.id in mod.function_bindings(fn)
 
 
 def _class_attrs(

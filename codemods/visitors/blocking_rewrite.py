@@ -8,6 +8,7 @@ Every decision goes through the codemod's ``report``/``skip``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,6 +32,8 @@ from .blocking_edit import (
     root_name,
 )
 from .blocking_facts import BlockingFacts
+from .blocking_imports import drop, removable
+from .blocking_keep import Intent, noqa_keeps
 from .blocking_names import FileBindings
 from .offload import CALL_SYNTAX, OFFLOAD_CALLS, OFFLOADER, SLEEP_SYNTAX, UNKNOWN, Offload
 from .path_rebuild import rebuild
@@ -74,6 +77,11 @@ class Target:
     decorator: str = ""
     #: Why the project function needs the event loop's thread, if it does.
     loop: str = ""
+    #: The catalogue key it was recognised by (empty for a project function).
+    key: str = ""
+    #: A project function that makes a thread-bound object: (the chain to what makes it, may
+    #: it keep something beyond the call).
+    makes: tuple[tuple[str, ...], bool] | None = None
 
 
 _Hook = Callable[[Any, Any], Any]
@@ -132,6 +140,8 @@ class Rewriter(cst.CSTVisitor):
         self._eager: dict[cst.CSTNode, int] = {}
         #: calls to rewrite -> (``time.sleep``?, bind with ``functools.partial``?, a primary?)
         self.rewrites: dict[cst.Call, tuple[bool, bool, bool]] = {}
+        #: the names the ``time.sleep`` calls to rewrite are read through (``time``, ``sleep``)
+        self.sleep_names: Counter[str] = Counter()
         #: the nodes being visited, outermost first; and every ancestor of a call to rewrite
         self._stack: list[cst.CSTNode] = []
         self.path: set[cst.CSTNode] = set()
@@ -288,7 +298,18 @@ class Rewriter(cst.CSTVisitor):
     # -- context of a call ----------------------------------------------------------------------
 
     def visit_Await(self, node: cst.Await) -> None:
-        self._awaited.add(node.expression)
+        # the calls whose value is awaited return an awaitable: not blocking calls to offload
+        # (``await (x := f())``, ``await (f() if c else g())``, ``await (f() or g())``)
+        pending: list[cst.BaseExpression] = [node.expression]
+        while pending:
+            expr = pending.pop()
+            self._awaited.add(expr)
+            if isinstance(expr, cst.NamedExpr):
+                pending.append(expr.value)
+            elif isinstance(expr, cst.IfExp):
+                pending += [expr.body, expr.orelse]
+            elif isinstance(expr, cst.BooleanOperation):
+                pending += [expr.left, expr.right]
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._primary.add(node.value)
@@ -358,7 +379,7 @@ class Rewriter(cst.CSTVisitor):
                 if not self.catalogue.blocks(key):
                     return None
                 bound = cls if cat.is_thread_bound(cls) else None
-                return Target("method", label(func, key), thread_bound=bound)
+                return Target("method", label(func, key), thread_bound=bound, key=key)
         name = resolver.qualname(func)
         if name is None:
             return None
@@ -369,12 +390,13 @@ class Rewriter(cst.CSTVisitor):
         if found is not None:
             return found
         if name == "time.sleep" and self.catalogue.blocks(name):
-            return Target("sleep", label(func, name))
+            return Target("sleep", label(func, name), key=name)
         resolved = self.facts.resolve(name)
         if not self.catalogue.blocks(resolved):
             return None
         made = cat.class_of_factory(resolved)
-        return Target("function", label(func, resolved), thread_bound=made if cat.is_thread_bound(made) else None)
+        bound = made if cat.is_thread_bound(made) else None
+        return Target("function", label(func, resolved), thread_bound=bound, key=resolved)
 
     def _project(self, key: str, func: cst.BaseExpression) -> Target | None:
         chain = self.blocking.get(key)
@@ -389,6 +411,7 @@ class Rewriter(cst.CSTVisitor):
             fn_kind=fn.kind,
             decorator=fn.decorator,
             loop=self.facts.why(loop) if loop else "",
+            makes=self.facts.thread_bound(key),
         )
 
     def _thread_bound_argument(self, frame: Frame, call: cst.Call) -> tuple[str, str] | None:
@@ -433,10 +456,9 @@ class Rewriter(cst.CSTVisitor):
         if target is None or target.fn_kind in ("generator", "contextmanager"):
             return
         line, end = self._lines(original_node)
-        suppressed = self.command.context.suppressions.noqa_of_family("ASYNC", range(line, end + 1))
-        if suppressed is not None:
-            # the linters' own rules for blocking calls (flake8-async, ruff's ASYNC2xx)
-            self.command.skip(line, f"kept by `# noqa{': ' + suppressed if suppressed else ''}`")
+        kept = self._kept(target, line, end)
+        if kept is not None:
+            self.command.skip(line, kept)
             return
         why = f" ({target.why})" if target.why else ""
         message = f"Blocking call {target.label} in async function `{frame.name}`{why}"
@@ -470,7 +492,7 @@ class Rewriter(cst.CSTVisitor):
             names = [offloader, *(["functools"] if partial else [])]
             where = "the threadpool" if threadpool in ("fastapi", "starlette") else "a worker thread"
             title = f"Run it in {where}: `{CALL_SYNTAX[threadpool]}`"
-        problem = self.names.problem(names)
+        problem = self.names.problem(names, original_node)
         if problem is not None:
             self.command.skip(line, problem)
             return
@@ -479,7 +501,25 @@ class Rewriter(cst.CSTVisitor):
         for name in names:
             self.names.need(name, module if name == "run_in_threadpool" else None)
         self.rewrites[original_node] = (sleep, partial, original_node in self._primary)
+        if sleep and (root := root_name(original_node.func)):
+            self.sleep_names[root] += 1
         self.path.update(self._stack)
+
+    def _kept(self, target: Target, line: int, end: int) -> str | None:
+        """Why the author's comment keeps the call on ``line``..``end``, if it does."""
+        noqa = self.command.context.suppressions.noqa
+        suppressed = noqa_keeps(noqa, range(line, end + 1), target.key) if noqa else None
+        if suppressed is not None:
+            # the linters' own rules for blocking calls (flake8-async, ruff's ASYNC2xx)
+            return f"kept by `# noqa{': ' + suppressed if suppressed else ''}`"
+        comment = self._intent.deliberate(line, end)
+        if comment is not None:
+            return f"kept: the comment `{comment}` says the blocking is deliberate"
+        return None
+
+    @cached_property
+    def _intent(self) -> Intent:
+        return Intent(self.command.context.source)
 
     def _rewrite(self, call: cst.Call, sleep: bool, partial: bool, primary: bool) -> cst.Await:
         """The awaited form of ``call`` (its arguments already rewritten)."""
@@ -496,13 +536,17 @@ class Rewriter(cst.CSTVisitor):
 
     def rewritten(self, module: cst.Module) -> cst.Module:
         """``module`` with the calls this visitor decided to rewrite rewritten: only the nodes
-        on the way to one are rebuilt (libcst's transformer would rebuild every node)."""
+        on the way to one are rebuilt (libcst's transformer would rebuild every node); then
+        without the imports the rewritten sleeps were the last readers of."""
         if not self.rewrites:
             return module
         rewrite = _Rewrite(self)
         result = rebuild(module, rewrite, rewrite.on_visit, (cst.Call,))
         assert isinstance(result, cst.Module)
-        return result
+        unused = removable(
+            self.sleep_names, self._bindings, self.command.context.source, self.info, self.facts
+        )
+        return drop(result, unused) if unused else result
 
     def _display_only(self, frame: Frame, target: Target, call: cst.Call) -> tuple[str, str] | None:
         """(message suffix, fix title) when the call must be left alone, else None."""
@@ -516,6 +560,10 @@ class Rewriter(cst.CSTVisitor):
             if target.kind == "function":
                 return f" makes a `{kind}`, which is bound to the thread that makes it", _THREAD_BOUND_TITLE
             return f" uses a `{kind}`, which is bound to the thread that made it", _THREAD_BOUND_TITLE
+        if target.makes is not None:
+            found = self._made_here(target.makes, call)
+            if found is not None:
+                return found, _THREAD_BOUND_TITLE
         bound = self._thread_bound_argument(frame, call)
         if bound is not None:
             return f" passes `{bound[0]}`, a `{cat.short(bound[1])}` bound to this thread", _THREAD_BOUND_TITLE
@@ -529,6 +577,22 @@ class Rewriter(cst.CSTVisitor):
             run = f"run it with `{CALL_SYNTAX[threadpool]}`" if threadpool else "run it in a worker thread"
             return (f"; its decorator `@{target.decorator}` may change what it returns", f"If it stays synchronous, {run}")
         return None
+
+
+    def _made_here(self, makes: tuple[tuple[str, ...], bool], call: cst.Call) -> str | None:
+        """Why a project function that makes a thread-bound object must stay on this thread:
+        it may keep the object (a global, an attribute), or the call's result is used here (it
+        may be the object). A call whose result is dropped makes and uses it in the worker."""
+        chain, keeps = makes
+        discarded = len(self._stack) > 1 and self._stack[-1] is call and isinstance(self._stack[-2], cst.Expr)
+        if not keeps and discarded:
+            return None
+        made = self.facts.made_class(chain[-1])
+        assert made is not None
+        how = "may keep it beyond the call (a global, an attribute or an item)" if keeps else (
+            "its result, which may be that object, is used here on the event loop"
+        )
+        return f"; it makes a `{cat.short(made)}`, which is bound to the thread that makes it, and {how}"
 
 
 class _Rewrite(cst.CSTTransformer):
