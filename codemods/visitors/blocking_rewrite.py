@@ -76,6 +76,12 @@ class Target:
     loop: str = ""
 
 
+#: The fix title of a site in a test or one-shot script (``scripts-and-tests = "report"``).
+QUIET_TITLE = (
+    "Nothing else runs on this event loop, so offloading protects nothing; offload it if this code "
+    'runs concurrently with other work (`scripts-and-tests = "rewrite"` rewrites these)'
+)
+
 _Hook = Callable[[Any, Any], Any]
 
 
@@ -113,6 +119,7 @@ class Rewriter(cst.CSTVisitor):
         catalogue: cat.Catalogue,
         offload: Offload,
         info: ModuleInfo,
+        quiet: str | None = None,
     ) -> None:
         super().__init__()
         self.wrapper = wrapper
@@ -123,6 +130,8 @@ class Rewriter(cst.CSTVisitor):
         #: what blocking calls and ``time.sleep`` become (a None field: those sites are skipped)
         self.offload = offload
         self.info = info
+        #: why this file's async code runs one thing at a time: its sites are display-only
+        self.quiet = quiet
         self.names: IntroducedNames | None = None
         self.frames: list[Frame] = []
         self._handled: set[cst.CSTNode] = set()
@@ -443,6 +452,9 @@ class Rewriter(cst.CSTVisitor):
         left_alone = self._display_only(frame, target, original_node)
         if left_alone is not None:
             self.command.report(line, message + left_alone[0], left_alone[1], Safety.DISPLAY_ONLY, end)
+            return
+        if self.quiet is not None:
+            self.command.report(line, f"{message}, in {self.quiet}", QUIET_TITLE, Safety.DISPLAY_ONLY, end)
             return
         assert self.names is not None
         # Arguments keep their number, keywords and stars when calls inside them are rewritten:
