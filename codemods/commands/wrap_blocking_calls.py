@@ -28,8 +28,11 @@ What counts as blocking, resolved by qualified name (so `import requests as r` a
   does not make a helper blocking.
 
 A method call counts only when its receiver is provably an instance of a blocking class in that
-scope: bound from its constructor, annotated with the class, a `self.<attr>` every assignment of
-which agrees, or a module-level instance. Unknown receivers are left alone.
+scope: bound from its constructor (also by `a, b = Path(x), Path(y)`), annotated with the class,
+a `self.<attr>` every assignment of which agrees (also one built from another such attribute:
+`self.users = self.client["app"]["users"]`), a module-level instance, or a local of the
+enclosing function of a nested `async def` on which all its bindings agree. Unknown receivers
+are left alone.
 
 Reported but never rewritten (display-only), each with its reason:
 - `with open(...) as f:` and other blocking context managers: the whole block blocks;

@@ -221,20 +221,28 @@ class Rewriter(cst.CSTVisitor):
         self.frames.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        parent = self.frames[-1] if self.frames else None
+        enclosing = parent.resolver if parent is not None and parent.kind in ("sync", "async") else None
         if node.asynchronous is None:
-            self.frames.append(Frame("sync", node.name.value))
             # Nothing under a sync frame is rewritten or reported (``active`` is None there,
             # decorators and defaults included): its subtree is not traversed, and so not
-            # rebuilt, unless an ``async def`` is nested in it.
-            return _holds_async_def(node)
-        parent = self.frames[-1] if self.frames else None
+            # rebuilt, unless an ``async def`` is nested in it, which may use its locals.
+            nested = _holds_async_def(node)
+            outer = None
+            if nested:
+                names = Bindings(node).names
+                outer = Resolver(self._qualified, self.info, self.facts, names, enclosing=enclosing)
+            self.frames.append(Frame("sync", node.name.value, resolver=outer))
+            return nested
         owner = parent.key if parent is not None and parent.kind == "class" else None
         self_name = None
         positional = [*node.params.posonly_params, *node.params.params]
         static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
         if owner and positional and not static:
             self_name = positional[0].name.value
-        resolver = Resolver(self._qualified, self.info, self.facts, Bindings(node).names, owner, self_name)
+        resolver = Resolver(
+            self._qualified, self.info, self.facts, Bindings(node).names, owner, self_name, enclosing
+        )
         self.frames.append(Frame("async", node.name.value, resolver=resolver))
         return True
 
