@@ -33,8 +33,11 @@ What counts as blocking, resolved by qualified name (so `import requests as r` a
   does not make a helper blocking.
 
 A method call counts only when its receiver is provably an instance of a blocking class in that
-scope: bound from its constructor, annotated with the class, a `self.<attr>` every assignment of
-which agrees, or a module-level instance. Unknown receivers are left alone.
+scope: bound from its constructor (also by `a, b = Path(x), Path(y)`), annotated with the class,
+a `self.<attr>` every assignment of which agrees (also one built from another such attribute:
+`self.users = self.client["app"]["users"]`), a module-level instance, or a local of the
+enclosing function of a nested `async def` on which all its bindings agree. Unknown receivers
+are left alone.
 
 Reported but never rewritten (display-only), each with its reason:
 - `with open(...) as f:` and other blocking context managers: the whole block blocks;
@@ -49,6 +52,19 @@ Reported but never rewritten (display-only), each with its reason:
 - project functions whose decorator may change what they return, and project functions that
   also use the running event loop (`asyncio.get_running_loop()`, `asyncio.create_task()`), which
   a worker thread does not have.
+
+Tests and one-shot scripts are reported, not rewritten: an offload protects the other work of
+the event loop (the requests an app serves, tasks run side by side), and there is none in a test
+file (`test_*.py`, `*_test.py`, `conftest.py`, or under a `tests`/`test` directory of its
+component) or in a one-shot script: a module whose `if __name__ == "__main__":` calls
+`asyncio.run` (`anyio.run`, `trio.run`, `uvloop.run`), that no other file of its component
+imports, that imports no server or callback framework (FastAPI, uvicorn, aiohttp, a bot or
+message-queue library, ...), and whose async functions are only called directly (none
+decorated but `@asynccontextmanager`, none a method of a subclass, none passed as a value).
+Neither counts when the file runs work concurrently or builds an app: `gather`, `create_task`,
+task groups and nurseries, `wait`/`wait_for`/timeouts, threads and executors, signal handlers,
+`FastAPI()`/`APIRouter()`/`Starlette()` or a route decorator. Whatever is not proven is
+rewritten as before. The `scripts-and-tests` option restores the rewrite.
 
 ## Why is this bad?
 An `async def` runs on the event loop thread. While a blocking call waits for the network, a
@@ -136,6 +152,10 @@ where only a function binds it (a parameter `asyncio=None`), only that function'
 - `not-blocking` (list of qualified names): names to treat as non-blocking, e.g. `"os.path"` or
   `"redis.Redis.get"` (classes by their canonical name).
 
+- `scripts-and-tests` (`"report"` or `"rewrite"`, default `"report"`): in test files and
+  one-shot scripts (see above), report blocking calls as display-only, or rewrite them as
+  everywhere else.
+
 ## References
 - [ruff flake8-async rules (`ASYNC210` to `ASYNC251`)](https://docs.astral.sh/ruff/rules/#flake8-async-async)
 - [flake8-async rules](https://flake8-async.readthedocs.io/en/latest/rules.html)
@@ -164,11 +184,13 @@ from ..visitors.ast_candidates import has_async_def
 from ..visitors.blocking_facts import BlockingFacts, combine
 from ..visitors.blocking_gather import ModuleFacts, gather_module
 from ..visitors.blocking_rewrite import Rewriter
+from ..visitors.blocking_role import quiet_role
 from ..visitors.hoist_deps import unconditional_imports
 from ..visitors.offload import Offload, from_threadpool
 from ..visitors.offload_choice import choose, imported_tops
 
 THREADPOOLS = ("auto", "fastapi", "starlette", "asyncio", "anyio", "trio")
+SCRIPTS_AND_TESTS = ("report", "rewrite")
 
 
 class Command(Codemod):
@@ -180,6 +202,12 @@ class Command(Codemod):
         "threadpool": Option("auto", "what blocking calls are offloaded with", str, THREADPOOLS),
         "extra-blocking": Option((), "more blocking callables (qualified names)", list),
         "not-blocking": Option((), "qualified names never treated as blocking", list),
+        "scripts-and-tests": Option(
+            "report",
+            "in tests and one-shot scripts: report blocking calls, or rewrite them",
+            str,
+            SCRIPTS_AND_TESTS,
+        ),
     }
 
     @classmethod
@@ -195,7 +223,9 @@ class Command(Codemod):
         facts = self._facts(info)
         catalogue = cat.Catalogue(tuple(self.option("extra-blocking")), tuple(self.option("not-blocking")))
         wrapper = self.wrap(module)
-        rewriter = Rewriter(self, wrapper, facts, catalogue, self._offload(), info)
+        rewriter = Rewriter(
+            self, wrapper, facts, catalogue, self._offload(), info, quiet=self._quiet()
+        )
         wrapper.visit(rewriter)
         result = rewriter.rewritten(module)
         if not any(change.applied for change in self.changes):
@@ -224,6 +254,18 @@ class Command(Codemod):
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return facts  # newer syntax than this interpreter: no project facts, catalogue only
         return facts.merged(gather_module(tree, info))
+
+    def _quiet(self) -> str | None:
+        """Why nothing runs concurrently with this file's async code (a test file, a one-shot
+        script), when ``scripts-and-tests`` is ``"report"`` and that is proven; else None."""
+        if self.option("scripts-and-tests") != "report":
+            return None
+        try:
+            tree: ast.Module | None = asts.parse(self.context.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        path = self.context.path
+        return quiet_role(tree, str(path) if path is not None else None, self.context.project)
 
     def _offload(self) -> Offload:
         """What this file's blocking calls and sleeps become: the ``threadpool`` option, or for

@@ -79,7 +79,12 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
             key = f"{prefix}.{name}"
             if kind == "class" and isinstance(node, ast.ClassDef):
                 body_names, _ = scope_bindings(node.body, info, mod.nonlocals)
-                mod.bindings.update(_class_attrs(mod, top, key, node, body_names))
+                attrs = _class_attrs(mod, top, key, node, body_names)
+                if attrs:
+                    # once more with them known: ``self.coll = self.client["db"]["coll"]``
+                    mod.bindings.update(attrs)
+                    attrs = _class_attrs(mod, top, key, node, body_names)
+                mod.bindings.update(attrs)
                 if len(body_names.get("__init__", ())) == 1 and "__new__" not in body_names:
                     inits.append((key, f"{key}.__init__"))
                 pending.append((key, body_names, key))

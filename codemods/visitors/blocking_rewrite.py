@@ -84,6 +84,12 @@ class Target:
     makes: tuple[tuple[str, ...], bool] | None = None
 
 
+#: The fix title of a site in a test or one-shot script (``scripts-and-tests = "report"``).
+QUIET_TITLE = (
+    "Nothing else runs on this event loop, so offloading protects nothing; offload it if this code "
+    'runs concurrently with other work (`scripts-and-tests = "rewrite"` rewrites these)'
+)
+
 _Hook = Callable[[Any, Any], Any]
 
 
@@ -121,6 +127,7 @@ class Rewriter(cst.CSTVisitor):
         catalogue: cat.Catalogue,
         offload: Offload,
         info: ModuleInfo,
+        quiet: str | None = None,
     ) -> None:
         super().__init__()
         self.wrapper = wrapper
@@ -131,6 +138,8 @@ class Rewriter(cst.CSTVisitor):
         #: what blocking calls and ``time.sleep`` become (a None field: those sites are skipped)
         self.offload = offload
         self.info = info
+        #: why this file's async code runs one thing at a time: its sites are display-only
+        self.quiet = quiet
         self.names: IntroducedNames | None = None
         self.frames: list[Frame] = []
         self._handled: set[cst.CSTNode] = set()
@@ -222,20 +231,28 @@ class Rewriter(cst.CSTVisitor):
         self.frames.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        parent = self.frames[-1] if self.frames else None
+        enclosing = parent.resolver if parent is not None and parent.kind in ("sync", "async") else None
         if node.asynchronous is None:
-            self.frames.append(Frame("sync", node.name.value))
             # Nothing under a sync frame is rewritten or reported (``active`` is None there,
             # decorators and defaults included): its subtree is not traversed, and so not
-            # rebuilt, unless an ``async def`` is nested in it.
-            return _holds_async_def(node)
-        parent = self.frames[-1] if self.frames else None
+            # rebuilt, unless an ``async def`` is nested in it, which may use its locals.
+            nested = _holds_async_def(node)
+            outer = None
+            if nested:
+                names = Bindings(node).names
+                outer = Resolver(self._qualified, self.info, self.facts, names, enclosing=enclosing)
+            self.frames.append(Frame("sync", node.name.value, resolver=outer))
+            return nested
         owner = parent.key if parent is not None and parent.kind == "class" else None
         self_name = None
         positional = [*node.params.posonly_params, *node.params.params]
         static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
         if owner and positional and not static:
             self_name = positional[0].name.value
-        resolver = Resolver(self._qualified, self.info, self.facts, Bindings(node).names, owner, self_name)
+        resolver = Resolver(
+            self._qualified, self.info, self.facts, Bindings(node).names, owner, self_name, enclosing
+        )
         self.frames.append(Frame("async", node.name.value, resolver=resolver))
         return True
 
@@ -465,6 +482,9 @@ class Rewriter(cst.CSTVisitor):
         left_alone = self._display_only(frame, target, original_node)
         if left_alone is not None:
             self.command.report(line, message + left_alone[0], left_alone[1], Safety.DISPLAY_ONLY, end)
+            return
+        if self.quiet is not None:
+            self.command.report(line, f"{message}, in {self.quiet}", QUIET_TITLE, Safety.DISPLAY_ONLY, end)
             return
         assert self.names is not None
         # Arguments keep their number, keywords and stars when calls inside them are rewritten:
