@@ -510,7 +510,6 @@ class Planner:
         scope = self.scopes.get(c.imp)
         if not isinstance(scope, FunctionScope) or name in extra.globals:
             return None
-        own = [a for a in scope.assignments[name] if isinstance(a, Assignment) and a.node is c.imp]
         copies = [
             o
             for o in c.copies
@@ -532,12 +531,19 @@ class Planner:
             for access in self.ordered(inner.accesses[name]):
                 if 0 < self.line(access.node) < first:
                     return f"`{name}` is used before the import in function `{c.function}` (line {self.line(access.node)})"
-        # libcst files the reads of ``a.b`` under the ``a.b`` of ``import a.b``, not under ``a``
-        dotted = binding.kind == "import" and not binding.asname and "." in binding.module
-        used = any(a.references for a in own) or dotted and any(
+        # Used by this import or a copy of it. libcst files a read of ``a.b`` under the ``a.b``
+        # of ``import a.b``, not under ``a``: those names are asked too.
+        keys = {name} | {
+            b.module
+            for o in [c, *copies]
+            for b in o.bindings
+            if b.bound == name and b.kind == "import" and not b.asname
+        }
+        used = any(
             a.references
-            for a in scope.assignments[binding.module]
-            if isinstance(a, Assignment) and a.node is c.imp
+            for key in keys
+            for a in scope.assignments[key]
+            if isinstance(a, Assignment) and id(a.node) in mine
         )
         if not used and not self.in_prelude(binding):  # in the import block: it ran already
             return (
