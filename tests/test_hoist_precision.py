@@ -20,7 +20,12 @@ ID = "hoist-imports"
 
 def _python(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -40,7 +45,10 @@ def test_an_unused_standard_library_import_stays_for_its_side_effects(module: st
     code = f"def f():\n    import {module}\n"
     result = assert_codemod(ID, code)
     assert len(result.skips) == 1
-    assert f"`{module}` would run them" in result.skips[0].reason or "platform-only" in result.skips[0].reason
+    assert (
+        f"`{module}` would run them" in result.skips[0].reason
+        or "platform-only" in result.skips[0].reason
+    )
 
 
 def test_importing_the_module_does_not_print_the_zen(tmp_path: Path) -> None:
@@ -51,7 +59,9 @@ def test_importing_the_module_does_not_print_the_zen(tmp_path: Path) -> None:
 
 
 def test_an_unused_import_the_import_block_already_has_is_simply_removed() -> None:
-    assert_codemod(ID, "import sys\n\n\ndef f():\n    import sys\n", "import sys\n\n\ndef f():\n    pass\n")
+    assert_codemod(
+        ID, "import sys\n\n\ndef f():\n    import sys\n", "import sys\n\n\ndef f():\n    pass\n"
+    )
 
 
 def test_a_dotted_import_read_through_its_full_name_is_used() -> None:
@@ -90,7 +100,9 @@ def test_a_module_a_build_may_leave_out_stays(body: str) -> None:
 
 def test_a_python_without_sqlite3_still_imports_the_module(tmp_path: Path) -> None:
     path = _rewrite(
-        tmp_path, "store", "def connect(path):\n    import sqlite3\n    return sqlite3.connect(path)\n"
+        tmp_path,
+        "store",
+        "def connect(path):\n    import sqlite3\n    return sqlite3.connect(path)\n",
     )
     assert "    import sqlite3" in path.read_text()
     # a build without SQLite: the import of sqlite3 fails, the module's own import must not
@@ -125,13 +137,26 @@ SERVE = """
 
 
 def test_a_comment_above_a_run_of_imports_keeps_them_all() -> None:
-    reason = "a comment says it is local on purpose: `# argparse and the ASGI server are imported here"
+    reason = (
+        "a comment says it is local on purpose: `# argparse and the ASGI server are imported here"
+    )
     result = assert_codemod(ID, SERVE, skips=[reason, reason])
     assert not result.changes
 
 
 def test_a_deferring_comment_covers_its_block_of_ten_imports() -> None:
-    names = ["json", "csv", "uuid", "heapq", "bisect", "string", "shlex", "textwrap", "pprint", "difflib"]
+    names = [
+        "json",
+        "csv",
+        "uuid",
+        "heapq",
+        "bisect",
+        "string",
+        "shlex",
+        "textwrap",
+        "pprint",
+        "difflib",
+    ]
     lines = "\n".join(f"    import {n}" for n in names)
     code = f"def command():\n    # Deferring Imports\n{lines}\n    return {', '.join(names)}\n"
     result = assert_codemod(ID, code, skips=["`# Deferring Imports`"] * 10)
@@ -154,7 +179,9 @@ LAZY = {
 @pytest.mark.parametrize("code", LAZY.values(), ids=LAZY.keys())
 def test_a_comment_saying_the_import_is_local_on_purpose(code: str) -> None:
     result = assert_codemod(ID, code, unsafe=True)
-    assert [s.reason.split(":")[0] for s in result.skips] == ["a comment says it is local on purpose"]
+    assert [s.reason.split(":")[0] for s in result.skips] == [
+        "a comment says it is local on purpose"
+    ]
 
 
 def test_a_comment_on_an_earlier_statement_does_not_count() -> None:

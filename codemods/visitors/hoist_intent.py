@@ -167,21 +167,21 @@ def type_checking_imports(module: cst.Module) -> dict[str, cst.SimpleStatementLi
     """Bound name -> the first import statement binding it under a module-level
     ``if TYPE_CHECKING:`` (nested blocks in it included, ``else`` branches not)."""
     found: dict[str, cst.SimpleStatementLine] = {}
-
-    def collect(stmts: Sequence[cst.BaseStatement]) -> None:
-        for stmt in stmts:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, cst.Import | cst.ImportFrom):
-                        for b in bindings(small) or []:
-                            found.setdefault(b.bound, stmt)
-            elif isinstance(stmt, cst.BaseCompoundStatement) and isinstance(
-                stmt.body, cst.IndentedBlock
-            ):
-                collect(stmt.body.body)
-
-    for stmt in module.body:
-        checking = isinstance(stmt, cst.If) and is_type_checking(stmt.test)
-        if checking and isinstance(stmt.body, cst.IndentedBlock):
-            collect(stmt.body.body)
+    # a stack, not a nested recursive function: that would be a reference cycle per call
+    stack: list[cst.BaseStatement] = []
+    for top in module.body:
+        checking = isinstance(top, cst.If) and is_type_checking(top.test)
+        if checking and isinstance(top.body, cst.IndentedBlock):
+            stack.extend(reversed(top.body.body))
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import | cst.ImportFrom):
+                    for b in bindings(small) or []:
+                        found.setdefault(b.bound, stmt)
+        elif isinstance(stmt, cst.BaseCompoundStatement) and isinstance(
+            stmt.body, cst.IndentedBlock
+        ):
+            stack.extend(reversed(stmt.body.body))
     return found
