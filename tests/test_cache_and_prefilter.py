@@ -76,8 +76,10 @@ def test_gathered_candidates_are_used_only_for_the_text_they_were_computed_on(tm
     assert {"hoist-imports", "dedupe-imports", "wrap-blocking-calls"} & b == {"hoist-imports"}
     assert project.candidates_for(tmp_path / "a.py", "def f():\n    import os\n") is None
     # a file edited after the gather phase is checked again, not skipped on stale facts
-    stale = transform_source("def f():\n    import os\n", ALL, Options(), project, tmp_path / "a.py")
-    assert stale.code == "import os\n\ndef f():\n    pass\n"
+    # (an import the function uses: an unused one stays for its side effects)
+    edited = "def f():\n    import os\n    return os\n"
+    stale = transform_source(edited, ALL, Options(), project, tmp_path / "a.py")
+    assert stale.code == "import os\n\ndef f():\n    return os\n"
 
 
 def entries(cache: Path) -> int:

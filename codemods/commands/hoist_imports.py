@@ -9,9 +9,10 @@ event-loop-policy line that precedes an existing import. Several functions impor
 thing give one module-level import; a `from m import x` without comments is merged into the
 module's existing `from m import ...` line; an import the module already has is simply removed
 from the function. The same import twice in one function is one import: the first copy moves and
-the repeats go with it, so `dedupe-imports` has nothing left to do there. Comments travel with
-the moved line (or stay in the function when the line is only removed), and a body left empty
-gets a `pass`. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
+the repeats go with it, so `dedupe-imports` has nothing left to do there. Comment lines above
+the import stay in the function (on the statement that follows, or above the `pass` a body left
+empty gets): they usually describe the code below, or why the import is there. Only the comment
+on the import's own line (`# type: ignore`, `# noqa: ...`) moves with it. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
 autofix.
 
 ## Why is this bad?
@@ -63,8 +64,16 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
 - a name that, once a module-level import, pyflakes (ruff `F`) would report: a `for` target of
   that name in another function or class shadows it (`F402`); an import never used in its
   function would be redefined by any binding of the name in another function (`F811`);
-- a third-party import whose name is never used in the function: it is there for its side
-  effects (plugin registration, monkey-patching), which would then happen at import time;
+- an import whose name is never used in the function, standard library included: it is there
+  for its side effects (plugin registration, monkey-patching; `import this` prints the Zen of
+  Python, `import antigravity` opens a browser), which would then happen at import time. An
+  unused copy of an import the module's import block already has is simply removed;
+- an import with a comment on its line, directly above it, above the run of imports it belongs
+  to, or on the `def`/`try` line starting that run, that says it is local on purpose (lazy,
+  deferred, "import here", avoid/prevent importing, circular, cycle, start-up, import time,
+  optional, heavy/slow/expensive/cheap, `import-outside-toplevel`): the reason quotes it;
+- a name the module imports only under `if TYPE_CHECKING`: its run-time import is deferred on
+  purpose (typically against an import cycle);
 - a third-party import whose distribution the file's *component* (the nearest directory with
   `pyproject.toml`, `setup.py`/`setup.cfg`, `requirements*.txt` or a `Pipfile`) does not declare
   as a required, unconditional dependency: declared only under an extra
@@ -87,8 +96,11 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   be analysed, or this file's module name is unknown, as for stdin). The graph follows what
   each import statement resolves to, namespace packages (no `__init__.py`) included;
 - platform-only modules (`winreg`, `msvcrt`, `fcntl`, `termios`, `resource`, `pwd`, `uvloop`, ...),
-  standard-library modules removed in Python 3.13 (PEP 594, and `lib2to3`), modules in
-  `keep-lazy`, star and `__future__` imports;
+  standard-library modules a CPython build leaves out when a library is missing (`tkinter`,
+  `turtle`, `idlelib`, `sqlite3`, `lzma`, `bz2`, `ctypes`, `ssl`, `zlib`, `gzip`, `ensurepip`,
+  `readline`, `curses`, `dbm.gnu`, `dbm.ndbm`, `compression.zstd` and their `_` modules: the
+  table of CPython's "Requirements for optional modules"), standard-library modules removed in
+  Python 3.13 (PEP 594, and `lib2to3`), modules in `keep-lazy`, star and `__future__` imports;
 - imports that follow a statement of the function touching import state (`sys.path`,
   `sys.modules`, `os.environ`, `importlib`, `site.addsitedir`, `django.setup()`,
   `matplotlib.use(...)`, `patch_all()`), and all imports of a module that changes such state at
@@ -126,6 +138,14 @@ whole handler) is hoisted as an **unsafe** fix: an import failure no longer reac
 handler; it stops the application at startup instead. Its copies in the same function move with
 it, so they are unsafe fixes too.
 
+An import that follows a statement of its function with possible effects is an **unsafe** fix
+too (hoisted, it runs before that statement, at import time: a test that patches
+`builtins.open` and then imports). Only these statements are known to have none: a docstring,
+other imports, `global`/`nonlocal`, `pass`, a bare string or `...`, and assignments of literals,
+names, or tuples/lists/sets/dicts of those to plain names (`x = 1`, `y: int = z`). Anything else
+counts: calls, attribute or subscript assignments, augmented assignments, f-strings, and every
+compound statement (`if`, `with`, `for`, `def`, ...).
+
 ## Options
 - `keep-lazy` (list of module names; default `torch`, `tensorflow`, `jax`, `pandas`,
   `matplotlib`, `scipy`, `sklearn`, `transformers`, `cv2`, `spacy`, `nltk`): modules deferred on
@@ -143,6 +163,7 @@ it, so they are unsafe fixes too.
 - [PEP 8: Imports](https://peps.python.org/pep-0008/#imports)
 - [PEP 594: Removing dead batteries from the standard library](https://peps.python.org/pep-0594/)
 - [PEP 810: Explicit lazy imports](https://peps.python.org/pep-0810/)
+- [CPython: Requirements for optional modules](https://docs.python.org/3/using/configure.html#requirements-for-optional-modules)
 - [uvicorn release notes (0.50.0: exit code 3 when startup fails)](https://www.uvicorn.org/release-notes/)
 """
 

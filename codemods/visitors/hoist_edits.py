@@ -2,9 +2,11 @@
 transformer pass that removes function-level imports, appends names to existing
 ``from m import ...`` lines and inserts the new module-level imports.
 
-Comments never get lost: a moved import takes its own-line and trailing comments along; an
-import that is only removed (the module already has it) leaves them on the next statement of
-its block (or the block's ``pass``, or the block's trailing comments).
+Comments never get lost, and never move to where they would describe something else: the
+comment lines above a function-level import stay in the function, on the next statement of its
+block (or the block's ``pass``, or the block's trailing comments). A moved import takes only
+the comment on its own line (``# type: ignore``, ``# noqa: ...``: about that line); an import
+that is only removed (the module already has it) leaves that one in the function too.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ class Move:
 @dataclass
 class EditPlan:
     insertion: Insertion
-    #: id(removed statement) -> True when its comments travel with an inserted statement
+    #: id(removed statement) -> True when its trailing comment travels with an inserted statement
     removed: dict[int, bool] = field(default_factory=dict)
     #: id(existing module-level statement) -> names to append to its ``from m import ...``
     merges: dict[int, list[cst.ImportAlias]] = field(default_factory=dict)
@@ -188,11 +190,7 @@ def plan_edits(
         for i in keep:
             present.setdefault(move.bindings[i].bound, []).append(move.bindings[i])
         kept = keep_aliases(move.imp, keep)
-        commented = (
-            inner
-            or bool(comment_lines(move.stmt.leading_lines))
-            or trailing_comment(move.stmt) is not None
-        )
+        commented = inner or trailing_comment(move.stmt) is not None
         if (
             not commented
             and not move.after
@@ -213,11 +211,7 @@ def plan_edits(
                 continue
             new_targets[key] = len(plan.new)
         plan.removed[id(move.stmt)] = True
-        plan.new.append(
-            move.stmt.with_changes(
-                body=[kept], leading_lines=comment_lines(move.stmt.leading_lines)
-            )
-        )
+        plan.new.append(move.stmt.with_changes(body=[kept], leading_lines=[]))
     return plan
 
 
@@ -328,11 +322,10 @@ class _Editor(cst.CSTTransformer):
 
     @staticmethod
     def _left_behind(stmt: cst.SimpleStatementLine, travels: bool) -> list[cst.EmptyLine]:
-        if travels:
-            return [line for line in stmt.leading_lines if line.comment is None]
-        lines = list(stmt.leading_lines)
+        lines = list(stmt.leading_lines)  # comments above an import stay in its function
         comment = trailing_comment(stmt)
-        if comment is not None:  # an own-line comment now, on the statement that follows
+        # left behind, a trailing comment becomes an own-line one on the statement that follows
+        if comment is not None and not travels:
             lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
         return lines
 

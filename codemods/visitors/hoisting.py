@@ -30,12 +30,19 @@ from libcst.metadata import (
 
 from .. import asts
 from ..printing import code_for_node
-from ..project import STDLIB_MODULES, resolve_relative
+from ..project import resolve_relative
 from . import hoist_isolated
 from .hoist_copies import link_copies, settle
 from .hoist_deps import checked_for_none, dependency_reason, unconditional_imports
 from .hoist_edits import child_blocks, insertion_point
 from .hoist_effects import Effects
+from .hoist_intent import (
+    block_comments,
+    build_reason,
+    effect_before,
+    lazy_comment,
+    type_checking_imports,
+)
 from .hoist_rules import (
     BUILTINS,
     PLATFORM_ONLY,
@@ -380,6 +387,11 @@ class Planner:
             if noqa("PLC0415", lines):
                 return "kept by `# noqa: PLC0415`"
             return "kept by `# noqa: F811` (the re-import is intended)"
+        lazy = lazy_comment(c.stmt, c.preceding, self.block_starts(c))
+        if lazy is not None:
+            c.frozen = True
+            shown = lazy if len(lazy) <= 80 else lazy[:77] + "..."
+            return f"a comment says it is local on purpose: `{shown}`"
         own = c.own
         if not own:
             return None  # only repeats an earlier copy, and goes with it (``hoist_copies``)
@@ -391,6 +403,12 @@ class Planner:
         if reason is None and c.in_try is not None:
             reason = guard_reason(c.in_try)
             c.unsafe_reason = "inside `try`: an import failure no longer reaches its handler, it stops the app at startup"
+        if reason is None and (effect := effect_before(c.preceding)) is not None:
+            why = (
+                f"it runs after `{self.code(effect)}` (line {self.line(effect)}) in function "
+                f"`{c.function}`: hoisted, it would run first, when the module is imported"
+            )
+            c.unsafe_reason = f"{c.unsafe_reason}; {why}" if c.unsafe_reason else why
         c.after = []
         for stmt in c.preceding:
             found = import_state_change(stmt) if reason is None else None
@@ -405,7 +423,6 @@ class Planner:
                     c.after.append((earlier, f"{why} and which stays in the function"))
                 else:
                     reason = why
-        stdlib = all(n.split(".")[0] in STDLIB_MODULES for n in loads)
         if reason is None and self.late_state:
             line, code = self.late_state
             reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
@@ -415,8 +432,9 @@ class Planner:
         for binding in own:
             reason = (
                 reason
-                or self.function_reason(c, binding, stdlib)
+                or self.function_reason(c, binding)
                 or self.module_conflict(c, binding)
+                or self.twin_reason(binding)
                 or self.shadow_reason(c, binding)
             )
         if reason is None and c.covered:
@@ -458,9 +476,35 @@ class Planner:
                 return f"`{entry}` was removed from the standard library in Python 3.13 (PEP 594): hoisting would make the app fail at startup there"
             if entry := matches(name, self.keep_lazy):
                 return f"`{entry}` is in `keep-lazy` (deferred on purpose)"
-        return None
+        return build_reason(loads)
 
-    def function_reason(self, c: Candidate, binding: Binding, stdlib: bool) -> str | None:
+    def block_starts(self, c: Candidate) -> list[tuple[int, list[str]]]:
+        """For ``lazy_comment``: the comments of the ``def`` line, and of the ``try`` the
+        import is in, each with how many preceding statements reach the start of its block."""
+        starts = [(len(c.preceding), block_comments(c.fn, above=False))]
+        if c.in_try is not None and isinstance(c.in_try.body, cst.IndentedBlock):
+            inside = list(c.in_try.body.body).index(c.stmt)
+            starts.append((inside, block_comments(c.in_try, above=True)))
+        return starts
+
+    def twin_reason(self, binding: Binding) -> str | None:
+        """A module-level copy under ``if TYPE_CHECKING``: the run-time import is deferred on
+        purpose (usually against an import cycle), and kept in the function."""
+        twin = self.type_checking.get(binding.bound)
+        if twin is None or self.in_prelude(binding):
+            return None
+        return (
+            f"`{binding.bound}` is imported at module level only under `if TYPE_CHECKING` "
+            f"(line {self.line(twin)}): its run-time import is deferred on purpose"
+        )
+
+    @cached_property
+    def type_checking(self) -> Mapping[str, cst.SimpleStatementLine]:
+        if "TYPE_CHECKING" not in self.codemod.context.source:
+            return {}
+        return type_checking_imports(self.module)
+
+    def function_reason(self, c: Candidate, binding: Binding) -> str | None:
         name = binding.bound
         extra = self.extra(c.fn)
         if name in extra.nonlocals:
@@ -470,7 +514,6 @@ class Planner:
         scope = self.scopes.get(c.imp)
         if not isinstance(scope, FunctionScope) or name in extra.globals:
             return None
-        own = [a for a in scope.assignments[name] if isinstance(a, Assignment) and a.node is c.imp]
         copies = [
             o
             for o in c.copies
@@ -492,9 +535,25 @@ class Planner:
             for access in self.ordered(inner.accesses[name]):
                 if 0 < self.line(access.node) < first:
                     return f"`{name}` is used before the import in function `{c.function}` (line {self.line(access.node)})"
-        if not stdlib and not any(a.references for a in own):
+        # Used by this import or a copy of it. libcst files a read of ``a.b`` under the ``a.b``
+        # of ``import a.b``, not under ``a``: those names are asked too.
+        keys = {name} | {
+            b.module
+            for o in [c, *copies]
+            for b in o.bindings
+            if b.bound == name and b.kind == "import" and not b.asname
+        }
+        used = any(
+            a.references
+            for key in keys
+            for a in scope.assignments[key]
+            if isinstance(a, Assignment) and id(a.node) in mine
+        )
+        if not used and not self.in_prelude(binding):  # in the import block: it ran already
             return (
-                f"imported for its side effects (`{name}` is never used in function `{c.function}`)"
+                f"imported for its side effects (`{name}` is never used in function "
+                f"`{c.function}`): hoisted, importing `{binding.module}` would run them when "
+                "this module is imported"
             )
         parent = scope.parent
         while not isinstance(parent, GlobalScope):

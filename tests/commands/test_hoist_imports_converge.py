@@ -21,8 +21,8 @@ def test_identical_copies_move_once() -> None:
     # removed the second, and the next run hoisted the first
     result = assert_codemod(
         IMPORTS,
-        "\n\ndef f0(a, b=None):\n    import json\n    import json\n",
-        "\n\nimport json\n\ndef f0(a, b=None):\n    pass\n",
+        "\n\ndef f0(a, b=None):\n    import json\n    import json\n    return json\n",
+        "\n\nimport json\n\ndef f0(a, b=None):\n    return json\n",
         dedent_code=False,
     )
     assert [(c.line, c.codemod, c.fix_title) for c in result.changes] == [
@@ -415,6 +415,7 @@ def test_a_repeat_after_a_different_form_of_the_package_import() -> None:
             import os.path
             import os
             import json, os
+            return os, json
         """,
         """
         import os.path
@@ -424,6 +425,7 @@ def test_a_repeat_after_a_different_form_of_the_package_import() -> None:
 
         def f0(a, b=None):
             import json
+            return os, json
         """,
     )
 
@@ -439,6 +441,7 @@ def test_a_module_level_repeat_further_down_does_not_hold_the_function_copy() ->
 
         def f0(a, b=None):
             import json, os
+            return json, os
         import os
         """,
         """
@@ -447,34 +450,35 @@ def test_a_module_level_repeat_further_down_does_not_hold_the_function_copy() ->
 
 
         def f0(a, b=None):
-            pass
+            return json, os
         """,
     )
     assert [(c.line, c.codemod) for c in result.changes] == [
         (5, "hoist-imports"),
-        (6, "dedupe-imports"),  # line 6 as read (line 7 after hoist added `import json`)
+        (7, "dedupe-imports"),  # line 7 as read (line 8 after hoist added `import json`)
     ]
 
 
 def test_a_repeat_after_another_binding_still_repeats() -> None:
     # found by a wider fuzz run: the loop target holds `json`, but the second `json` repeats the
-    # first (dedupe removes it), so it must not hold `os`
+    # first (dedupe removes it), so it must not hold `os` (an assignment of a literal here: a
+    # loop before the import would make the move unsafe)
     assert_codemod(
         IMPORTS,
         """
         def f0(a, b=None):
-            for json in []:
-                pass
+            json = None
             import json
             import json, os
+            return json, os
         """,
         """
         import os
 
         def f0(a, b=None):
-            for json in []:
-                pass
+            json = None
             import json
+            return json, os
         """,
     )
 
