@@ -143,6 +143,7 @@ from ..types import Safety
 from ..visitors.ast_candidates import imports_below_module_level
 from ..visitors.hoist_edits import Move, apply_edits, plan_edits
 from ..visitors.hoisting import Candidate, Planner
+from ..visitors.import_style import style_for
 
 DEFAULT_KEEP_LAZY = (
     "torch", "tensorflow", "jax", "pandas", "matplotlib", "scipy", "sklearn", "transformers",
@@ -253,6 +254,7 @@ class Command(Codemod):
         ]
         plan = plan_edits(module, planner.insertion, planner.prelude, ordered)
         plan.stripped.update(stripped)
+        plan.style = style_for(self.context)
         return apply_edits(module, plan)
 
     def _strip(self, candidates: list[Candidate]) -> dict[int, list[int]]:

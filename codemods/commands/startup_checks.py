@@ -99,6 +99,7 @@ from ..project import ModuleInfo, ProjectFacts
 from ..types import Safety
 from ..visitors.add_imports import add_imports
 from ..visitors.fastapi import AppObject, analyse
+from ..visitors.import_style import style_for
 from ..visitors.lifespan_project import lifespan_support
 from ..visitors.positions import FastPositionProvider
 
@@ -164,7 +165,7 @@ class Command(Codemod):
         if not insert_imports:
             return module
         result = module.with_changes(body=body)
-        return add_imports(result, insert_imports)
+        return add_imports(result, insert_imports, style_for(self.context))
 
     # -- decisions ---------------------------------------------------------------------------
 
