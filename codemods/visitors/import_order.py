@@ -222,7 +222,10 @@ def canonical(stmt: cst.BaseStatement, style: ImportStyle) -> bool:
         return False
     assert isinstance(stmt, cst.SimpleStatementLine)
     if isinstance(imp, cst.ImportFrom) and not isinstance(imp.names, cst.ImportStar):
-        keys = [member_key(*_alias(a)) for a in imp.names]
+        aliases = [_alias(a) for a in imp.names]
+        if len(aliases) > 1 and any(asname for _, asname in aliases):
+            return False  # ruff gives an ``as`` name a line of its own
+        keys = [member_key(*a) for a in aliases]
         if any(k is None for k in keys) or len(set(keys)) != len(keys):
             return False
         if keys != sorted(keys):  # type: ignore[type-var]
@@ -285,9 +288,9 @@ def block_keys(block: Sequence[cst.BaseStatement], style: ImportStyle) -> list[_
         if key is None or (keys and key <= keys[-1]):
             return None
         if isinstance(imp, cst.ImportFrom):
-            if module_of(imp) in froms:
+            if _merges(imp) in froms:
                 return None  # ruff would merge the two
-            froms.add(module_of(imp))
+            froms.add(_merges(imp))
         assert isinstance(stmt, cst.SimpleStatementLine)
         if i:
             blank = [line for line in stmt.leading_lines if line.comment is None]
@@ -321,7 +324,7 @@ def insert_sorted(
             prefix = before
         entries.append((keys[i], stmt, comments))
     taken = {k for k, _, _ in entries}
-    froms = {module_of(s.body[0]) for _, s, _ in entries if isinstance(s.body[0], cst.ImportFrom)}
+    froms = {_merges(s.body[0]) for _, s, _ in entries if isinstance(s.body[0], cst.ImportFrom)}
     for stmt in [piece for s in new for piece in _one_per_module(s)]:
         imp = sole_import(stmt)
         if imp is None:
@@ -337,9 +340,9 @@ def insert_sorted(
         ):
             return None
         if isinstance(placed, cst.ImportFrom):
-            if module_of(placed) in froms:
+            if _merges(placed) in froms:
                 return None
-            froms.add(module_of(placed))
+            froms.add(_merges(placed))
         taken.add(key)
         entries.append(
             (key, fresh, [line for line in stmt.leading_lines if line.comment is not None])
@@ -388,3 +391,10 @@ def _one_per_module(stmt: cst.SimpleStatementLine) -> list[cst.SimpleStatementLi
         for a in imp.names
     ]
     return [lines[0], *(line.with_changes(leading_lines=()) for line in lines[1:])]
+
+
+def _merges(imp: cst.BaseSmallStatement) -> str:
+    """Two ``from`` lines of one module ruff would merge (neither has an ``as`` name) share this."""
+    assert isinstance(imp, cst.ImportFrom)
+    named = not isinstance(imp.names, cst.ImportStar) and any(a.asname for a in imp.names)
+    return f"{module_of(imp)} as {id(imp)}" if named else module_of(imp)
