@@ -11,7 +11,11 @@ module's existing `from m import ...` line; an import the module already has is 
 from the function. The same import twice in one function is one import: the first copy moves and
 the repeats go with it, so `dedupe-imports` has nothing left to do there. Comments travel with
 the moved line (or stay in the function when the line is only removed), and a body left empty
-gets a `pass`. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
+gets a `pass`. When the module's import block is sorted the way ruff's isort rules (`I001`)
+want it, each moved import goes to its sorted place (section, then order) and a merged name to
+its place in the line; otherwise after the block's last line. A merged `from` line that grows
+past the line length (ruff's or black's `line-length`, default 88) is wrapped one name per line,
+as ruff prints it. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
 autofix.
 
 ## Why is this bad?
