@@ -276,7 +276,7 @@ def test_a_later_codemod_is_checked_again_on_its_own_input(monkeypatch: pytest.M
     monkeypatch.setattr(dedupe, "transform", refuse)
     source = "import os\n\n\ndef f():\n    import json\n    return json, os\n"
     result = transform_source(source, [registry.get("hoist-imports"), dedupe], Options())
-    assert result.code == "import os\nimport json\n\n\ndef f():\n    return json, os\n"
+    assert result.code == "import json\nimport os\n\n\ndef f():\n    return json, os\n"
     # with a duplicate left in its input it does run (and here, refuses)
     with pytest.raises(TransformError, match="dedupe-imports ran"):
         transform_source(source + "import os\n", [registry.get("hoist-imports"), dedupe], Options())

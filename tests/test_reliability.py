@@ -33,7 +33,7 @@ from codemods.types import Options
 from .conftest import CLI, REPO
 
 HOISTABLE = "import os\n\n\ndef dump(x):\n    import json\n    return json.dumps(x)\n"
-HOISTED = "import os\nimport json\n\n\ndef dump(x):\n    return json.dumps(x)\n"
+HOISTED = "import json\nimport os\n\n\ndef dump(x):\n    return json.dumps(x)\n"
 
 
 def write_bytes(path: Path, data: bytes) -> Path:

@@ -12,7 +12,12 @@ from the function. The same import twice in one function is one import: the firs
 the repeats go with it, so `dedupe-imports` has nothing left to do there. Comment lines above
 the import stay in the function (on the statement that follows, or above the `pass` a body left
 empty gets): they usually describe the code below, or why the import is there. Only the comment
-on the import's own line (`# type: ignore`, `# noqa: ...`) moves with it. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
+on the import's own line (`# type: ignore`, `# noqa: ...`) moves with it. When the module's
+import block is sorted the way ruff's isort rules (`I001`) want it, each moved import goes to its
+sorted place (section, then order) and a merged name to its place in the line; otherwise after
+the block's last line. A merged `from` line that grows
+past the line length (ruff's or black's `line-length`, default 88) is wrapped one name per line,
+as ruff prints it. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
 autofix.
 
 ## Why is this bad?
@@ -184,6 +189,7 @@ from ..visitors.ast_candidates import imports_below_module_level
 from ..visitors.hoist_edits import Move, apply_edits, plan_edits
 from ..visitors.hoist_excluded import OPTION, excluded_file, fixture_functions, fixture_reason
 from ..visitors.hoisting import Candidate, Planner
+from ..visitors.import_style import style_for
 
 DEFAULT_KEEP_LAZY = (
     "torch", "tensorflow", "jax", "pandas", "matplotlib", "scipy", "sklearn", "transformers",
@@ -303,6 +309,7 @@ class Command(Codemod):
         ]
         plan = plan_edits(module, planner.insertion, planner.prelude, ordered)
         plan.stripped.update(stripped)
+        plan.style = style_for(self.context)
         return apply_edits(module, plan)
 
     def _strip(self, candidates: list[Candidate]) -> dict[int, list[int]]:

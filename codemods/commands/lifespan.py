@@ -171,6 +171,7 @@ from ..io import decode_source
 from ..project import ModuleInfo, ProjectFacts
 from ..visitors.ast_names import this_module
 from ..visitors.fastapi import ModuleAnalysis, analyse, function_kinds
+from ..visitors.import_style import style_for
 from ..visitors.lifespan_edit import apply_edits
 from ..visitors.lifespan_plan import Edits, plan_module
 from ..visitors.lifespan_project import Project, canonical
@@ -251,4 +252,4 @@ class Command(Codemod):
             if previous:
                 edits.merge(action.edits)
                 changed = True
-        return apply_edits(module, edits) if changed else module
+        return apply_edits(module, edits, style_for(self.context)) if changed else module

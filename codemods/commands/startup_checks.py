@@ -112,6 +112,7 @@ from ..visitors.add_imports import add_imports
 from ..visitors.env_reach import EnvScan, scan_reach
 from ..visitors.env_scope import EnvScopes, app_variables
 from ..visitors.fastapi import AppObject, analyse
+from ..visitors.import_style import style_for
 from ..visitors.lifespan_project import lifespan_support
 from ..visitors.positions import FastPositionProvider
 from ..visitors.startup_code import (
@@ -183,7 +184,7 @@ class Command(Codemod):
         if not insert_imports:
             return module
         result = module.with_changes(body=body)
-        return add_imports(result, insert_imports)
+        return add_imports(result, insert_imports, style_for(self.context))
 
     # -- decisions ---------------------------------------------------------------------------
 

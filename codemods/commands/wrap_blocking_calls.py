@@ -186,6 +186,7 @@ from ..visitors.blocking_gather import ModuleFacts, gather_module
 from ..visitors.blocking_rewrite import Rewriter
 from ..visitors.blocking_role import quiet_role
 from ..visitors.hoist_deps import unconditional_imports
+from ..visitors.import_style import style_for
 from ..visitors.offload import Offload, from_threadpool
 from ..visitors.offload_choice import choose, imported_tops
 
@@ -233,7 +234,9 @@ class Command(Codemod):
         if not rewriter.imports:
             return result
         return add_imports(
-            result, sorted(rewriter.imports, key=lambda pair: (pair[0], pair[1] or ""))
+            result,
+            sorted(rewriter.imports, key=lambda pair: (pair[0], pair[1] or "")),
+            style_for(self.context),
         )
 
     def _module_info(self) -> ModuleInfo:

@@ -16,6 +16,15 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .import_order import (
+    DEFAULT_STYLE,
+    ImportStyle,
+    block_keys,
+    import_run,
+    insert_sorted,
+    reprint,
+    split_header,
+)
 from .imports import (
     Binding,
     append_aliases,
@@ -140,6 +149,8 @@ class EditPlan:
     new: list[cst.SimpleStatementLine] = field(default_factory=list)
     #: id(function-level statement that stays) -> indices of the aliases it keeps
     stripped: dict[int, list[int]] = field(default_factory=dict)
+    #: how the project sorts and wraps imports
+    style: ImportStyle = DEFAULT_STYLE
 
 
 def _mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
@@ -257,8 +268,12 @@ def _on_the_way(node: cst.CSTNode, targets: Collection[int], path: set[int]) -> 
     found = False
     for name in _STATEMENT_FIELDS:
         value = getattr(node, name, None)
-        for child in value if isinstance(value, tuple | list) else () if value is None else (value,):
-            if id(child) in targets or (isinstance(child, _HOLDERS) and _on_the_way(child, targets, path)):
+        for child in (
+            value if isinstance(value, tuple | list) else () if value is None else (value,)
+        ):
+            if id(child) in targets or (
+                isinstance(child, _HOLDERS) and _on_the_way(child, targets, path)
+            ):
                 found = True
     if found:
         path.add(id(node))
@@ -331,6 +346,12 @@ class _Editor(cst.CSTTransformer):
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         body = list(updated_node.body)
+        at = self.plan.insertion
+        style = self.plan.style
+        start = import_run(original_node.body, at.index) if at.anchored else at.index
+        ordered = bool(self.plan.merges or self.plan.new) and (
+            block_keys(original_node.body[start : at.index], style) is not None
+        )
         for index, original in enumerate(original_node.body):
             extra = self.plan.merges.get(id(original))
             if extra:
@@ -338,16 +359,31 @@ class _Editor(cst.CSTTransformer):
                 assert isinstance(stmt, cst.SimpleStatementLine) and isinstance(
                     stmt.body[0], cst.ImportFrom
                 )
-                body[index] = stmt.with_changes(body=[append_aliases(stmt.body[0], extra)])
-        new = list(self.plan.new)
+                merged = stmt.with_changes(body=[append_aliases(stmt.body[0], extra)])
+                body[index] = reprint(merged, style, order=ordered and start <= index < at.index)
+        new = [reprint(stmt, style, order=False) for stmt in self.plan.new]
         if not new:
             return updated_node.with_changes(body=body)
-        at = self.plan.insertion
         header = list(updated_node.header)
+        if ordered and start < at.index:
+            if start == 0:  # the comments above the block's first line stay with it
+                header, attached = split_header(header)
+                body[0] = body[0].with_changes(leading_lines=[*attached, *body[0].leading_lines])
+            placed = insert_sorted(body[start : at.index], self.plan.new, style)
+            if placed is not None:
+                body[start : at.index] = placed
+                nxt = body[start + len(placed)] if start + len(placed) < len(body) else None
+                if at.after_future and nxt is not None:
+                    body[start + len(placed)] = nxt.with_changes(
+                        leading_lines=_with_blank(nxt.leading_lines)
+                    )
+                return updated_node.with_changes(body=body, header=header)
+        elif ordered:  # no block: the new lines are one of their own
+            new = insert_sorted((), self.plan.new, style) or new
         nxt = body[at.index] if at.index < len(body) else None
         if not at.anchored or at.after_future:
             if at.index == 0:
-                header, attached = _split_header(header)
+                header, attached = split_header(header)
                 if nxt is not None:
                     nxt = nxt.with_changes(leading_lines=[*attached, *nxt.leading_lines])
             else:
@@ -360,16 +396,9 @@ class _Editor(cst.CSTTransformer):
         return updated_node.with_changes(body=body, header=header)
 
 
-def _split_header(header: list[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
-    """libcst puts every comment above the first statement into the module header. The run after
-    the header's last blank line belongs to that statement and stays with it; a header without a
-    blank line (a license, a shebang) stays at the top of the file."""
-    blanks = [i for i, line in enumerate(header) if line.comment is None]
-    cut = blanks[-1] + 1 if blanks else len(header)
-    return header[:cut], header[cut:]
-
-
 def apply_edits(module: cst.Module, plan: EditPlan) -> cst.Module:
+    """Apply ``plan``: new imports at their sorted places when the block they join is provably
+    sorted (:mod:`.import_order`), else after its last line."""
     path: set[int] = set()
     _on_the_way(module, {*plan.removed, *plan.stripped}, path)
     editor = _Editor(plan, path)

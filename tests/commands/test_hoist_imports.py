@@ -133,8 +133,8 @@ def test_bindings_elsewhere_that_pyflakes_accepts_do_not_stop_the_move() -> None
                     return json
         """,
         """
-        from os.path import sep
         import json
+        from os.path import sep
 
         def f():
             return sep
@@ -289,9 +289,10 @@ def test_order_of_first_appearance_and_multi_name_import() -> None:
             return abc
         """,
         """
-        import os
-        import json, base64
         import abc
+        import base64
+        import json
+        import os
 
 
         def b():
@@ -376,8 +377,8 @@ def test_no_merge_into_commented_or_conditional_from_import() -> None:
             from collections import OrderedDict
         except ImportError:
             OrderedDict = dict
-        from typing import cast
         from collections import deque
+        from typing import cast
 
 
         def f():
@@ -456,8 +457,8 @@ def test_nested_functions_importing_the_same_module_converge_in_one_run() -> Non
             return json.loads(inner())
         """,
         """
-        import os
         import json
+        import os
 
 
         def outer():
@@ -496,8 +497,8 @@ def test_inner_waits_for_an_unsafe_outer_import() -> None:
         ID,
         before,
         """
-        import os
         import json
+        import os
 
 
         def outer():
@@ -699,7 +700,7 @@ def test_blank_lines_around_a_removed_import() -> None:
 
 def test_crlf_newlines_are_kept() -> None:
     before = "import os\r\n\r\n\r\ndef f():\r\n    # why\r\n    import json\r\n    return json\r\n"
-    after = "import os\r\nimport json\r\n\r\n\r\ndef f():\r\n    # why\r\n    return json\r\n"
+    after = "import json\r\nimport os\r\n\r\n\r\ndef f():\r\n    # why\r\n    return json\r\n"
     assert_codemod(ID, before, after, dedent_code=False)
 
 

@@ -372,8 +372,8 @@ def test_a_repeat_after_a_sys_path_edit_is_a_no_op() -> None:
             return json
         """,
         """
-        import sys
         import json
+        import sys
 
 
         def f():
@@ -445,8 +445,8 @@ def test_a_module_level_repeat_further_down_does_not_hold_the_function_copy() ->
         import os
         """,
         """
-        import os
         import json
+        import os
 
 
         def f0(a, b=None):
