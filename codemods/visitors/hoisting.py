@@ -444,8 +444,8 @@ class Planner:
                 return f"`{c.bindings[index].bound}` is already imported at module level further down (line {line}); move that import up instead"
             loads, _ = self.loads(c.moving)
         reason = reason or self.cycle_reason(loads)
-        if reason is None and (effect := self.effects.reason(self.first_party(loads))):
-            c.unsafe_reason = f"{c.unsafe_reason}; {effect}" if c.unsafe_reason else effect
+        if reason is None and (runs := self.effects.reason(self.first_party(loads))):
+            c.unsafe_reason = f"{c.unsafe_reason}; {runs}" if c.unsafe_reason else runs
         return reason
 
     def loads(self, own: list[Binding]) -> tuple[list[str], str | None]:
