@@ -6,6 +6,12 @@ module) may not run it: an ``if``/``elif``/``else`` branch or an ``x if c else y
 test is not the constant ``True``, a ``match`` case, a loop body, an ``except``/``else`` block
 of a ``try``, a comprehension, or any operand of ``and``/``or`` after the first. The test of
 an ``if`` itself always runs, so it is not guarded.
+
+Inside a function, a statement is also guarded when an earlier statement of its block (of any
+block around it, up to the function's body) may leave the function: one that is, or contains,
+a ``return``, ``raise`` or ``assert`` (``if not FEATURE: return None`` before the read). A
+``break``/``continue`` leaves only its loop, whose body is guarded anyway. At module level an
+earlier ``raise`` stops the import, and so the app: later reads stay required.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ ELSEWHERE = "?"
 def site_of(node: ast.AST, parent_of: dict[int, ast.AST]) -> tuple[str, bool]:
     """``(scope, guarded)``: ``scope`` is ``""`` at module level (class bodies included), the
     name of the module-level function the node is in, or :data:`ELSEWHERE`."""
-    guarded = False
+    guarded = exited = False
     child = node
     parent = parent_of.get(id(child))
     while parent is not None:
@@ -32,8 +38,9 @@ def site_of(node: ast.AST, parent_of: dict[int, ast.AST]) -> tuple[str, bool]:
                 parent_of.get(id(parent)), ast.Module
             ):
                 return ELSEWHERE, guarded
-            return parent.name, guarded
+            return parent.name, guarded or exited or follows_exit(parent, child)
         guarded = guarded or guards(parent, child)
+        exited = exited or follows_exit(parent, child)
         child = parent
         parent = parent_of.get(id(child))
     return "", guarded
@@ -58,3 +65,47 @@ def guards(parent: ast.AST, child: ast.AST) -> bool:
     if isinstance(parent, ast.BoolOp):
         return child is not parent.values[0]
     return isinstance(parent, _COMPREHENSIONS)
+
+
+_BLOCKS = ("body", "orelse", "finalbody")
+_EXITS = (ast.Return, ast.Raise, ast.Assert)
+_SKIPPED = (*_FUNCTIONS, ast.ClassDef, ast.expr)
+
+
+def may_exit(stmt: ast.stmt) -> bool:
+    """Is ``stmt`` a ``return``/``raise``/``assert``, or does it contain one (outside nested
+    functions and classes)?"""
+    stack: list[ast.AST] = [] if isinstance(stmt, _SKIPPED) else [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _EXITS):
+            return True
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _SKIPPED))
+    return False
+
+
+def exit_followers(parent: ast.AST) -> set[int]:
+    """The ids of the statements of ``parent``'s blocks that come after one that may exit."""
+    found: set[int] = set()
+    for name in _BLOCKS:
+        block = getattr(parent, name, None)
+        if not isinstance(block, list):
+            continue
+        exited = False
+        for stmt in block:
+            if exited:
+                found.add(id(stmt))
+            elif isinstance(stmt, ast.stmt) and may_exit(stmt):
+                exited = True
+    return found
+
+
+def follows_exit(parent: ast.AST, child: ast.AST) -> bool:
+    """Does a statement before ``child`` in its block of ``parent`` maybe leave the function?"""
+    if not isinstance(child, ast.stmt) or isinstance(parent, ast.Module):
+        return False
+    for name in _BLOCKS:
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and child in block:
+            return any(may_exit(s) for s in block[: block.index(child)])
+    return False

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ..audit.envsites import guards
+from ..audit.envsites import exit_followers, guards
 from ..audit.envvars import EnvFacts, scan_env
 from ..components.modules import ModuleInfo, resolve_relative
 
@@ -101,7 +101,11 @@ class _Walker:
                 inner = guarded or guards(parent, node)
                 if isinstance(node, ast.Call):
                     self._call(node, scope, inner)
-                stack.extend((node, c, scope, inner) for c in ast.iter_child_nodes(node))
+                # in a function, what follows a possible `return`/`raise` may not run
+                after = exit_followers(node) if scope and not isinstance(node, ast.expr) else set()
+                stack.extend(
+                    (node, c, scope, inner or id(c) in after) for c in ast.iter_child_nodes(node)
+                )
 
     def _function(
         self, parent: ast.AST, fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, guarded: bool
@@ -116,9 +120,10 @@ class _Walker:
         # decorators and defaults run where the function is defined, its body when it is called
         parts = (*fn.decorator_list, *fn.args.defaults, *fn.args.kw_defaults)
         inside = fn.name if top else "?"
+        after = exit_followers(fn)
         return [
             *((fn, p, scope, guarded) for p in parts if p is not None),
-            *((fn, stmt, inside, False) for stmt in fn.body),
+            *((fn, stmt, inside, id(stmt) in after) for stmt in fn.body),
         ]
 
     def _call(self, call: ast.Call, scope: str, guarded: bool) -> None:

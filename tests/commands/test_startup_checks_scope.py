@@ -205,6 +205,11 @@ HEADER = """
         '@app.get("/")\ndef h():\n    def inner():\n        return os.getenv("A_KEY")\n    return inner\n',
         'class Client:\n    def key(self):\n        return os.getenv("A_KEY")\n',
         '@app.get("/")\ndef h(p: str):\n    if p:\n        return helper()\n\n\ndef helper():\n    return os.getenv("A_KEY")\n',
+        # after a statement that may leave the function (an early return, raise or assert)
+        '@app.get("/")\ndef h(p: str):\n    if not p:\n        return None\n    return os.environ["A_KEY"]\n',
+        '@app.get("/")\ndef h(p: str):\n    try:\n        if not p:\n            raise ValueError(p)\n    finally:\n        pass\n    return os.environ["A_KEY"]\n',
+        '@app.get("/")\ndef h(p: str):\n    assert p\n    return os.environ["A_KEY"]\n',
+        '@app.get("/")\ndef h(p: str):\n    if not p:\n        return None\n    return helper()\n\n\ndef helper():\n    return os.getenv("A_KEY")\n',
     ],
 )
 def test_reads_that_may_not_run_are_not_required(code: str) -> None:
@@ -220,6 +225,9 @@ def test_reads_that_may_not_run_are_not_required(code: str) -> None:
         'def dep():\n    return os.environ["A_KEY"]\n\n\n@app.get("/")\ndef h(k=Depends(dep)):\n    return k\n',
         '@app.middleware("http")\nasync def mw(request, call_next):\n    os.environ["A_KEY"]\n    return await call_next(request)\n',
         '@app.get("/")\ndef h():\n    try:\n        return os.environ["A_KEY"]\n    finally:\n        pass\n',
+        # a `break` leaves only its loop, an exit in a nested function leaves only that function
+        '@app.get("/")\ndef h(items: list):\n    for i in items:\n        if i:\n            break\n    return os.environ["A_KEY"]\n',
+        '@app.get("/")\ndef h():\n    def inner():\n        return 1\n    return os.environ["A_KEY"], inner\n',
     ],
 )
 def test_reads_that_always_run_are_required(code: str) -> None:
@@ -251,3 +259,44 @@ def test_a_deeply_nested_expression_is_gathered(tmp_path: Path) -> None:
     write_tree(tmp_path, {"main.py": deep + app})
     result = run_tree(tmp_path, OPTIONS)["main.py"]
     assert result.failure is None and result.changed
+
+
+_EARLY_RETURN = """
+    import os
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI
+
+    FEATURE = os.environ.get("FEATURE_SEARCH") == "1"
+
+
+    def init_search():
+        if not FEATURE:
+            return None
+        return os.environ["SEARCH_URL"]
+
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.search = init_search()
+        yield
+
+
+    app = FastAPI(lifespan=lifespan)
+"""
+
+
+def test_a_read_after_an_early_return_does_not_stop_startup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"early_app.py": _EARLY_RETURN})
+    for name in ("FEATURE_SEARCH", "SEARCH_URL"):
+        monkeypatch.delenv(name, raising=False)
+    run_tree(tmp_path, OPTIONS, write=True)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        module = importlib.import_module("early_app")
+        with TestClient(module.app):  # the app starts without SEARCH_URL, as before
+            assert module.app.state.search is None
+    finally:
+        sys.modules.pop("early_app", None)
