@@ -8,7 +8,7 @@ pydantic `BaseSettings` classes — and inserts one check at the start of the ap
 in the same module) that names every missing one:
 
 ```python
-_missing = [name for name in ("ANTHROPIC_API_KEY", "SECRET_KEY") if not os.environ.get(name)]
+_missing = [name for name in ("ANTHROPIC_API_KEY", "SECRET_KEY") if name not in os.environ]
 if _missing:
     raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
 ```
@@ -28,7 +28,8 @@ or `add_api_route(...)`, dependencies (`Depends(f)`), and every module-level fun
 closure that one of those *always* calls, by name or through an import (a `BaseSettings` class
 called that way reads its required fields). A read counts only when it always runs there: not
 under an `if`/`elif`/`else` (unless the test is the constant `True`), a `match` case, a loop,
-an `except` block, a conditional expression, a comprehension or the right of `and`/`or` —
+an `except` block, a conditional expression, a comprehension or the right of `and`/`or`, nor
+after an earlier statement of the function that may `return`, `raise` or `assert` —
 so a provider-selection branch never makes its key required. Methods, nested functions and
 calls through variables are not followed: the list may miss a variable, never add one the
 app runs without. Run it on the whole project; a single file on its own counts its own reads.
@@ -37,7 +38,12 @@ Variables are left out when some code of the closure reads them with a default o
 and carries on without them (`if not key: return ...`, `except KeyError:`): the app is meant
 to run without those. So are variables already checked at import or startup (`os.environ["X"]`
 at module level, a module-level or lifespan `if not os.getenv("X"): raise`, a settings object
-built at import time). A second run recognises its own check and updates the list when the
+built at import time). So are the fields of a settings class that may read a dotenv file or
+a secrets directory (`env_file`/`secrets_dir` in its `model_config` or `class Config`, or
+`_env_file=`/`_secrets_dir=` where it is built): `os.environ` need not hold them. A variable
+counts as present when it is set, even to `""` (`os.environ["X"]` accepts that). An app whose
+closure calls `load_dotenv()` inside a function is skipped: it may set variables after the
+check; at module level it runs at import, before the check. A second run recognises its own check and updates the list when the
 app's variables changed.
 
 ## Why is this bad?
@@ -67,7 +73,7 @@ SECRET_KEY = os.getenv("SECRET_KEY")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    _missing = [name for name in ("SECRET_KEY",) if not os.environ.get(name)]
+    _missing = [name for name in ("SECRET_KEY",) if name not in os.environ]
     if _missing:
         raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
     yield

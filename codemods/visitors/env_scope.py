@@ -64,6 +64,11 @@ def app_variables(
         closure.append(current)
         stack.extend(sorted(project.imports.get(current, ())))
     scans = {m: scopes.scans[m] for m in closure}
+    for name in closure:
+        if scans[name].env.late_dotenv:
+            line = scans[name].env.late_dotenv[0]
+            return Answer(unknown=f"`load_dotenv()` at line {line} of `{name}` runs inside a "
+                                  "function: it may set variables after the check")  # fmt: skip
     reach = _Reach(scans, project, frozenset(closure))
     for name in closure:
         reach.add(name, "")

@@ -53,7 +53,7 @@ def check_assign(target: str, required: Sequence[str]) -> cst.BaseSmallStatement
 def check_statements(target: str, required: Sequence[str]) -> list[Statement]:
     literals = [json.dumps(n) for n in required]
     items = ", ".join(literals) + ("," if len(literals) == 1 else "")
-    one_line = f"{target} = [name for name in ({items}) if not os.environ.get(name)]"
+    one_line = f"{target} = [name for name in ({items}) if name not in os.environ]"
     if len(one_line) <= 92:
         assign = one_line
     else:
@@ -61,7 +61,7 @@ def check_statements(target: str, required: Sequence[str]) -> list[Statement]:
         if len(tuple_line) > 92:
             inner = "".join(f"        {lit},\n" for lit in literals)
             tuple_line = f"    for name in (\n{inner}    )"
-        assign = f"{target} = [\n    name\n{tuple_line}\n    if not os.environ.get(name)\n]"
+        assign = f"{target} = [\n    name\n{tuple_line}\n    if name not in os.environ\n]"
     raise_stmt = f'if {target}:\n    raise RuntimeError("{MESSAGE}" + ", ".join({target}))\n'
     return [cst.parse_statement(assign + "\n"), cst.parse_statement(raise_stmt)]
 

@@ -64,7 +64,7 @@ def test_noop_when_the_check_is_current() -> None:
 
         @asynccontextmanager
         async def lifespan(app: FastAPI):
-            _missing = [name for name in ("SECRET_KEY",) if not os.environ.get(name)]
+            _missing = [name for name in ("SECRET_KEY",) if name not in os.environ]
             if _missing:
                 raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
             yield
@@ -119,7 +119,7 @@ def test_inserts_into_the_existing_lifespan_after_its_docstring() -> None:
         @asynccontextmanager
         async def lifespan(app: FastAPI):
             \"\"\"Start and stop.\"\"\"
-            _missing = [name for name in ("GROQ_API_KEY", "SECRET_KEY") if not os.environ.get(name)]
+            _missing = [name for name in ("GROQ_API_KEY", "SECRET_KEY") if name not in os.environ]
             if _missing:
                 raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
             # Startup
@@ -167,7 +167,7 @@ def test_creates_a_lifespan_and_imports() -> None:
 
         @asynccontextmanager
         async def lifespan(app: FastAPI):
-            _missing = [name for name in ("API_KEY",) if not os.environ.get(name)]
+            _missing = [name for name in ("API_KEY",) if name not in os.environ]
             if _missing:
                 raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
             yield
@@ -214,7 +214,7 @@ def test_updates_its_own_check_when_the_variables_change() -> None:
 
         @asynccontextmanager
         async def lifespan(app: FastAPI):
-            _missing = [name for name in ("A", "B") if not os.environ.get(name)]
+            _missing = [name for name in ("A", "B") if name not in os.environ]
             if _missing:
                 raise RuntimeError("missing: " + ", ".join(_missing))
             yield
@@ -269,7 +269,7 @@ def test_long_lists_are_wrapped_and_names_do_not_clash() -> None:
                     "SERVICE_4_API_KEY",
                     "SERVICE_5_API_KEY",
                 )
-                if not os.environ.get(name)
+                if name not in os.environ
             ]
             if _missing_env:
                 raise RuntimeError("missing required environment variables: " + ", ".join(_missing_env))

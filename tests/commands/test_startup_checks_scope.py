@@ -234,7 +234,7 @@ def test_reads_that_always_run_are_required(code: str) -> None:
     result = run(ID, dedent(HEADER) + "\n\n" + code, OPTIONS)
     (change,) = result.changes
     assert change.applied and "(A_KEY)" in change.message
-    assert '_missing = [name for name in ("A_KEY",) if not os.environ.get(name)]' in result.code
+    assert '_missing = [name for name in ("A_KEY",) if name not in os.environ]' in result.code
 
 
 def test_an_unanalysable_import_is_a_skip(tmp_path: Path) -> None:
@@ -300,3 +300,96 @@ def test_a_read_after_an_early_return_does_not_stop_startup(
             assert module.app.state.search is None
     finally:
         sys.modules.pop("early_app", None)
+
+
+_SETTINGS = """
+    from fastapi import FastAPI
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+    class Settings(BaseSettings):
+{config}
+        database_url: str
+
+
+    app = FastAPI()
+
+
+    @app.get("/")
+    def url():
+        return Settings({call}).database_url
+"""
+
+
+@pytest.mark.parametrize(
+    ("config", "call"),
+    [
+        ('        model_config = SettingsConfigDict(env_file=".env")', ""),
+        ('        model_config = {"secrets_dir": "/run/secrets"}', ""),
+        ('        class Config:\n                env_file = ".env"', ""),
+        ("        model_config = CONFIG", ""),
+        ("        pass", '_env_file=".env"'),
+    ],
+)
+def test_settings_that_may_read_a_dotenv_file_are_not_required(config: str, call: str) -> None:
+    code = dedent(_SETTINGS.replace("{config}", config).replace("{call}", call))
+    assert_codemod(ID, "CONFIG = {}\n" + code, unsafe=True, changes=0)
+
+
+def test_settings_without_a_dotenv_file_are_required() -> None:
+    code = dedent(
+        _SETTINGS.replace("{config}", '        model_config = SettingsConfigDict(env_prefix="")')
+    )
+    result = run(ID, code.replace("{call}", ""), OPTIONS)
+    assert '("DATABASE_URL",) if name not in os.environ' in result.code
+
+
+def test_load_dotenv_inside_a_function_is_a_skip() -> None:
+    code = dedent(HEADER) + (
+        '\n\nfrom dotenv import load_dotenv\n\nKEY = os.environ["A_KEY"]\n\n\n'
+        "def configure():\n    load_dotenv()\n"
+    )
+    result = run(ID, code, OPTIONS)
+    assert not result.changes
+    assert any("load_dotenv()" in s.reason for s in result.skips), result.skips
+
+
+def test_load_dotenv_at_import_keeps_the_check() -> None:
+    code = (
+        dedent(HEADER)
+        + '\n\nfrom dotenv import load_dotenv\n\nload_dotenv()\nKEY = os.getenv("A_KEY")\n'
+    )
+    (change,) = run(ID, code, OPTIONS).changes
+    assert "(A_KEY)" in change.message
+
+
+_EMPTY_OK = """
+    import os
+
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/")
+    def token():
+        return {"token": os.environ["API_TOKEN"]}
+"""
+
+
+def test_an_empty_value_still_starts_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"empty_app.py": _EMPTY_OK})
+    assert run_tree(tmp_path, OPTIONS, write=True)["empty_app.py"].changed
+    monkeypatch.setenv("API_TOKEN", "")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        module = importlib.import_module("empty_app")
+        with TestClient(module.app) as client:  # `os.environ["API_TOKEN"]` accepts ""
+            assert client.get("/").json() == {"token": ""}
+        monkeypatch.delenv("API_TOKEN")
+        with pytest.raises(RuntimeError, match="API_TOKEN"), TestClient(module.app):
+            pass
+    finally:
+        sys.modules.pop("empty_app", None)
