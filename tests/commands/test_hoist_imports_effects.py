@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from codemods.import_effects import import_effect
 from codemods.types import Options, Safety
 
@@ -311,3 +313,64 @@ def test_what_does_not() -> None:
         if __name__ == "__main__":
             main()
         """) is None  # fmt: skip
+
+
+MAIN_BLOCK = {
+    "app/__init__.py": "",
+    "app/config.py": """
+        import sys
+
+        if len(sys.argv) < 2:
+            raise SystemExit("usage: need a config path")
+        Y = 1
+        """,
+    "app/main.py": """
+        def d():
+            from app.config import Y
+
+            return Y
+
+
+        if __name__ == "__main__":
+            from app import config
+        """,
+}
+
+
+def test_an_import_in_the_main_block_or_a_branch_is_not_already_loaded(tmp_path: Path) -> None:
+    """``if __name__ == "__main__":`` does not run on import: ``app.config`` is not loaded
+    yet, so hoisting its import moves its exit to the import of ``app.main``."""
+    write_tree(tmp_path, MAIN_BLOCK)
+    assert _import(tmp_path, "app.main").returncode == 0
+    (change,) = run_tree(tmp_path, OPTIONS, write=True)["app/main.py"].changes
+    assert change.safety is Safety.UNSAFE and not change.applied
+    assert change.message.endswith("importing `app.config` reads `sys.argv` (app/config.py:3)")
+    assert _import(tmp_path, "app.main").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        "import os\n\nif os.name == 'nt':\n    from app import config\n",
+        "try:\n    import json\n    from app import config\nexcept ImportError:\n    pass\n",
+        "for _ in ():\n    from app import config\n",
+    ],
+    ids=["if", "try", "loop"],
+)
+def test_an_import_that_may_not_run_is_not_already_loaded(tmp_path: Path, guard: str) -> None:
+    write_tree(
+        tmp_path, {**MAIN_BLOCK, "app/main.py": MAIN_BLOCK["app/main.py"].split("\n\n\nif")[0]}
+    )
+    (tmp_path / "app/main.py").write_text(guard + "\n\n" + (tmp_path / "app/main.py").read_text())
+    (change,) = run_tree(tmp_path, OPTIONS)["app/main.py"].changes
+    assert change.safety is Safety.UNSAFE, change.message
+
+
+def test_an_import_in_a_class_body_is_already_loaded(tmp_path: Path) -> None:
+    body = "class Holder:\n    from app import config\n\n\n"
+    write_tree(
+        tmp_path, {**MAIN_BLOCK, "app/main.py": MAIN_BLOCK["app/main.py"].split("\n\n\nif")[0]}
+    )
+    (tmp_path / "app/main.py").write_text(body + (tmp_path / "app/main.py").read_text())
+    (change,) = run_tree(tmp_path, OPTIONS)["app/main.py"].changes
+    assert change.safety is Safety.SAFE, change.message
