@@ -114,7 +114,6 @@ def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> li
     return names
 
 
-
 #: Part of every cached gather key (``api.GatherRun``): change it whenever :class:`FileFacts`
 #: gains a field or a fact's meaning changes, so facts cached by an older tool are not read
 #: with the new field at its default (a missing ``effect`` would read as "no effect").
@@ -194,7 +193,9 @@ def _gather_file(
         codemod=per_codemod,
         candidates=(fingerprint(text), may_change) if candidates is not None else None,
         exports=module_exports(tree),
-        rebound=frozenset(n for node in astnodes.nodes(tree) if isinstance(node, ast.Global) for n in node.names),
+        rebound=frozenset(
+            n for node in astnodes.nodes(tree) if isinstance(node, ast.Global) for n in node.names
+        ),
         effect=import_effect(tree),
         loaded=tuple(n for node in sure_imports(tree) for n in imported_names(node, info)),
     )
