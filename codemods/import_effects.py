@@ -10,11 +10,17 @@ Pure (no effect) are, at module level and in class bodies:
 - docstrings and other constants; ``import`` statements (the first-party modules they load are
   followed separately; the standard library and third-party packages count as effect-free);
 - ``def``/``class`` whose decorators, bases, keywords, default values and (unless
-  ``from __future__ import annotations``) annotations are pure expressions; a bare-name or
-  attribute decorator is pure (it wraps); a class based on a Django model is not (defining one
-  needs configured settings);
-- assignments of pure expressions to names, or to attributes/items of an object the module
-  itself binds; ``del`` of names; ``global``, ``pass``;
+  ``from __future__ import annotations``) annotations are pure expressions, and whose
+  decorators are pure calls: ``@d`` calls ``d`` (pure when ``d`` is a pure callable, a method
+  of an own object, or a property's ``.setter``), ``@d(x)`` calls what ``d(x)`` returns (pure
+  when ``d(x)`` is, except ``partial(g)``, which calls ``g``); a class whose bases are all
+  ``pure_calls.PURE_BASES`` (``object``, builtins, ``typing``/``enum``/``abc`` classes, pydantic
+  and SQLAlchemy declarative bases, ...), pure classes of the module (no
+  ``__init_subclass__``) or own objects (``Base = declarative_base()``), and whose metaclass is
+  ``type``/``ABCMeta``/``EnumMeta``; a class based on a Django model is not (defining one needs
+  configured settings);
+- assignments of pure expressions to names, or to attributes/items of an own object or of a
+  function or class of the module; ``del`` of names; ``global``, ``pass``;
 - ``if``/``try``/``for``/``with`` whose tests, iterables and context managers are pure and whose
   blocks are pure; the body of ``if TYPE_CHECKING:`` and of ``if __name__ == "__main__":``
   (neither runs on import).
@@ -22,9 +28,12 @@ Pure (no effect) are, at module level and in class bodies:
 A pure expression is made of constants, names, attributes, subscripts, operators, containers,
 comprehensions, f-strings and lambdas (whose body does not run) of pure parts, and calls of:
 a callable of ``pure_calls.PURE_CALLABLES`` (``logging.getLogger``, ``TypeVar``, ``APIRouter``,
-``Depends``, ``Column``, ...); a method of an object the module binds by assignment
-(``@router.get("/x")``, ``app.include_router(r)``: registering on the module's own object
-changes nothing for whoever imports it, and when is irrelevant); a ``str`` method of a literal;
+``Depends``, ``Column``, ...); a method of an *own object*: a name the module binds only to a
+literal, a display or the result of ``pure_calls.OWN_CONSTRUCTORS`` (``APIRouter()``,
+``FastAPI()``, ``declarative_base()``, ``logging.getLogger(__name__)``, ...):
+``@router.get("/x")``, ``app.include_router(r)`` (registering on the module's own object
+changes nothing for whoever imports it, and when is irrelevant; ``out = sys.stdout`` or
+``s = sys`` is no own object); a ``str`` method of a literal;
 a ``pathlib`` method of a pure path (``Path(__file__).resolve().parent``). Everything else is
 an effect: any other call (a class of the project or a third-party library, ``exit()``,
 ``logging.basicConfig()``), a read of ``os.environ``/``os.getenv``/``sys.argv``, ``raise``,

@@ -168,6 +168,8 @@ OWN_CONSTRUCTORS: frozenset[str] = frozenset(
     | _names("starlette.applications", "Starlette")
     | _names("starlette.routing", "Router")
     | _names("typer", "Typer")
+    | _names("fastapi.templating", "Jinja2Templates")
+    | _names("starlette.templating", "Jinja2Templates")
     | _names("sqlalchemy", "MetaData")
     | _names("sqlalchemy.orm", "declarative_base registry")
     | _names("sqlalchemy.ext.declarative", "declarative_base")
