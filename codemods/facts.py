@@ -31,6 +31,9 @@ class ProjectFacts:
     #: module -> first-party modules it imports while being imported (module level and class
     #: bodies, excluding ``if TYPE_CHECKING:``).
     imports: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: module -> first-party modules it surely imports while being imported (module level and
+    #: class bodies only: not under ``if``/``try``/``with``/loops), a part of :attr:`imports`.
+    loaded: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: Modules whose imports are unknown: unparsable files, names two files answer.
     opaque: frozenset[str] = frozenset()
     #: Resolved paths of the files ``ast`` could not parse.

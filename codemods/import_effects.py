@@ -10,11 +10,17 @@ Pure (no effect) are, at module level and in class bodies:
 - docstrings and other constants; ``import`` statements (the first-party modules they load are
   followed separately; the standard library and third-party packages count as effect-free);
 - ``def``/``class`` whose decorators, bases, keywords, default values and (unless
-  ``from __future__ import annotations``) annotations are pure expressions; a bare-name or
-  attribute decorator is pure (it wraps); a class based on a Django model is not (defining one
-  needs configured settings);
-- assignments of pure expressions to names, or to attributes/items of an object the module
-  itself binds; ``del`` of names; ``global``, ``pass``;
+  ``from __future__ import annotations``) annotations are pure expressions, and whose
+  decorators are pure calls: ``@d`` calls ``d`` (pure when ``d`` is a pure callable, a method
+  of an own object, or a property's ``.setter``), ``@d(x)`` calls what ``d(x)`` returns (pure
+  when ``d(x)`` is, except ``partial(g)``, which calls ``g``); a class whose bases are all
+  ``pure_calls.PURE_BASES`` (``object``, builtins, ``typing``/``enum``/``abc`` classes, pydantic
+  and SQLAlchemy declarative bases, ...), pure classes of the module (no
+  ``__init_subclass__``) or own objects (``Base = declarative_base()``), and whose metaclass is
+  ``type``/``ABCMeta``/``EnumMeta``; a class based on a Django model is not (defining one needs
+  configured settings);
+- assignments of pure expressions to names, or to attributes/items of an own object or of a
+  function or class of the module; ``del`` of names; ``global``, ``pass``;
 - ``if``/``try``/``for``/``with`` whose tests, iterables and context managers are pure and whose
   blocks are pure; the body of ``if TYPE_CHECKING:`` and of ``if __name__ == "__main__":``
   (neither runs on import).
@@ -22,9 +28,12 @@ Pure (no effect) are, at module level and in class bodies:
 A pure expression is made of constants, names, attributes, subscripts, operators, containers,
 comprehensions, f-strings and lambdas (whose body does not run) of pure parts, and calls of:
 a callable of ``pure_calls.PURE_CALLABLES`` (``logging.getLogger``, ``TypeVar``, ``APIRouter``,
-``Depends``, ``Column``, ...); a method of an object the module binds by assignment
-(``@router.get("/x")``, ``app.include_router(r)``: registering on the module's own object
-changes nothing for whoever imports it, and when is irrelevant); a ``str`` method of a literal;
+``Depends``, ``Column``, ...); a method of an *own object*: a name the module binds only to a
+literal, a display or the result of ``pure_calls.OWN_CONSTRUCTORS`` (``APIRouter()``,
+``FastAPI()``, ``declarative_base()``, ``logging.getLogger(__name__)``, ...):
+``@router.get("/x")``, ``app.include_router(r)`` (registering on the module's own object
+changes nothing for whoever imports it, and when is irrelevant; ``out = sys.stdout`` or
+``s = sys`` is no own object); a ``str`` method of a literal;
 a ``pathlib`` method of a pure path (``Path(__file__).resolve().parent``). Everything else is
 an effect: any other call (a class of the project or a third-party library, ``exit()``,
 ``logging.basicConfig()``), a read of ``os.environ``/``os.getenv``/``sys.argv``, ``raise``,
@@ -39,9 +48,12 @@ from collections.abc import Iterable, Sequence
 
 from .pure_calls import (
     CONFIGURATION_READS,
+    OWN_CONSTRUCTORS,
     PATH_ATTRIBUTES,
     PATH_METHODS,
+    PURE_METACLASSES,
     STR_METHODS,
+    is_pure_base,
     is_pure_callable,
 )
 from .visitors.ast_names import bound_names, scope_statements
@@ -50,6 +62,8 @@ from .visitors.ast_names import bound_names, scope_statements
 Effect = tuple[str, int]
 
 _MAX_SHOWN = 40
+#: Pure callables whose result, used as a decorator, calls what they were given.
+_CALLS_ITS_ARGUMENT = frozenset({"partial", "partialmethod"})
 
 
 def import_effect(tree: ast.Module) -> Effect | None:
@@ -87,11 +101,17 @@ def _is_main_guard(test: ast.expr) -> bool:
 class _Module:
     def __init__(self, tree: ast.Module) -> None:
         self.imported: dict[str, str] = {}
-        #: names bound at module level by an assignment (objects the module creates)
-        self.assigned: set[str] = set()
         #: names bound at module level by anything but an import
         self.local: set[str] = set()
+        #: names bound at module level only to objects the module creates (``made_here``)
+        self.owned: set[str] = set()
+        #: names of the module's functions and classes
+        self.defined: set[str] = set()
+        #: the module's classes whose definition runs no hook (``pure_base``)
+        self.pure_classes: set[str] = set()
         self.lazy_annotations = False
+        made: set[str] = set()
+        spoiled: set[str] = set()
         for stmt in scope_statements(tree.body):
             if isinstance(stmt, ast.Import):
                 for alias in stmt.names:
@@ -110,9 +130,29 @@ class _Module:
             else:
                 names = set(bound_names(stmt))
                 self.local |= names
-                if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
-                    self.assigned |= names
-        self.assigned -= set(self.imported)
+                if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+                    (made if self.made_here(stmt.value) else spoiled).update(names)
+                elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    self.defined.add(stmt.name)
+                elif not isinstance(stmt, ast.AugAssign):  # ``x += [...]`` keeps the object
+                    spoiled |= names
+        self.owned = made - spoiled - set(self.imported)
+        self.defined -= set(self.imported)
+
+    def made_here(self, value: ast.expr) -> bool:
+        """Is ``value`` a new object the module owns: a literal, a display or comprehension, or
+        the result of an ``OWN_CONSTRUCTORS`` callable (``logging.getLogger(__name__)``)?"""
+        if isinstance(value, ast.Constant | ast.List | ast.Dict | ast.Set | ast.Tuple):
+            return True
+        if isinstance(value, ast.ListComp | ast.DictComp | ast.SetComp):
+            return True
+        if not isinstance(value, ast.Call):
+            return False
+        qualified = self.qualified(value.func)
+        if qualified == "logging.getLogger":
+            args = value.args
+            return len(args) == 1 and isinstance(args[0], ast.Name) and args[0].id == "__name__"
+        return qualified in OWN_CONSTRUCTORS
 
     # -- statements ------------------------------------------------------------------------------
 
@@ -131,7 +171,7 @@ class _Module:
             return self.exprs([stmt.value], line)
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             args = stmt.args
-            found = self.decorators(stmt.decorator_list, line)
+            found = self.decorators(stmt.decorator_list, stmt.name)
             found = found or self.exprs([*args.defaults, *(d for d in args.kw_defaults if d)], line)
             if found is None and not self.lazy_annotations:
                 every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
@@ -146,11 +186,17 @@ class _Module:
                         f"defines a Django model (`{stmt.name}`), which needs configured settings",
                         line,
                     )
-            return (
-                self.decorators(stmt.decorator_list, line)
-                or self.exprs([*stmt.bases, *(k.value for k in stmt.keywords)], line)
-                or self.block(stmt.body)
+            found = self.decorators(stmt.decorator_list, stmt.name) or self.exprs(
+                [*stmt.bases, *(k.value for k in stmt.keywords)], line
             )
+            found = found or self.hooks(stmt) or self.block(stmt.body)
+            # its own ``__init_subclass__`` runs for its subclasses: then it is no pure base
+            hook = any(
+                isinstance(s, ast.FunctionDef) and s.name == "__init_subclass__" for s in stmt.body
+            )
+            if found is None and not hook:
+                self.pure_classes.add(stmt.name)
+            return found
         if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             values = [stmt.value] if stmt.value is not None else []
@@ -190,9 +236,50 @@ class _Module:
             return None
         return (f"runs a `{type(stmt).__name__.lower()}` statement", line)
 
-    def decorators(self, decorators: Iterable[ast.expr], line: int) -> Effect | None:
-        # a bare name or attribute only wraps the function; a call runs at definition time
-        return self.exprs([d for d in decorators if isinstance(d, ast.Call)], line)
+    def decorators(self, decorators: Iterable[ast.expr], name: str) -> Effect | None:
+        """A decorator is called on the definition: ``@d`` is ``d(f)``, ``@d(x)`` is ``d(x)(f)``."""
+        for decorator in decorators:
+            found = self.exprs([decorator], decorator.lineno)
+            if found is not None:
+                return found
+            called = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(decorator, ast.Call):
+                # a pure factory returns a pure decorator, except ``partial(g)``, which calls g
+                pure = (self.qualified(called) or "").rsplit(".", 1)[-1] not in _CALLS_ITS_ARGUMENT
+            else:
+                pure = self.pure_callee(called) or (
+                    isinstance(called, ast.Attribute)  # ``@x.setter`` of a property
+                    and called.attr in ("setter", "getter", "deleter")
+                    and isinstance(called.value, ast.Name)
+                )
+            if not pure:
+                return (f"calls the decorator `{_shown(called)}` on `{name}`", decorator.lineno)
+        return None
+
+    def hooks(self, stmt: ast.ClassDef) -> Effect | None:
+        """Code the class statement runs beyond its body: the metaclass and the bases'
+        ``__init_subclass__`` (unknown unless ``pure_calls.PURE_BASES`` or a pure class or own
+        object of the module); and the class's own ``__init_subclass__`` for its subclasses."""
+        for keyword in stmt.keywords:
+            if keyword.arg == "metaclass":
+                qualified = self.qualified(keyword.value)
+                if qualified not in PURE_METACLASSES:
+                    shown = _shown(keyword.value)
+                    return (f"defines `{stmt.name}` with the metaclass `{shown}`", stmt.lineno)
+        for base in stmt.bases:
+            if not self.pure_base(base.value if isinstance(base, ast.Subscript) else base):
+                return (
+                    f"defines `{stmt.name}` based on `{_shown(base)}` (its metaclass or "
+                    "`__init_subclass__` runs)",
+                    stmt.lineno,
+                )
+        return None
+
+    def pure_base(self, base: ast.expr) -> bool:
+        if isinstance(base, ast.Name) and base.id in self.local:
+            return base.id in self.pure_classes or base.id in self.owned
+        qualified = self.qualified(base)
+        return qualified is not None and is_pure_base(qualified)
 
     def targets(self, targets: Iterable[ast.expr], line: int) -> Effect | None:
         for target in targets:
@@ -212,11 +299,7 @@ class _Module:
                     if found is not None:
                         return found
                 root = root.value
-            if not (
-                isinstance(root, ast.Name)
-                and root.id in self.local
-                and root.id not in self.imported
-            ):
+            if not (isinstance(root, ast.Name) and root.id in self.owned | self.defined):
                 return (f"assigns `{_shown(target)}`", line)
         return None
 
@@ -266,7 +349,7 @@ class _Module:
         root: ast.expr = func.value
         while isinstance(root, ast.Attribute):
             root = root.value
-        if isinstance(root, ast.Name) and root.id in self.assigned:
+        if isinstance(root, ast.Name) and root.id in self.owned:
             return True  # a method of the module's own object
         if isinstance(func.value, ast.Constant) and isinstance(func.value.value, str):
             return func.attr in STR_METHODS

@@ -10,6 +10,8 @@ reads configuration at import time reads it at another moment once its import is
 
 from __future__ import annotations
 
+import builtins
+
 
 def _names(prefix: str, names: str) -> set[str]:
     return {f"{prefix}.{n}" for n in names.split()}
@@ -26,7 +28,7 @@ PURE_CALLABLES: frozenset[str] = frozenset(
     | _names(
         "typing",
         "TypeVar ParamSpec TypeVarTuple NewType NamedTuple TypedDict cast overload final "
-        "runtime_checkable ForwardRef no_type_check",
+        "runtime_checkable ForwardRef no_type_check override",
     )
     | _names("collections", "namedtuple defaultdict OrderedDict deque Counter ChainMap")
     | _names("dataclasses", "dataclass field make_dataclass")
@@ -96,6 +98,8 @@ PURE_CALLABLES: frozenset[str] = frozenset(
         "Path IntRange FloatRange DateTime File make_pass_decorator",
     )
     | _names("typer", "Typer Option Argument")
+    | _names("pytest", "fixture")
+    | _names("jinja2", "pass_context pass_environment pass_eval_context")
 )
 
 #: Qualified-name prefixes whose every callable builds a value (SQL function and type objects).
@@ -104,6 +108,7 @@ PURE_PREFIXES: tuple[str, ...] = (
     "sqlalchemy.sql.func.",
     "sqlalchemy.types.",
     "sqlalchemy.dialects.",
+    "pytest.mark.",
 )
 
 #: Methods of a ``str`` literal, and of a ``pathlib`` path built from pure values.
@@ -148,7 +153,87 @@ PATH_ATTRIBUTES = frozenset({"parent", "parents", "name", "stem", "suffix"})
 CONFIGURATION_READS = frozenset({"os.environ", "os.getenv", "os.getenvb", "sys.argv"})
 
 
-def is_pure_callable(qualified: str) -> bool:
+#: Callables whose result the module owns: an application, a router, a registry, a container.
+#: Calling a method of it (``router.get(...)``, ``__all__.extend(...)``) or basing a class on
+#: it (``Base = declarative_base()``) registers on the module's own object, whenever it runs.
+#: Not ``Path`` (``.mkdir()``, ``.read_text()`` touch the file system) nor ``getLogger()``
+#: without ``__name__`` (the root logger is everyone's).
+OWN_CONSTRUCTORS: frozenset[str] = frozenset(
+    _names("builtins", "dict list set")
+    | _names("collections", "defaultdict OrderedDict deque Counter")
+    | _names("types", "SimpleNamespace")
+    | _names("weakref", "WeakValueDictionary WeakKeyDictionary WeakSet")
+    | _names("fastapi", "FastAPI APIRouter")
+    | _names("fastapi.routing", "APIRouter")
+    | _names("starlette.applications", "Starlette")
+    | _names("starlette.routing", "Router")
+    | _names("typer", "Typer")
+    | _names("fastapi.templating", "Jinja2Templates")
+    | _names("starlette.templating", "Jinja2Templates")
+    | _names("sqlalchemy", "MetaData")
+    | _names("sqlalchemy.orm", "declarative_base registry")
+    | _names("sqlalchemy.ext.declarative", "declarative_base")
+)
+
+#: Classes whose subclassing runs no code of the project and reads nothing: builtins (the
+#: exceptions included), ``typing``/``enum``/``abc`` classes, and library bases whose class
+#: creation only validates the class body and records it in the library's own registry
+#: (pydantic models and settings: the environment is read on instantiation; SQLAlchemy's
+#: ``DeclarativeBase`` and SQLModel: the table joins the base's ``metadata``, the same table
+#: whenever the module is imported). Any other base may have a metaclass or an
+#: ``__init_subclass__`` that registers a plugin or reads configuration: an effect.
+PURE_BASES: frozenset[str] = frozenset(
+    {
+        f"builtins.{n}"
+        for n, v in vars(builtins).items()
+        if isinstance(v, type) and issubclass(v, BaseException)
+    }
+    | _names("builtins", "object dict list set frozenset str int float bytes tuple bytearray type")
+    | _names("typing", "NamedTuple TypedDict Protocol Generic")
+    | _names("enum", "Enum IntEnum StrEnum Flag IntFlag ReprEnum")
+    | _names("abc", "ABC")
+    | _names("collections", "OrderedDict defaultdict UserDict UserList UserString Counter deque")
+    | _names("json", "JSONEncoder JSONDecoder")
+    | _names("logging", "Handler Formatter Filter LoggerAdapter")
+    | _names("contextlib", "AbstractContextManager AbstractAsyncContextManager ContextDecorator")
+    | _names("unittest", "TestCase IsolatedAsyncioTestCase")
+    | _names("pydantic", "BaseModel RootModel")
+    | _names("pydantic_settings", "BaseSettings")
+    | _names("sqlalchemy.orm", "DeclarativeBase DeclarativeBaseNoMeta MappedAsDataclass")
+    | _names("sqlmodel", "SQLModel")
+    | _names("sqlalchemy", "TypeDecorator")
+    | _names("fastapi", "HTTPException")
+    | _names("starlette.exceptions", "HTTPException")
+    | _names("starlette.middleware.base", "BaseHTTPMiddleware")
+    | _names("starlette.endpoints", "HTTPEndpoint WebSocketEndpoint")
+)
+#: Metaclasses of the standard library that register nothing.
+PURE_METACLASSES = frozenset({"builtins.type", "abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
+
+
+def _plain(qualified: str) -> str:
     if qualified.startswith("typing_extensions."):
-        qualified = "typing." + qualified[len("typing_extensions.") :]
+        return "typing." + qualified[len("typing_extensions.") :]
+    return qualified
+
+
+def is_pure_callable(qualified: str) -> bool:
+    qualified = _plain(qualified)
     return qualified in PURE_CALLABLES or qualified.startswith(PURE_PREFIXES)
+
+
+def is_pure_base(qualified: str) -> bool:
+    qualified = _plain(qualified)
+    return qualified in PURE_BASES or qualified.startswith(_PURE_BASE_PREFIXES)
+
+
+#: Modules whose every class can be subclassed without a hook: abstract collections, response
+#: and middleware classes of Starlette/FastAPI, SQLAlchemy column types (``TypeDecorator``).
+_PURE_BASE_PREFIXES = (
+    "collections.abc.",
+    "fastapi.responses.",
+    "starlette.responses.",
+    "fastapi.middleware.",
+    "starlette.middleware.",
+    "sqlalchemy.types.",
+)

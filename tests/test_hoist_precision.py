@@ -88,6 +88,11 @@ OPTIONAL = {
     "dbm.gnu": "import dbm.gnu\n    return dbm.gnu",
     "_hashlib": "import _hashlib\n    return _hashlib",
     "compression.zstd": "from compression import zstd\n    return zstd",
+    "dbm.sqlite3": "import dbm.sqlite3\n    return dbm.sqlite3.open",
+    "compression.gzip": "from compression import gzip\n    return gzip.open",
+    "compression.bz2": "import compression.bz2\n    return compression.bz2",
+    "compression.lzma": "from compression.lzma import open as lzma_open\n    return lzma_open",
+    "compression.zlib": "from compression import zlib\n    return zlib.crc32",
 }
 
 
@@ -172,7 +177,8 @@ LAZY = {
         "        return json\n    except Exception:\n        return None\n"
     ),
     "pylint": "def f():\n    import json  # pylint: disable=import-outside-toplevel\n    return json\n",
-    "optional": "def f():\n    # optional\n    import json\n    return json\n",
+    "optional": "def f():\n    # optional dependency\n    import json\n    return json\n",
+    "import cycle": "def f():\n    # breaks an import cycle\n    import json\n    return json\n",
 }
 
 
@@ -182,6 +188,25 @@ def test_a_comment_saying_the_import_is_local_on_purpose(code: str) -> None:
     assert [s.reason.split(":")[0] for s in result.skips] == [
         "a comment says it is local on purpose"
     ]
+
+
+NOT_LAZY = {
+    "slow path": "def read(path):  # slow path for huge files\n    import csv\n    return csv\n",
+    "avoid loading": (
+        "def load(f):\n    # Avoid loading the whole document into memory: stream it.\n"
+        "    import json\n    return json\n"
+    ),
+    "bare optional": "def f():\n    # optional\n    import json\n    return json\n",
+    "heavy lifting": "def f():\n    # heavy lifting below\n    import json\n    return json\n",
+    "cycle": "def f():\n    # cycle through the colours\n    import itertools\n    return itertools\n",
+}
+
+
+@pytest.mark.parametrize("code", NOT_LAZY.values(), ids=NOT_LAZY.keys())
+def test_a_comment_about_the_code_does_not_hold_the_import(code: str) -> None:
+    result = run(ID, dedent(code))
+    assert not result.skips, result.skips
+    assert [c.safety for c in result.changes] == [Safety.SAFE]
 
 
 def test_a_comment_on_an_earlier_statement_does_not_count() -> None:

@@ -75,8 +75,10 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   unused copy of an import the module's import block already has is simply removed;
 - an import with a comment on its line, directly above it, above the run of imports it belongs
   to, or on the `def`/`try` line starting that run, that says it is local on purpose (lazy,
-  deferred, "import here", avoid/prevent importing, circular, cycle, start-up, import time,
-  optional, heavy/slow/expensive/cheap, `import-outside-toplevel`): the reason quotes it;
+  deferred, "import here", avoid/prevent importing, circular, import cycle, start-up time,
+  import time, optional dependency/import, a heavy/slow import, importing ... is
+  cheap/slow/expensive, `import-outside-toplevel`): the reason quotes it. A comment about the
+  code ("slow path for huge files", "avoid loading the whole file") holds nothing;
 - a name the module imports only under `if TYPE_CHECKING`: its run-time import is deferred on
   purpose (typically against an import cycle);
 - a third-party import whose distribution the file's *component* (the nearest directory with
@@ -104,7 +106,8 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   standard-library modules a CPython build leaves out when a library is missing (`tkinter`,
   `turtle`, `idlelib`, `sqlite3`, `lzma`, `bz2`, `ctypes`, `ssl`, `zlib`, `gzip`, `ensurepip`,
   `readline`, `curses`, `dbm.gnu`, `dbm.ndbm`, `compression.zstd` and their `_` modules: the
-  table of CPython's "Requirements for optional modules"), standard-library modules removed in
+  table of CPython's "Requirements for optional modules"; and `dbm.sqlite3`, `compression.gzip`,
+  `compression.bz2`, `compression.lzma`, `compression.zlib`, which import one), standard-library modules removed in
   Python 3.13 (PEP 594, and `lib2to3`), modules in `keep-lazy`, star and `__future__` imports;
 - imports that follow a statement of the function touching import state (`sys.path`,
   `sys.modules`, `os.environ`, `importlib`, `site.addsitedir`, `django.setup()`,
@@ -132,11 +135,18 @@ module is imported (a CLI's `--help` failing on a missing setting, test collecti
 production plugins, an import ending the process). An effect is any module-level statement that
 is not provably pure: a call other than known-pure ones (`logging.getLogger`, `TypeVar`,
 `APIRouter()`, `Depends(...)`, `Column(...)`, `re.compile`, ..., and methods of objects the
-module creates itself, such as `@router.get("/x")`), a read of `os.environ`/`os.getenv`/
-`sys.argv`, `raise`, `assert`, `while`, a Django model class; followed through the first-party
-modules it imports at import time (the standard library and third-party packages count as
-effect-free), unless the importing module already imports that module itself. A module that
-could not be analysed counts as having effects.
+module creates itself with a known constructor or a literal, such as `@router.get("/x")` on
+`router = APIRouter()`; not of `out = sys.stdout`), a decorator other than known-pure ones
+(`@register` and `@atexit.register` are calls; `@property`, `@dataclass`, `@lru_cache` are
+not), a class based on anything but `object`, builtins, `typing`/`enum`/`abc` classes, a few
+library bases (pydantic `BaseModel`, SQLAlchemy `DeclarativeBase`, Starlette responses...) or
+a pure class or own object of the module (a project base may have `__init_subclass__` or a
+metaclass), a read of `os.environ`/`os.getenv`/`sys.argv`, `raise`, `assert`, `while`, a
+Django model class; followed through the first-party modules it imports at import time (the
+standard library and third-party packages count as effect-free), unless the importing module
+surely imports that module itself (at module level or in a class body; not under `if`,
+`if __name__ == "__main__":` included, `try`, `with` or a loop). A module that could not be
+analysed counts as having effects.
 
 An import at the top of a `try` used for general error handling (`except Exception:` around the
 whole handler) is hoisted as an **unsafe** fix: an import failure no longer reaches that

@@ -3,8 +3,9 @@
 The gather phase records each module's first import-time effect (``import_effects``); here they
 are followed over the import-time import graph of the file's view (``ProjectFacts.imports``):
 importing ``a`` runs ``a``'s effects and those of every first-party module it imports, unless
-the importing module already imports that module while it is itself imported (then nothing
-moves). A module that could not be analysed (unparsable, or a name two files answer) has unknown
+the importing module surely imports that module while it is itself imported (then nothing
+moves): at module level or in a class body, transitively (``ProjectFacts.loaded``); an import
+under ``if`` (``if __name__ == "__main__":`` too), ``try``, ``with`` or a loop may not run. A module that could not be analysed (unparsable, or a name two files answer) has unknown
 effects, which count as effects. ``hoist-imports`` makes such a hoist an unsafe fix, naming the
 effect.
 """
@@ -26,7 +27,7 @@ class Effects:
         self.project = project
         self.current = current
         self._found: dict[str, str | None] = {}
-        #: modules this module already imports while it is imported (their effects already run)
+        #: modules this module surely imports while it is imported (their effects already run)
         self.loaded: set[str] = set()
         if current is not None:
             self.loaded = self._closure(current.name)
@@ -35,7 +36,7 @@ class Effects:
         seen = {start}
         queue = deque([start])
         while queue:
-            for nxt in self.project.imports.get(queue.popleft(), ()):
+            for nxt in self.project.loaded.get(queue.popleft(), ()):
                 if nxt not in seen:
                     seen.add(nxt)
                     queue.append(nxt)

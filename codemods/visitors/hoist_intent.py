@@ -16,7 +16,7 @@ from .imports import bindings, is_docstring, is_type_checking, sole_import, trai
 #: Standard-library modules a CPython build leaves out when a third-party library is missing at
 #: build time: the table "Requirements for optional modules" of CPython's ``Doc/using/
 #: configure.rst`` (3.13 to 3.15), plus ``dbm.gnu``/``dbm.ndbm`` (``--with-dbmliborder``) and
-#: the private extension modules behind each. ``decimal``, ``hashlib`` and ``uuid`` are in that
+#: the private extension modules behind each, and the modules that only re-export one of them. ``decimal``, ``hashlib`` and ``uuid`` are in that
 #: table but fall back to code of their own, so importing them never fails. module -> library.
 BUILD_OPTIONAL = {
     "bz2": "libbz2", "_bz2": "libbz2",
@@ -30,6 +30,9 @@ BUILD_OPTIONAL = {
     "idlelib": "Tcl/Tk",
     "zlib": "zlib", "gzip": "zlib", "ensurepip": "zlib",
     "compression.zstd": "zstd", "_zstd": "zstd",
+    # re-exports (3.13: ``dbm.sqlite3`` imports ``sqlite3``; 3.14: the ``compression`` package)
+    "dbm.sqlite3": "SQLite", "compression.bz2": "libbz2", "compression.gzip": "zlib",
+    "compression.lzma": "liblzma", "compression.zlib": "zlib",
     "_uuid": "libuuid",
     "dbm.gnu": "gdbm", "_gdbm": "gdbm", "dbm.ndbm": "ndbm", "_dbm": "ndbm",
 }  # fmt: skip
@@ -56,16 +59,22 @@ def build_reason(loads: Sequence[str]) -> str | None:
 
 # -- comments ------------------------------------------------------------------------------------
 
-#: Words of a comment saying an import is local on purpose. Over-matching only skips a hoist.
+#: Words of a comment saying an import is local on purpose. The comment must be about importing:
+#: a bare "slow", "heavy" or "optional", or "avoid loading the whole file", is about the code.
 LAZY_WORDS = re.compile(
     r"""
-    \blaz(?:y|ily|iness)\b | \bdefer(?:s|red|ring|ral)?\b | \bcircular\b | \bcycl(?:e|es|ic)\b
-    | \bstart[- ]?up\b | \boptional(?:ly)?\b | \bimport[- ](?:time|cost)\b | \bon[- ]demand\b
-    | \b(?:import|load)(?:s|ed|ing)?\s+(?:it\s+|them\s+)?(?:here|locally|inside|inline|only|
-        when|at\s+(?:run|call)[- ]?time|in\s+(?:the\s+)?function)\b
+    \blaz(?:y|ily|iness)\b | \bdefer(?:s|red|ring|ral)?\b | \bcircular\b
+    | \b(?:import|dependency)\s+cycles?\b | \bcyclic\s+(?:import|dependenc)
+    | \bstart[- ]?up\s+(?:time|cost|speed|overhead|performance)\b
+    | \b(?:fast|faster|quick|quicker|slow|slower)\s+start[- ]?up\b
+    | \boptional(?:ly)?\s+(?:dependenc|import|module|package|extra|requirement|install)
+    | \bimport[- ](?:time|cost)\b
+    | \b(?:import|load)(?:s|ed|ing)?\s+(?:it\s+|them\s+)?(?:here|locally|inside|inline|only|lazily|
+        when|on[- ]demand|at\s+(?:run|call)[- ]?time|in\s+(?:the\s+)?function)\b
     | \b(?:local|inline|in-function|function[- ]level|late|delayed)\s+imports?\b
-    | \b(?:avoid|prevent)(?:s|ed|ing)?\b.*\b(?:import|load)
-    | \bwhen\s+needed\b | \bcheap\b | \bheavy\b | \bexpensive\b | \bslow\b
+    | \b(?:avoid|prevent)(?:s|ed|ing)?\b.*\bimport
+    | \bimport(?:s|ed|ing)?\b.*\b(?:cheap|slow|heavy|expensive|costly)\b
+    | \b(?:heavy|expensive|slow|costly)\s+(?:import|module|dependenc)
     | \bimport-outside-toplevel\b
     """,
     re.I | re.X,

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from codemods.import_effects import import_effect
 from codemods.types import Options, Safety
 
@@ -311,3 +313,227 @@ def test_what_does_not() -> None:
         if __name__ == "__main__":
             main()
         """) is None  # fmt: skip
+
+
+MAIN_BLOCK = {
+    "app/__init__.py": "",
+    "app/config.py": """
+        import sys
+
+        if len(sys.argv) < 2:
+            raise SystemExit("usage: need a config path")
+        Y = 1
+        """,
+    "app/main.py": """
+        def d():
+            from app.config import Y
+
+            return Y
+
+
+        if __name__ == "__main__":
+            from app import config
+        """,
+}
+
+
+def test_an_import_in_the_main_block_or_a_branch_is_not_already_loaded(tmp_path: Path) -> None:
+    """``if __name__ == "__main__":`` does not run on import: ``app.config`` is not loaded
+    yet, so hoisting its import moves its exit to the import of ``app.main``."""
+    write_tree(tmp_path, MAIN_BLOCK)
+    assert _import(tmp_path, "app.main").returncode == 0
+    (change,) = run_tree(tmp_path, OPTIONS, write=True)["app/main.py"].changes
+    assert change.safety is Safety.UNSAFE and not change.applied
+    assert change.message.endswith("importing `app.config` reads `sys.argv` (app/config.py:3)")
+    assert _import(tmp_path, "app.main").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        "import os\n\nif os.name == 'nt':\n    from app import config\n",
+        "try:\n    import json\n    from app import config\nexcept ImportError:\n    pass\n",
+        "for _ in ():\n    from app import config\n",
+    ],
+    ids=["if", "try", "loop"],
+)
+def test_an_import_that_may_not_run_is_not_already_loaded(tmp_path: Path, guard: str) -> None:
+    write_tree(
+        tmp_path, {**MAIN_BLOCK, "app/main.py": MAIN_BLOCK["app/main.py"].split("\n\n\nif")[0]}
+    )
+    (tmp_path / "app/main.py").write_text(guard + "\n\n" + (tmp_path / "app/main.py").read_text())
+    (change,) = run_tree(tmp_path, OPTIONS)["app/main.py"].changes
+    assert change.safety is Safety.UNSAFE, change.message
+
+
+def test_an_import_in_a_class_body_is_already_loaded(tmp_path: Path) -> None:
+    body = "class Holder:\n    from app import config\n\n\n"
+    write_tree(
+        tmp_path, {**MAIN_BLOCK, "app/main.py": MAIN_BLOCK["app/main.py"].split("\n\n\nif")[0]}
+    )
+    (tmp_path / "app/main.py").write_text(body + (tmp_path / "app/main.py").read_text())
+    (change,) = run_tree(tmp_path, OPTIONS)["app/main.py"].changes
+    assert change.safety is Safety.SAFE, change.message
+
+
+HIDDEN = {
+    "bare decorator": (
+        "from app.plugins import register\n\n@register\ndef hello():\n    pass\n",
+        ("calls the decorator `register` on `hello`", 3),
+    ),
+    "atexit": (
+        "import atexit\n\n@atexit.register\ndef bye():\n    pass\n",
+        ("calls the decorator `atexit.register` on `bye`", 3),
+    ),
+    "partial": (
+        "import functools\nfrom app import reg\n\n@functools.partial(reg, 'x')\ndef f():\n    pass\n",
+        ("calls the decorator `functools.partial` on `f`", 4),
+    ),
+    "project base": (
+        "from app.base import Plugin\n\nclass Hello(Plugin):\n    pass\n",
+        ("defines `Hello` based on `Plugin` (its metaclass or `__init_subclass__` runs)", 3),
+    ),
+    "own hook": (
+        "class P:\n    def __init_subclass__(cls):\n        print(cls)\n\nclass Q(P):\n    pass\n",
+        ("defines `Q` based on `P` (its metaclass or `__init_subclass__` runs)", 5),
+    ),
+    "metaclass": (
+        "from app.meta import Registry\n\nclass A(metaclass=Registry):\n    pass\n",
+        ("defines `A` with the metaclass `Registry`", 3),
+    ),
+    "alias of an object": (
+        "import sys\n\nout = sys.stdout\nout.write('x')\n",
+        ("runs `out.write()`", 4),
+    ),
+    "alias of a module": ("import sys\n\ns = sys\ns.exit(0)\n", ("runs `s.exit()`", 4)),
+    "attribute of an alias": (
+        "import sys\n\nout = sys.stdout\nout.softspace = 1\n",
+        ("assigns `out.softspace`", 4),
+    ),
+    "path method": (
+        "from pathlib import Path\n\nD = Path(__file__).parent\nD.mkdir()\n",
+        ("runs `D.mkdir()`", 4),
+    ),
+}
+
+
+@pytest.mark.parametrize(("code", "expected"), HIDDEN.values(), ids=HIDDEN.keys())
+def test_effects_behind_decorators_bases_and_aliases(code: str, expected: tuple[str, int]) -> None:
+    assert _effect(code) == expected
+
+
+def test_declarations_that_only_wrap_mark_or_register_on_their_own_object() -> None:
+    assert _effect("""
+        import abc
+        import enum
+        import logging
+        from functools import cached_property, lru_cache
+        from dataclasses import dataclass
+        from typing import Generic, NamedTuple, TypeVar
+
+        import pytest
+        from fastapi import APIRouter
+        from pydantic import BaseModel, field_validator
+        from sqlalchemy.orm import DeclarativeBase, declarative_base
+
+        T = TypeVar("T")
+        log = logging.getLogger(__name__)
+        log.setLevel(logging.INFO)
+        router = APIRouter()
+        router.include_router(APIRouter())
+        Base = declarative_base()
+        registry = {}
+        registry["a"] = 1
+
+
+        class Color(str, enum.Enum):
+            RED = "red"
+
+
+        class Missing(LookupError):
+            pass
+
+
+        class Box(Generic[T]):
+            pass
+
+
+        class Point(NamedTuple):
+            x: int
+
+
+        class Model(BaseModel, Generic[T]):
+            x: int = 0
+
+            @field_validator("x")
+            @classmethod
+            def check(cls, v):
+                return v
+
+            @property
+            def y(self):
+                return 1
+
+            @y.setter
+            def y(self, value):
+                pass
+
+
+        class Orm(DeclarativeBase):
+            pass
+
+
+        class User(Base):
+            __tablename__ = "users"
+
+
+        @dataclass(frozen=True)
+        class Pair(Box[int]):
+            a: int = 0
+
+
+        class Shape(abc.ABC, metaclass=abc.ABCMeta):
+            @abc.abstractmethod
+            def area(self): ...
+
+            @cached_property
+            def size(self):
+                return 1
+
+
+        @lru_cache
+        def cached():
+            return 1
+
+
+        cached.note = "x"
+
+
+        @pytest.mark.parametrize("n", [1])
+        @router.get("/")
+        def home(n):
+            return n
+        """) is None  # fmt: skip
+
+
+def test_a_module_registering_with_a_bare_decorator_is_no_safe_hoist(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "app/__init__.py": "",
+        "app/plugins.py": "PLUGINS = []\n\n\ndef register(f):\n    PLUGINS.append(f)\n    return f\n",
+        "app/hello.py": "from app.plugins import register\n\n\n@register\ndef hello():\n    pass\n",
+        "app/main.py": "def load():\n    from app.hello import hello\n\n    return hello\n",
+    })  # fmt: skip
+    (change,) = run_tree(tmp_path, OPTIONS, write=True)["app/main.py"].changes
+    assert change.safety is Safety.UNSAFE and not change.applied
+    assert change.message.endswith(
+        "importing `app.hello` calls the decorator `register` on `hello` (app/hello.py:4)"
+    )
+    code = "import app.main, app.plugins; print(len(app.plugins.PLUGINS))"
+    done = subprocess.run(
+        [sys.executable, "-B", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout == "0\n", done.stderr  # importing app.main registers nothing
