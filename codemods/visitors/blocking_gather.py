@@ -4,7 +4,8 @@ Per module (stdlib ``ast``, read-only): every sync ``def`` at module level or in
 the callee key of each call in its own body (nested ``def``/``lambda``/``class`` bodies excluded);
 module-level names bound once to an instance of a catalogue class (``s3 = boto3.client(...)``);
 ``self.<attr>`` attributes of classes whose class is provable; and module-level import aliases
-(to follow re-exports). :mod:`.blocking_facts` folds these across modules.
+(to follow re-exports); the modules it star-imports and its strings spelled like dotted names
+(who may read an import the rewrite leaves unused). :mod:`.blocking_facts` folds these across modules.
 
 Names are resolved conservatively: a name bound more than once, or bound by anything but the
 import/def/constructor we understand, is unknown, and unknown calls are never blocking.
@@ -13,10 +14,12 @@ import/def/constructor we understand, is unknown, and unknown calls are never bl
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..project import ModuleInfo
+from .. import astnodes
+from ..project import ModuleInfo, resolve_relative
 from . import blocking as cat
 from .blocking_scope import Env, ModuleScope, Source, scope_bindings, single_import
 
@@ -50,6 +53,12 @@ class ModuleFacts:
     aliases: tuple[tuple[str, str], ...] = ()
     #: ``module.name`` or ``module.Class.attr`` -> catalogue class of its value.
     bindings: tuple[tuple[str, str], ...] = ()
+    #: Modules the module star-imports (``from app.helpers import *``): absolute names, None for
+    #: a relative import beyond the top-level package.
+    stars: tuple[str | None, ...] = ()
+    #: String constants spelled like a dotted name (``"app.worker.time.sleep"`` for
+    #: ``mock.patch``): they may name another module's attribute.
+    dotted: tuple[str, ...] = ()
 
 
 def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
@@ -90,13 +99,25 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
                 pending.append((key, body_names, key))
             elif kind == "def" and isinstance(node, ast.FunctionDef):
                 functions.append(_function(mod, top, node, key, owner))
+    stars: list[str | None] = []
+    dotted: set[str] = set()
+    for node in astnodes.nodes(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            stars.append(resolve_relative(info, node.module, node.level))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value):
+            dotted.add(node.value)
     return ModuleFacts(
         module=mod.name,
         functions=tuple(functions),
         inits=tuple(sorted(inits)),
         aliases=tuple(aliases),
         bindings=tuple(sorted(mod.bindings.items())),
+        stars=tuple(stars),
+        dotted=tuple(sorted(dotted)),
     )
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: str | None) -> FunctionFacts:
