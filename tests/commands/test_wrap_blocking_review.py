@@ -1,0 +1,94 @@
+"""``wrap-blocking-calls`` wrong rewrites found by the cold review of issue 19: imports removed
+while something else still reads them, comments that kept calls their author never meant, a
+connection kept by a project function, and files taken for tests or one-shot scripts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codemods.types import FileResult, Options
+
+from ..helpers import run, run_tree, write_tree
+
+ID = "wrap-blocking-calls"
+SLEEPER = "import time\n\n\nasync def wait():\n    time.sleep(1)\n"
+
+
+def rewrite(root: Path, files: dict[str, str]) -> dict[str, FileResult]:
+    write_tree(root, {"requirements.txt": "fastapi\nrequests\n", **files})
+    return run_tree(root, Options(select=(ID,)), write=True)
+
+
+def test_an_import_a_star_importer_reads_is_kept(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/helpers.py": SLEEPER,
+        "app/uses_star.py": "from app.helpers import *\n\n\ndef stamp():\n    return time.time()\n",
+    }
+    rewrite(tmp_path, files)
+    code = (tmp_path / "app/helpers.py").read_text(encoding="utf-8")
+    assert "await asyncio.sleep(1)" in code and "import time\n" in code
+    subprocess.run(
+        [sys.executable, "-c", "from app.uses_star import stamp; stamp()"], cwd=tmp_path, check=True
+    )
+
+
+def test_an_import_a_dotted_string_of_another_module_names_is_kept(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/worker.py": SLEEPER,
+        "tests/test_worker.py": (
+            "from unittest import mock\n\n\ndef test_wait():\n"
+            '    with mock.patch("app.worker.time.sleep"):\n        pass\n'
+        ),
+    }
+    rewrite(tmp_path, files)
+    code = (tmp_path / "app/worker.py").read_text(encoding="utf-8")
+    assert "await asyncio.sleep(1)" in code and "import time\n" in code
+    subprocess.run(
+        [sys.executable, "-c", "from unittest import mock\nwith mock.patch('app.worker.time.sleep'): pass"],
+        cwd=tmp_path,
+        check=True,
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        'def now():\n    """\n    >>> time.monotonic() > 0\n    True\n    """\n',
+        'def now():\n    return eval("time.time()")\n',
+    ],
+)
+def test_an_import_a_string_of_the_file_may_read_is_kept(tmp_path: Path, extra: str) -> None:
+    rewrite(tmp_path, {"svc/mod.py": SLEEPER + "\n\n" + extra, "svc/other.py": "pass\n"})
+    code = (tmp_path / "svc/mod.py").read_text(encoding="utf-8")
+    assert "await asyncio.sleep(1)" in code and "import time\n" in code
+
+
+def test_an_import_with_a_comment_above_is_kept(tmp_path: Path) -> None:
+    source = "import os\n# time: for the retry backoff below\nimport time\n\n\nasync def wait():\n    time.sleep(os.cpu_count() or 1)\n"
+    rewrite(tmp_path, {"svc/mod.py": source, "svc/other.py": "pass\n"})
+    code = (tmp_path / "svc/mod.py").read_text(encoding="utf-8")
+    assert "# time: for the retry backoff below\nimport time\n" in code
+
+
+def test_the_import_is_still_removed_when_nothing_else_can_read_it(tmp_path: Path) -> None:
+    """The rules above keep what may be read; this is what they leave to remove."""
+    rewrite(tmp_path, {"svc/mod.py": SLEEPER, "svc/other.py": "import mod\n\nmod.wait\n"})
+    assert "import time" not in (tmp_path / "svc/mod.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "    # Intentionally no cache here: the price changes every call.\n    return requests.get(url)\n",
+        "    return requests.get(\n        url,\n        timeout=2,  # deliberately short timeout\n    )\n",
+    ],
+)
+def test_a_deliberate_comment_about_something_else_does_not_keep_the_call(code: str) -> None:
+    source = "import requests\n\n\nasync def price(url):\n" + code
+    assert "await asyncio.to_thread(" in run(ID, source).code
