@@ -92,3 +92,48 @@ def test_the_import_is_still_removed_when_nothing_else_can_read_it(tmp_path: Pat
 def test_a_deliberate_comment_about_something_else_does_not_keep_the_call(code: str) -> None:
     source = "import requests\n\n\nasync def price(url):\n" + code
     assert "await asyncio.to_thread(" in run(ID, source).code
+
+
+def test_a_script_that_starts_the_project_s_server_is_rewritten(tmp_path: Path) -> None:
+    """``run.py`` awaits a first-party ``start_background()`` that serves the app in a task:
+    its blocking call would stall the server."""
+    files = {
+        "app/__init__.py": "",
+        "app/server.py": (
+            "import asyncio\n\n\nasync def start_background():\n"
+            "    return asyncio.create_task(asyncio.sleep(0))\n"
+        ),
+        "run.py": (
+            "import asyncio\n\nimport requests\n\nfrom app.server import start_background\n\n\n"
+            "async def main():\n    await start_background()\n    requests.get('http://localhost')\n\n\n"
+            'if __name__ == "__main__":\n    asyncio.run(main())\n'
+        ),
+    }
+    rewrite(tmp_path, files)
+    assert "await run_in_threadpool(requests.get, " in (tmp_path / "run.py").read_text(encoding="utf-8")
+
+
+def test_a_production_module_named_like_a_test_is_rewritten(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/services/__init__.py": "",
+        "app/services/test_results.py": (
+            "import requests\n\n\nasync def fetch_results():\n"
+            "    return requests.get('http://localhost').json()\n"
+        ),
+        "app/main.py": (
+            "from fastapi import FastAPI\n\nfrom app.services.test_results import fetch_results\n\n"
+            "app = FastAPI()\n\n\n@app.get('/')\nasync def results():\n    return await fetch_results()\n"
+        ),
+    }
+    rewrite(tmp_path, files)
+    code = (tmp_path / "app/services/test_results.py").read_text(encoding="utf-8")
+    assert "await run_in_threadpool(requests.get, " in code
+
+
+def test_a_file_named_like_a_test_that_nothing_imports_and_looks_like_one_is_still_quiet(
+    tmp_path: Path,
+) -> None:
+    source = "import pytest\nimport requests\n\n\nasync def test_fetch():\n    requests.get('http://x')\n"
+    results = rewrite(tmp_path, {"app/test_fetch.py": source, "app/main.py": "VALUE = 1\n"})
+    assert not any(c.applied for c in results["app/test_fetch.py"].changes)

@@ -94,9 +94,16 @@ def test_option_is_validated(tmp_path: Path) -> None:
 
 
 def test_one_shot_script_is_display_only(tmp_path: Path) -> None:
-    results = run_files(tmp_path, {"seed.py": SCRIPT})
+    # another file in the view, importing nothing of it: the script is run, not imported
+    results = run_files(tmp_path, {"seed.py": SCRIPT, "app.py": "VALUE = 1\n"})
     (message,) = quiet(results["seed.py"])
     assert "one-shot script" in message
+
+
+def test_a_script_whose_importers_the_view_cannot_show_is_rewritten(tmp_path: Path) -> None:
+    """A run given only the script (its view: that file) cannot tell whether an app imports it."""
+    results = run_files(tmp_path, {"seed.py": SCRIPT})
+    assert "requests.get, " in rewritten(tmp_path, results["seed.py"], "seed.py")
 
 
 def test_a_test_that_defines_an_app_or_runs_tasks_is_rewritten(tmp_path: Path) -> None:
