@@ -36,8 +36,9 @@ class FunctionFacts:
     decorator: str
     #: (callee key, line) for each call in the function's own body.
     calls: tuple[tuple[str, int], ...]
-    #: It may keep what it makes beyond the call: it declares ``global``/``nonlocal`` or
-    #: assigns to an attribute or an item (``self.conn = ...``, ``cache[k] = ...``).
+    #: It may keep what it makes beyond the call: it declares ``global``/``nonlocal``, assigns
+    #: to an attribute or an item (``self.conn = ...``, ``cache[k] = ...``), or lets a call's
+    #: result escape (:func:`_escapes`: ``_pool.append(conn)``).
     keeps: bool = False
 
 
@@ -144,11 +145,56 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
             keeps = True
         elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store) and not keeps:
             keeps = not _stores_in_local(mod, fn, node)
+    if calls and not keeps:
+        keeps = _escapes(mod.own_nodes(fn))
     if decorator:
         kind = "decorated"
     elif generator and kind == "function":
         kind = "generator"
     return FunctionFacts(key, kind, decorator, tuple(calls), keeps)
+
+
+def _escapes(nodes: list[ast.AST]) -> bool:
+    """Does a call's result (``conn = sqlite3.connect(p)``) go anywhere but a local used as the
+    receiver of its own method calls (``conn.execute(...)``), a ``with conn:``, an attribute
+    store (judged by :func:`_stores_in_local`) or a ``return`` (the caller's site judges a
+    result it uses)? Passed to a call (``_pool.append(conn)``), yielded, stored, compared or captured by a nested scope: it may outlive the call
+    (conservative: any such use counts). A result passed on without a name
+    (``_pool.append(connect())``) is not seen."""
+    made: set[str] = set()
+    for node in nodes:
+        value: ast.expr | None = None
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr):
+            value = node.value
+            targets = list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if isinstance(item.context_expr, ast.Call) and item.optional_vars is not None:
+                    targets.append(item.optional_vars)
+        if value is not None and not isinstance(value, ast.Call | ast.Await):
+            continue
+        for target in targets:
+            made.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    if not made:
+        return False
+    local: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            local.add(id(node.func.value))
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            local.update(id(item.context_expr) for item in node.items)
+        elif (isinstance(node, ast.Return) and node.value is not None) or (isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del)):
+            local.add(id(node.value))
+    for node in nodes:
+        if isinstance(node, ast.Name) and node.id in made and isinstance(node.ctx, ast.Load):
+            if id(node) not in local:
+                return True
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef) and any(
+            isinstance(n, ast.Name) and n.id in made for n in ast.walk(node)
+        ):
+            return True
+    return False
 
 
 def _stores_in_local(mod: ModuleScope, fn: ast.FunctionDef, target: ast.Attribute | ast.Subscript) -> bool:

@@ -24,9 +24,9 @@ from collections.abc import Iterable
 import libcst as cst
 
 from .. import astnodes, asts
+from ..facts import ProjectFacts
 from ..project import ModuleInfo
 from .blocking_facts import BlockingFacts
-from ..facts import ProjectFacts
 from .blocking_names import FileBindings, normalisation_differs
 from .blocking_view import importers_known
 
@@ -129,6 +129,8 @@ def _commented_above(module: cst.Module, stmt: cst.BaseStatement) -> bool:
     """Is there a comment line between ``stmt`` and the statement before it, or, for the first
     statement, right above it at the end of the module's header? It may speak of the import:
     removing the import would leave it above other code."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
     if stmt is module.body[0]:
         lines = [*module.header, *stmt.leading_lines]
         return bool(lines) and lines[-1].comment is not None

@@ -50,7 +50,11 @@ def test_an_import_a_dotted_string_of_another_module_names_is_kept(tmp_path: Pat
     code = (tmp_path / "app/worker.py").read_text(encoding="utf-8")
     assert "await asyncio.sleep(1)" in code and "import time\n" in code
     subprocess.run(
-        [sys.executable, "-c", "from unittest import mock\nwith mock.patch('app.worker.time.sleep'): pass"],
+        [
+            sys.executable,
+            "-c",
+            "from unittest import mock\nwith mock.patch('app.worker.time.sleep'): pass",
+        ],
         cwd=tmp_path,
         check=True,
     )
@@ -110,7 +114,9 @@ def test_a_script_that_starts_the_project_s_server_is_rewritten(tmp_path: Path) 
         ),
     }
     rewrite(tmp_path, files)
-    assert "await run_in_threadpool(requests.get, " in (tmp_path / "run.py").read_text(encoding="utf-8")
+    assert "await run_in_threadpool(requests.get, " in (tmp_path / "run.py").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_a_production_module_named_like_a_test_is_rewritten(tmp_path: Path) -> None:
@@ -137,3 +143,21 @@ def test_a_file_named_like_a_test_that_nothing_imports_and_looks_like_one_is_sti
     source = "import pytest\nimport requests\n\n\nasync def test_fetch():\n    requests.get('http://x')\n"
     results = rewrite(tmp_path, {"app/test_fetch.py": source, "app/main.py": "VALUE = 1\n"})
     assert not any(c.applied for c in results["app/test_fetch.py"].changes)
+
+
+def test_a_connection_a_project_function_keeps_in_a_list_stays_on_the_loop(tmp_path: Path) -> None:
+    """``open_db`` appends its connection to a pool the routes use: offloaded, the connection
+    belongs to a worker thread and every route's ``execute`` raises ``ProgrammingError``."""
+    app = (
+        "import sqlite3\n\nfrom fastapi import FastAPI\n\n_pool = []\n\n\n"
+        "def open_db(p):\n    conn = sqlite3.connect(p)\n    _pool.append(conn)\n\n\n"
+        "app = FastAPI()\n\n\n@app.on_event('startup')\nasync def startup():\n    open_db(':memory:')\n\n\n"
+        "@app.get('/')\nasync def root():\n    return _pool[0].execute('select 1').fetchone()[0]\n"
+    )
+    rewrite(tmp_path, {"svc/app.py": app, "svc/other.py": "pass\n"})
+    check = (
+        "import warnings; warnings.simplefilter('ignore')\n"
+        "from fastapi.testclient import TestClient\nfrom app import app\n"
+        "with TestClient(app) as client:\n    assert client.get('/').json() == 1\n"
+    )
+    subprocess.run([sys.executable, "-c", check], cwd=tmp_path / "svc", check=True)
