@@ -14,9 +14,12 @@ its component only, never on which other files a run was given. Calls that are a
 or already offloaded are left alone, so a second run changes nothing; so is a call whose value
 is what an `await` awaits (`await (x := f())`, `await (f() if c else g())`): it returns the
 awaitable. An import that only the rewritten sleeps read (`import time`, `from time import
-sleep`) is removed with them; one still read, or seen from elsewhere (`__all__`, a string
-annotation, a `# noqa`, another module importing it, a package `__init__`), stays, and so does
-one that was unused before.
+sleep`) is removed with them; one still read, or seen from elsewhere (its name as a word in any
+string of the file: `__all__`, an annotation, a doctest, `eval`; a `# noqa` or a comment line
+above it; another module importing it, star-importing the module, or naming it in a dotted
+string such as `mock.patch("app.worker.time.sleep")`; a package `__init__`), stays, and so does
+one that was unused before. Read without the other files (stdin, or a run given only this
+file), who else reads it is unknown, and the import stays.
 
 What counts as blocking, resolved by qualified name (so `import requests as r` and
 `from requests import get as fetch` are both caught):
@@ -55,10 +58,12 @@ Reported but never rewritten (display-only), each with its reason:
 
 Tests and one-shot scripts are reported, not rewritten: an offload protects the other work of
 the event loop (the requests an app serves, tasks run side by side), and there is none in a test
-file (`test_*.py`, `*_test.py`, `conftest.py`, or under a `tests`/`test` directory of its
-component) or in a one-shot script: a module whose `if __name__ == "__main__":` calls
-`asyncio.run` (`anyio.run`, `trio.run`, `uvloop.run`), that no other file of its component
-imports, that imports no server or callback framework (FastAPI, uvicorn, aiohttp, a bot or
+file (under a `tests`/`test` directory of its component, or named `test_*.py`, `*_test.py`,
+`conftest.py` and importing `pytest`/`unittest`/`hypothesis` or defining `test*` functions or
+`Test*` classes; never one a non-test file imports) or in a one-shot script: a module whose
+`if __name__ == "__main__":` calls `asyncio.run` (`anyio.run`, `trio.run`, `uvloop.run`), that
+imports no module of the project, that no other file of its component imports (unknown, so
+rewritten, when the run was given only that file), that imports no server or callback framework (FastAPI, uvicorn, aiohttp, a bot or
 message-queue library, ...), and whose async functions are only called directly (none
 decorated but `@asynccontextmanager`, none a method of a subclass, none passed as a value).
 Neither counts when the file runs work concurrently or builds an app: `gather`, `create_task`,
@@ -125,10 +130,12 @@ subprocesses and `os.wait*`, `ASYNC230`-`ASYNC232` for `open` and file objects, 
 `os.path` and `pathlib`, `ASYNC250` for `input`, `ASYNC251` for `time.sleep`; any `ASYNC2xx`
 code for calls no rule names (SDKs, the project's functions); `ASYNC200` or a bare `# noqa` for
 every call. A code of another rule keeps nothing: `time.sleep(1)  # noqa: ASYNC210` is
-rewritten. A comment on the call's lines, or on the comment lines directly above it, that says
-the blocking is deliberate ("deliberately", "intentionally", "on purpose", "purposely", "by
-design") keeps it too, with the comment quoted; "blocks the event loop" alone does not (a
-`# FIXME` saying so asks for the fix).
+rewritten. A comment ending the call's first line, or on the comment lines directly above it,
+that says the blocking is deliberate ("deliberately", "intentionally", "on purpose",
+"purposely", "by design") and speaks of blocking (a word about blocking, sync, sleep, threads or
+the loop) keeps it too, with the comment quoted; "blocks the event loop" alone does not (a
+`# FIXME` saying so asks for the fix), nor does `# intentionally no cache` or a comment inside
+the call's arguments (`timeout=2,  # deliberately short`).
 
 Thread-bound objects are never moved to another thread: a `sqlite3` connection used from a
 worker raises `ProgrammingError`, and a SQLAlchemy `Session` must not be shared across threads.

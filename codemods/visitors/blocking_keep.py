@@ -99,6 +99,15 @@ _DELIBERATE = re.compile(
     r"\b(deliberate(ly)?|intentional(ly)?|on purpose|purposely|purposefully|by design)\b",
     re.IGNORECASE,
 )
+#: ... and the same comment must be about blocking: ``# Intentionally no cache here`` or
+#: ``# deliberately short timeout`` say something else is on purpose.
+_ABOUT_BLOCKING = re.compile(
+    r"\b(block\w*|sync\w*|synchronous\w*|sleep\w*|(event[ -]?)?loop|thread\w*)\b", re.IGNORECASE
+)
+
+
+def _says_deliberate(comment: str) -> bool:
+    return _DELIBERATE.search(comment) is not None and _ABOUT_BLOCKING.search(comment) is not None
 
 
 class Intent:
@@ -123,19 +132,19 @@ class Intent:
                 }
         return self._comments
 
-    def deliberate(self, first: int, last: int) -> str | None:
-        """The comment on lines ``first``..``last``, or on the comment lines directly above
-        ``first``, that says the blocking is deliberate (stripped), else None."""
+    def deliberate(self, first: int) -> str | None:
+        """The comment ending line ``first`` (the call's first line), or on the comment lines
+        directly above it, that says the blocking is deliberate (stripped), else None. A
+        comment inside the call's arguments speaks of that argument, not of the call."""
         comments = self._read()
         if not comments:
             return None
-        for line in range(first, last + 1):
-            found = comments.get(line)
-            if found is not None and _DELIBERATE.search(found):
-                return found.strip()
+        found = comments.get(first)
+        if found is not None and _says_deliberate(found):
+            return found.strip()
         line = first - 1
         while line >= 1 and line in comments and self._lines[line - 1].lstrip().startswith("#"):
-            if _DELIBERATE.search(comments[line]):
+            if _says_deliberate(comments[line]):
                 return comments[line].strip()
             line -= 1
         return None

@@ -532,7 +532,7 @@ class Rewriter(cst.CSTVisitor):
         if suppressed is not None:
             # the linters' own rules for blocking calls (flake8-async, ruff's ASYNC2xx)
             return f"kept by `# noqa{': ' + suppressed if suppressed else ''}`"
-        comment = self._intent.deliberate(line, end)
+        comment = self._intent.deliberate(line)
         if comment is not None:
             return f"kept: the comment `{comment}` says the blocking is deliberate"
         return None
@@ -564,7 +564,13 @@ class Rewriter(cst.CSTVisitor):
         result = rebuild(module, rewrite, rewrite.on_visit, (cst.Call,))
         assert isinstance(result, cst.Module)
         unused = removable(
-            self.sleep_names, self._bindings, self.command.context.source, self.info, self.facts
+            self.sleep_names,
+            self._bindings,
+            self.command.context.source,
+            self.info,
+            self.facts,
+            str(self.command.context.path) if self.command.context.path is not None else None,
+            self.command.context.project,
         )
         return drop(result, unused) if unused else result
 

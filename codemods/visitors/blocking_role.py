@@ -5,12 +5,15 @@ tasks a program runs side by side. In a test, or in a one-shot script that ``asy
 ``main()`` doing one thing after another, nothing else is waiting, so the rewrite is noise.
 :func:`quiet_role` names such a file; anything it cannot prove is None (rewrite as before).
 
-- a *test file*: ``test_*.py``, ``*_test.py``, ``conftest.py``, or under a ``tests``/``test``
-  directory of its component;
+- a *test file*: under a ``tests``/``test`` directory of its component, or named ``test_*.py``,
+  ``*_test.py``, ``conftest.py`` and looking like tests (it imports ``pytest``/``unittest``/
+  ``hypothesis``, or defines ``test*`` functions or ``Test*`` classes); never one that a non-test
+  file of the view imports (``app/services/test_results.py`` serving a route);
 - a *one-shot script*: ``if __name__ == "__main__":`` runs ``asyncio.run`` (``anyio.run``,
-  ``trio.run``, ``uvloop.run``), no other file of the component's view imports it (so no app
-  reaches its functions; unknown when the file was not gathered or some file could not be
-  parsed), it imports no server or framework that calls back into its code (:data:`FRAMEWORKS`),
+  ``trio.run``, ``uvloop.run``), it imports no module of the project (one could start a task
+  serving an app: ``run.py`` awaiting ``start_background()``), no other file of the
+  component's view imports it (so no app reaches its functions; unknown when the file was not
+  gathered, some file could not be parsed, or the view holds only this file), it imports no server or framework that calls back into its code (:data:`FRAMEWORKS`),
   and its async functions are only called directly: none decorated (but
   ``@asynccontextmanager``), none a method of a class with bases, none passed as a value.
 
@@ -28,6 +31,7 @@ from pathlib import PurePath
 
 from .. import astnodes
 from ..facts import ProjectFacts, resolved
+from .blocking_view import importers, importers_known
 
 
 def _words(text: str) -> frozenset[str]:
@@ -72,10 +76,15 @@ def is_test_file(path: str | None, component_root: str | None) -> bool:
     component)? Directories above the component root do not count."""
     if not path:
         return False
-    pure = PurePath(path)
-    name = pure.name
+    name = PurePath(path).name
     if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
         return True
+    return in_tests_dir(path, component_root)
+
+
+def in_tests_dir(path: str, component_root: str | None) -> bool:
+    """Is ``path`` under a ``tests``/``test`` directory of its component?"""
+    pure = PurePath(path)
     if component_root is None:
         return False
     try:
@@ -90,13 +99,19 @@ def quiet_role(tree: ast.Module | None, path: str | None, project: ProjectFacts)
     when that is not proven."""
     if tree is None:
         return None
-    if is_test_file(path, project.component.root):
+    root = project.component.root
+    if path is not None and is_test_file(path, root):
+        # ``app/services/test_results.py`` may be production code: the name alone is not enough
+        if not (in_tests_dir(path, root) or _looks_like_tests(tree)):
+            return None
+        if any(not is_test_file(other, root) for other in importers(path, project)):
+            return None
         if concurrency(tree) is None:
             return "a test file, which runs one test at a time"
         return None
     if path is None or not _runs_main(tree):
         return None
-    if _imported_elsewhere(path, project) is not False:
+    if _imports_first_party(path, project) or _imported_elsewhere(path, project) is not False:
         return None
     if concurrency(tree) is not None or _calls_back(tree, _runner_names(tree)):
         return None
@@ -198,16 +213,36 @@ def _dotted(node: ast.expr) -> str | None:
 
 def _imported_elsewhere(path: str, project: ProjectFacts) -> bool | None:
     """Does another file of the view import the file at ``path``? None when not known: the
-    file was not gathered, or a file of the view could not be parsed."""
-    own = resolved(path)
-    if own not in project.resolutions or project.opaque_paths or project.opaque:
+    file was not gathered, a file of the view could not be parsed, or the view holds nothing
+    beyond what the file reaches itself (a run given only this file)."""
+    if not importers_known(path, project):
         return None
-    for other, table in project.resolutions.items():
-        if other == own:
-            continue
-        for found in table.values():
-            if found.path == own or own in found.ambiguous:
-                return True
+    return bool(importers(path, project))
+
+
+def _imports_first_party(path: str, project: ProjectFacts) -> bool:
+    """Does the file import a module of the project (unknown: yes)? That module may start
+    concurrent work (a task serving an app) that this file's blocking calls would stall."""
+    table = project.resolutions.get(resolved(path))
+    return table is None or any(found.first_party for found in table.values())
+
+
+#: Modules whose import says a file holds tests.
+_TEST_MODULES = frozenset({"pytest", "unittest", "hypothesis", "pytest_asyncio", "_pytest"})
+
+
+def _looks_like_tests(tree: ast.Module) -> bool:
+    """Does the module import a test framework, or define ``test_*`` functions or ``Test*``
+    classes at module level?"""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import) and any(a.name.split(".")[0] in _TEST_MODULES for a in stmt.names):
+            return True
+        if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and (stmt.module or "").split(".")[0] in _TEST_MODULES:
+            return True
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name.startswith("test"):
+            return True
+        if isinstance(stmt, ast.ClassDef) and stmt.name.startswith("Test"):
+            return True
     return False
 
 

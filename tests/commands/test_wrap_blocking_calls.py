@@ -286,6 +286,7 @@ def test_type_checking_import_is_not_a_runtime_import() -> None:
         """,
         """
         from typing import TYPE_CHECKING
+        import time
         import asyncio
 
         if TYPE_CHECKING:
