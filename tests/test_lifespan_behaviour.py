@@ -434,6 +434,33 @@ ORDER_CASES = {
         + "\n\nouter.include_router(inner)\napp.include_router(inner)\napp.include_router(outer)\n",
         True,
     ),
+    # a router that stays unconverted (a lambda handler) is still copied into the app at its
+    # include, and its copy runs before every merged router lifespan: [r_start, x_start] would
+    # become [x_start, r_start]
+    "unconverted router included after": (
+        "r = APIRouter()\nx = APIRouter()\napp = FastAPI()\n"
+        + _handler("r", "startup", "r_start")
+        + '\n\nx.add_event_handler("startup", lambda: log.info("x_start"))\n'
+        + "app.include_router(r)\napp.include_router(x)\n",
+        False,
+    ),
+    # the same through a router with no handlers of its own: its copies run in the app too
+    "unconverted router nested after": (
+        "r = APIRouter()\nx = APIRouter()\nwrap = APIRouter()\napp = FastAPI()\n"
+        + _handler("r", "startup", "r_start")
+        + '\n\nx.add_event_handler("startup", lambda: log.info("x_start"))\n'
+        + "wrap.include_router(x)\napp.include_router(r)\napp.include_router(wrap)\n",
+        False,
+    ),
+    # a router included by a router: its lifespan merges where that router is included, after
+    # the app's handler registered later
+    "app handler after the including router": (
+        "r = APIRouter()\nwrap = APIRouter()\napp = FastAPI()\n"
+        + _handler("r", "startup", "r_start")
+        + "\n\nwrap.include_router(r)\napp.include_router(wrap)\n"
+        + _handler("app", "startup", "late"),
+        False,
+    ),
 }
 
 

@@ -34,7 +34,11 @@ the order of the handlers in every app or router that includes it. A merged rout
 after all of the includer's own startup handlers and before its shutdown handlers, and merged
 routers shut down in reverse include order; so an includer that registers a startup handler
 after the include, a shutdown handler before it, or includes another such router with shutdown
-handlers keeps the router (and itself) unconverted, with the reason. Otherwise it is skipped.
+handlers keeps the router (and itself) unconverted, with the reason. A router included there
+that stays unconverted (or cannot be read) counts as the includer's own handlers, since
+`include_router` still copies them in at the include; a router included by a router is checked
+again where that router is included. Otherwise it is skipped. An app with no handlers of its own
+that includes a router left unconverted is reported as skipped too, naming the router.
 
 An app that already has `lifespan=` *and* registers event handlers never runs those handlers
 (FastAPI ignores them silently, Starlette < 1.0 refuses the combination). That is reported,

@@ -186,6 +186,15 @@ def plan_module(analysis: ModuleAnalysis, project: Project) -> Outcome:
             e for e in obj.events if isinstance(e, Include) and project.lifted.get(e.router) == ref
         ]
         if not obj.registrations and not lifted and not obj.uses_events:
+            stale = project.unconverted(ref) if obj.kind == "app" else []
+            if stale:
+                outcome.skips.append(
+                    (
+                        obj.line,
+                        f"`{obj.name}` not converted: it includes {', '.join(stale)}, whose event "
+                        "handlers stay registered with deprecated APIs",
+                    )
+                )
             continue
         if obj.lifespan is not None:
             _dead_handlers(obj, analysis, project, names, outcome)
