@@ -74,9 +74,13 @@ def test_nothing_goes_above_the_comment_over_the_first_import(tmp_path: Path) ->
 
             return json, os
         """
-    after = _run(tmp_path, {"pyproject.toml": PYPROJECT, "svc/__init__.py": "", "svc/main.py": source})
+    after = _run(
+        tmp_path, {"pyproject.toml": PYPROJECT, "svc/__init__.py": "", "svc/main.py": source}
+    )
     # the comment still opens the block (mypy reads ``# type: ignore`` only there)
-    assert after.startswith("# Copyright Example\n\n# type: ignore\nimport os\nimport json\n"), after
+    assert after.startswith("# Copyright Example\n\n# type: ignore\nimport os\nimport json\n"), (
+        after
+    )
 
 
 def test_new_import_after_the_commented_first_import_when_sorted(tmp_path: Path) -> None:
@@ -165,7 +169,9 @@ def test_new_block_takes_two_blank_lines_before_a_def(tmp_path: Path) -> None:
 
             return json
         """
-    after = _run(tmp_path, {"pyproject.toml": PYPROJECT, "svc/__init__.py": "", "svc/main.py": source})
+    after = _run(
+        tmp_path, {"pyproject.toml": PYPROJECT, "svc/__init__.py": "", "svc/main.py": source}
+    )
     assert after.startswith("import json\n\n\ndef a():\n"), after
     assert isort_clean(tmp_path), after
     assert format_clean(tmp_path), after
@@ -181,7 +187,9 @@ def test_new_block_takes_one_blank_line_before_other_statements(tmp_path: Path) 
 
             return json, X
         """
-    after = _run(tmp_path, {"pyproject.toml": PYPROJECT, "svc/__init__.py": "", "svc/main.py": source})
+    after = _run(
+        tmp_path, {"pyproject.toml": PYPROJECT, "svc/__init__.py": "", "svc/main.py": source}
+    )
     assert after.startswith("import json\n\nX = 1\n"), after
     assert isort_clean(tmp_path), after
 
@@ -196,7 +204,9 @@ def test_cache_key_holds_the_ruff_config(tmp_path: Path, cli: CLI) -> None:
 
             return ChainMap, Counter, OrderedDict, defaultdict
         """
-    write_tree(tmp_path, {"pyproject.toml": PYPROJECT, "svc/__init__.py": "", "svc/main.py": source})
+    write_tree(
+        tmp_path, {"pyproject.toml": PYPROJECT, "svc/__init__.py": "", "svc/main.py": source}
+    )
     cache = tmp_path.parent / f"{tmp_path.name}-cache"
     args = ("apply", "--select", "hoist-imports", "--dry-run", "--cache-dir", cache, ".")
     first = cli(*args)
