@@ -197,6 +197,7 @@ def test_a_comment_on_an_earlier_statement_does_not_count() -> None:
         """
         import json
 
+
         def f(x):
             # lazy evaluation of x below
             y = 1
