@@ -79,7 +79,7 @@ def test_gathered_candidates_are_used_only_for_the_text_they_were_computed_on(tm
     # (an import the function uses: an unused one stays for its side effects)
     edited = "def f():\n    import os\n    return os\n"
     stale = transform_source(edited, ALL, Options(), project, tmp_path / "a.py")
-    assert stale.code == "import os\n\ndef f():\n    return os\n"
+    assert stale.code == "import os\n\n\ndef f():\n    return os\n"
 
 
 def entries(cache: Path) -> int:
@@ -218,7 +218,7 @@ def test_cached_changes_are_reused_by_check_but_apply_still_writes(
     assert warm[0].diff.startswith("--- a/a.py\n")
     written = list(run_paths([Path(".")], options, write=True, cache_dir=cache, jobs=1))
     assert written[0].written
-    assert (project / "a.py").read_text(encoding="utf-8") == "import json\n\ndef f():\n    return json\n"
+    assert (project / "a.py").read_text(encoding="utf-8") == "import json\n\n\ndef f():\n    return json\n"
     assert not next(iter(run_paths([Path(".")], options, cache_dir=cache, jobs=1))).changed
 
 

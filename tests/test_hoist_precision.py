@@ -68,7 +68,7 @@ def test_a_dotted_import_read_through_its_full_name_is_used() -> None:
     assert_codemod(
         ID,
         "def parse(text):\n    import xml.dom.minidom\n    return xml.dom.minidom.parseString(text)\n",
-        "import xml.dom.minidom\n\ndef parse(text):\n    return xml.dom.minidom.parseString(text)\n",
+        "import xml.dom.minidom\n\n\ndef parse(text):\n    return xml.dom.minidom.parseString(text)\n",
     )
 
 
@@ -126,7 +126,7 @@ def test_the_reason_names_the_module_and_the_library() -> None:
 def test_decimal_hashlib_and_uuid_fall_back_and_move() -> None:
     code = "def f():\n    import decimal, hashlib, uuid\n    return decimal, hashlib, uuid\n"
     result = run(ID, code)
-    assert result.code.startswith("import decimal, hashlib, uuid\n"), result.skips
+    assert result.code.startswith("import decimal\nimport hashlib\nimport uuid\n"), result.skips
 
 
 # -- 3. comments saying the import is local on purpose -------------------------------------------
@@ -221,6 +221,7 @@ def test_a_comment_on_an_earlier_statement_does_not_count() -> None:
         """,
         """
         import json
+
 
         def f(x):
             # lazy evaluation of x below
@@ -330,8 +331,8 @@ def test_a_comment_about_the_code_below_stays_with_it() -> None:
             return ready
         """,
         """
-        import os
         import heapq
+        import os
 
 
         def order(graph):
@@ -362,8 +363,8 @@ def test_a_comment_above_an_emptied_body_stays_above_pass_and_a_line_comment_tra
             return json
         """,
         """
-        import sys
         import json  # type: ignore[import]
+        import sys
 
 
         def f():

@@ -83,7 +83,7 @@ def test_latin1_with_cookie_keeps_encoding(cli: CLI, tmp_path: Path) -> None:
     path = write_bytes(tmp_path / "l1.py", source.encode("latin-1"))
     assert cli("apply", "l1.py").returncode == 0
     assert path.read_bytes() == (
-        "# -*- coding: latin-1 -*-\nimport json\n\ndef f():\n    return json.dumps('\xe9t\xe9')\n"
+        "# -*- coding: latin-1 -*-\nimport json\n\n\ndef f():\n    return json.dumps('\xe9t\xe9')\n"
     ).encode("latin-1")
 
 

@@ -317,9 +317,10 @@ class Command(Codemod):
             Move(c.stmt, c.imp, c.bindings, frozenset([*c.echoes, *c.covered]), after=bool(c.after))
             for c in sorted(moves, key=lambda c: c.line)
         ]
-        plan = plan_edits(module, planner.insertion, planner.prelude, ordered)
+        plan = plan_edits(
+            module, planner.insertion, planner.prelude, ordered, style_for(self.context)
+        )
         plan.stripped.update(stripped)
-        plan.style = style_for(self.context)
         return apply_edits(module, plan)
 
     def _strip(self, candidates: list[Candidate]) -> dict[int, list[int]]:

@@ -16,14 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from .import_order import (
-    DEFAULT_STYLE,
-    ImportStyle,
-    block_keys,
-    insert_sorted,
-    reprint,
-    split_header,
-)
+from .import_order import DEFAULT_STYLE, ImportStyle, reprint
+from .import_place import block_keys, insert_sorted, split_header
 from .imports import is_docstring
 from .metadata import Wrapper
 

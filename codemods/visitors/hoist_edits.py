@@ -16,15 +16,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .import_order import (
-    DEFAULT_STYLE,
-    ImportStyle,
-    block_keys,
-    import_run,
-    insert_sorted,
-    reprint,
-    split_header,
-)
+from .import_order import DEFAULT_STYLE, ImportStyle, reprint
+from .import_place import block_keys, import_run, insert_sorted, split_header
 from .imports import (
     Binding,
     append_aliases,
@@ -162,6 +155,7 @@ def _mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
         trailing_comment(stmt) is not None
         or has_inner_comments(imp)
         or module_text(imp) == "__future__"
+        or any(a.asname is not None for a in imp.names)  # ruff keeps an ``as`` name apart
     ):
         return None
     return imp
@@ -172,15 +166,17 @@ def plan_edits(
     insertion: Insertion,
     prelude: Mapping[str, Sequence[tuple[Binding, cst.SimpleStatementLine]]],
     moves: Sequence[Move],
+    style: ImportStyle = DEFAULT_STYLE,
 ) -> EditPlan:
     """Decide, in file order, what each applied hoist inserts, merges or only removes.
     ``prelude``: the module's imports above the insertion point by bound name
-    (``runtime_module_imports``)."""
-    plan = EditPlan(insertion)
+    (``runtime_module_imports``). Names join a ``from`` line of their module only as ruff would
+    print them: not under ``force-single-line``, never with an ``as`` name."""
+    plan = EditPlan(insertion, style=style)
     # bound name -> the bindings there so far (``satisfied_by`` implies the same bound name)
     present = {name: [b for b, _ in pairs] for name, pairs in prelude.items()}
     targets: dict[str, cst.SimpleStatementLine] = {}
-    for stmt in module.body[: insertion.index]:
+    for stmt in module.body[: insertion.index] if not style.single_line else ():
         imp = _mergeable(stmt)
         if imp is not None:
             assert isinstance(stmt, cst.SimpleStatementLine)
@@ -205,8 +201,10 @@ def plan_edits(
         if (
             not commented
             and not move.after
+            and not style.single_line
             and isinstance(kept, cst.ImportFrom)
             and not isinstance(kept.names, cst.ImportStar)
+            and all(a.asname is None for a in kept.names)
         ):
             key = module_text(kept)
             extra = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in kept.names]
@@ -246,8 +244,16 @@ def _strip_blanks(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     return result
 
 
-def _with_blank(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
-    return list(lines) if lines and lines[0].comment is None else [_BLANK, *lines]
+def _with_blank(lines: Sequence[cst.EmptyLine], count: int = 1) -> list[cst.EmptyLine]:
+    """``lines`` opening with at least ``count`` blank lines."""
+    have = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    return [*([_BLANK] * max(0, count - have)), *lines]
+
+
+def _after_imports(stmt: cst.BaseStatement) -> int:
+    """The blank lines ruff (isort's ``lines-after-imports``, and ``ruff format``) wants between
+    an import block and the statement after it: two before a ``def`` or ``class``, else one."""
+    return 2 if isinstance(stmt, cst.FunctionDef | cst.ClassDef) else 1
 
 
 #: The nodes that can hold a statement. Every edit is to a statement, a block or the module,
@@ -375,7 +381,7 @@ class _Editor(cst.CSTTransformer):
                 nxt = body[start + len(placed)] if start + len(placed) < len(body) else None
                 if at.after_future and nxt is not None:
                     body[start + len(placed)] = nxt.with_changes(
-                        leading_lines=_with_blank(nxt.leading_lines)
+                        leading_lines=_with_blank(nxt.leading_lines, _after_imports(nxt))
                     )
                 return updated_node.with_changes(body=body, header=header)
         elif ordered:  # no block: the new lines are one of their own
@@ -389,7 +395,8 @@ class _Editor(cst.CSTTransformer):
             else:
                 new[0] = new[0].with_changes(leading_lines=_with_blank(new[0].leading_lines))
             if nxt is not None:
-                nxt = nxt.with_changes(leading_lines=_with_blank(nxt.leading_lines))
+                blanks = _after_imports(nxt)
+                nxt = nxt.with_changes(leading_lines=_with_blank(nxt.leading_lines, blanks))
         if nxt is not None:
             body[at.index] = nxt
         body[at.index : at.index] = new

@@ -1,4 +1,4 @@
-"""Where an added import goes so that ruff's isort rules (``I001``) stay as content as before.
+"""A model of ruff's isort rules (``I001``), to place added imports so ruff stays content.
 
 A model of ruff's default isort order, used only to *prove* a block sorted: sections (future,
 standard library, third party, first party, relative) separated by one blank line; in each,
@@ -9,7 +9,7 @@ printed as ruff prints it (one module per ``import``, the single-line form when 
 line length, else one name per line in parentheses with a trailing comma, which a magic trailing
 comma keeps). A block that is not provably sorted (anything the model does not know: ``import
 a, b``, a duplicate module, a section it cannot name, a leading zero in a number) keeps today's
-placement: the new imports after its last line.
+placement: the new imports after its last line. The placement itself: :mod:`.import_place`.
 """
 
 from __future__ import annotations
@@ -74,13 +74,19 @@ class ImportStyle:
     #: The component's own modules (its view's ``is_first_party``); None when unknown, and then
     #: no module outside the standard library has a known section.
     is_first: Callable[[str], bool] | None = None
+    #: ruff's probable view of a top-level name (first party by its ``src`` roots), None when
+    #: ruff may decide either way; a module outside ``first_party`` and the standard library
+    #: has a section only when this and ``is_first`` agree.
+    ruff_first: Callable[[str], bool | None] | None = None
     #: False when the project configures isort options this model does not follow.
     sorting: bool = True
+    #: ``force-single-line``: never add a name to an existing ``from`` line.
+    single_line: bool = False
 
 
 DEFAULT_STYLE = ImportStyle()
 
-_Key = tuple[object, ...]
+Key = tuple[object, ...]
 
 
 def _natural(text: str) -> tuple[tuple[int, int], ...] | None:
@@ -99,19 +105,19 @@ def _natural(text: str) -> tuple[tuple[int, int], ...] | None:
     return tuple(out)
 
 
-def _name_key(text: str) -> _Key | None:
+def _name_key(text: str) -> Key | None:
     lower, exact = _natural(text.lower()), _natural(text)
     return None if lower is None or exact is None else (lower, exact)
 
 
-def _optional(text: str) -> _Key | None:
+def _optional(text: str) -> Key | None:
     if not text:
         return ((0,),)
     key = _name_key(text)
     return None if key is None else ((1,), key)
 
 
-def member_key(name: str, asname: str) -> _Key | None:
+def member_key(name: str, asname: str) -> Key | None:
     """ruff's ``MemberKey`` with the default settings (``order-by-type``, case-insensitive)."""
     if name == "*":
         return (0,)
@@ -140,14 +146,18 @@ def section(imp: cst.Import | cst.ImportFrom, style: ImportStyle) -> int | None:
         return FUTURE if isinstance(imp, cst.ImportFrom) else None
     if top in _VERSION_DEPENDENT:
         return None
-    if top in style.first_party or (style.is_first is not None and style.is_first(top)):
+    if top in style.first_party:  # known-first-party, the same package: first in ruff too
         return FIRST
+    ours = style.is_first(top) if style.is_first is not None else None
     if top in _STDLIB:
-        return STDLIB
-    return THIRD if style.is_first is not None else None
+        return None if ours else STDLIB
+    theirs = style.ruff_first(top) if style.ruff_first is not None else None
+    if ours is None or theirs is None or ours != theirs:
+        return None  # unknown, or ruff's project root may see it otherwise
+    return FIRST if ours else THIRD
 
 
-def sort_key(imp: cst.Import | cst.ImportFrom, style: ImportStyle) -> _Key | None:
+def sort_key(imp: cst.Import | cst.ImportFrom, style: ImportStyle) -> Key | None:
     """(section, straight-or-from, ruff's ``ModuleKey``); None when the model does not know."""
     sec = section(imp, style)
     if sec is None:
@@ -260,141 +270,3 @@ def reprint(
     parsed = cst.parse_statement(text + "\n")
     assert isinstance(parsed, cst.SimpleStatementLine)
     return parsed.with_changes(leading_lines=stmt.leading_lines)
-
-
-# -- placing new statements in a sorted block ----------------------------------------------------
-
-
-def _split_leading(
-    lines: Sequence[cst.EmptyLine],
-) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
-    """(the lines up to the last blank one, the comments directly above the statement)."""
-    blanks = [i for i, line in enumerate(lines) if line.comment is None]
-    cut = blanks[-1] + 1 if blanks else 0
-    return list(lines[:cut]), list(lines[cut:])
-
-
-def block_keys(block: Sequence[cst.BaseStatement], style: ImportStyle) -> list[_Key] | None:
-    """The sort keys of a block that is provably sorted and formatted as ruff wants; else None."""
-    if not style.sorting:
-        return None
-    keys: list[_Key] = []
-    froms: set[str] = set()
-    for i, stmt in enumerate(block):
-        imp = sole_import(stmt)
-        if imp is None or not canonical(stmt, style):
-            return None
-        key = sort_key(imp, style)
-        if key is None or (keys and key <= keys[-1]):
-            return None
-        if isinstance(imp, cst.ImportFrom):
-            if _merges(imp) in froms:
-                return None  # ruff would merge the two
-            froms.add(_merges(imp))
-        assert isinstance(stmt, cst.SimpleStatementLine)
-        if i:
-            blank = [line for line in stmt.leading_lines if line.comment is None]
-            leading = stmt.leading_lines
-            if key[0] != keys[-1][0]:
-                if len(blank) != 1 or leading[0].comment is not None:
-                    return None
-            elif blank:
-                return None
-        keys.append(key)
-    return keys
-
-
-def insert_sorted(
-    block: Sequence[cst.BaseStatement],
-    new: Sequence[cst.SimpleStatementLine],
-    style: ImportStyle,
-    prefix: Sequence[cst.EmptyLine] = (),
-) -> list[cst.SimpleStatementLine] | None:
-    """The block with ``new`` at their sorted places (new statements reprinted as ruff prints
-    them), blank lines between sections only (``prefix``: the lines above an empty block); None when the block is not provably sorted or a new
-    statement is one the model cannot place (then the caller keeps today's placement)."""
-    keys = block_keys(block, style)
-    if keys is None:
-        return None
-    entries: list[tuple[_Key, cst.SimpleStatementLine, list[cst.EmptyLine]]] = []
-    for i, stmt in enumerate(block):
-        assert isinstance(stmt, cst.SimpleStatementLine)
-        before, comments = _split_leading(stmt.leading_lines)
-        if i == 0:
-            prefix = before
-        entries.append((keys[i], stmt, comments))
-    taken = {k for k, _, _ in entries}
-    froms = {_merges(s.body[0]) for _, s, _ in entries if isinstance(s.body[0], cst.ImportFrom)}
-    for stmt in [piece for s in new for piece in _one_per_module(s)]:
-        imp = sole_import(stmt)
-        if imp is None:
-            return None
-        fresh = reprint(stmt, style, order=True) if isinstance(imp, cst.ImportFrom) else stmt
-        placed = fresh.body[0]
-        assert isinstance(placed, cst.Import | cst.ImportFrom)
-        key = sort_key(placed, style)
-        if (
-            key is None
-            or key in taken
-            or not canonical(fresh.with_changes(leading_lines=()), style)
-        ):
-            return None
-        if isinstance(placed, cst.ImportFrom):
-            if _merges(placed) in froms:
-                return None
-            froms.add(_merges(placed))
-        taken.add(key)
-        entries.append(
-            (key, fresh, [line for line in stmt.leading_lines if line.comment is not None])
-        )
-    entries.sort(key=lambda e: e[0])
-    out: list[cst.SimpleStatementLine] = []
-    for i, (key, stmt, comments) in enumerate(entries):
-        if i == 0:
-            sep = prefix
-        elif key[0] != entries[i - 1][0][0]:
-            sep = [cst.EmptyLine()]
-        else:
-            sep = []
-        out.append(stmt.with_changes(leading_lines=[*sep, *comments]))
-    return out
-
-
-def import_run(body: Sequence[cst.BaseStatement], stop: int) -> int:
-    """The start of the run of import lines that ends just before ``body[stop]``."""
-    start = stop
-    while start > 0 and sole_import(body[start - 1]) is not None:
-        start -= 1
-    return start
-
-
-def split_header(
-    header: Sequence[cst.EmptyLine],
-) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
-    """libcst puts every comment above the first statement into the module header. The run after
-    the header's last blank line belongs to that statement and stays with it; a header without a
-    blank line (a license, a shebang) stays at the top of the file."""
-    blanks = [i for i, line in enumerate(header) if line.comment is None]
-    cut = blanks[-1] + 1 if blanks else len(header)
-    return list(header[:cut]), list(header[cut:])
-
-
-def _one_per_module(stmt: cst.SimpleStatementLine) -> list[cst.SimpleStatementLine]:
-    """``import a, b`` as ruff prints it: one line per module (when it has no comments)."""
-    imp = sole_import(stmt)
-    if not isinstance(imp, cst.Import) or len(imp.names) == 1 or has_inner_comments(stmt):
-        return [stmt]
-    lines = [
-        stmt.with_changes(
-            body=[imp.with_changes(names=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT)])]
-        )
-        for a in imp.names
-    ]
-    return [lines[0], *(line.with_changes(leading_lines=()) for line in lines[1:])]
-
-
-def _merges(imp: cst.BaseSmallStatement) -> str:
-    """Two ``from`` lines of one module ruff would merge (neither has an ``as`` name) share this."""
-    assert isinstance(imp, cst.ImportFrom)
-    named = not isinstance(imp.names, cst.ImportStar) and any(a.asname for a in imp.names)
-    return f"{module_of(imp)} as {id(imp)}" if named else module_of(imp)
