@@ -10,6 +10,7 @@ import pytest
 from codemods import api, registry
 from codemods.api import gather, run_paths
 from codemods.engine import TransformError, transform_source, triggered
+from codemods.cache import SCHEMA
 from codemods.project import forget_paths, resolved
 from codemods.types import FileResult, Options
 
@@ -84,7 +85,7 @@ def test_gathered_candidates_are_used_only_for_the_text_they_were_computed_on(tm
 
 def entries(cache: Path) -> int:
     """How many entries the cache holds."""
-    count: int = sqlite3.connect(cache / "v1.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
+    count: int = sqlite3.connect(cache / f"v{SCHEMA}.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
     return count
 
 
@@ -197,7 +198,7 @@ def test_tampered_entries_are_ignored(tmp_path: Path) -> None:
     write_tree(project, {"a.py": "X = 1\n"})
     cache = tmp_path / "cache"
     expected = outcome(project, cache)
-    db = sqlite3.connect(cache / "v1.sqlite")
+    db = sqlite3.connect(cache / f"v{SCHEMA}.sqlite")
     with db:
         db.execute("UPDATE entries SET value = X'00' || substr(value, 2)")
     assert outcome(project, cache) == expected

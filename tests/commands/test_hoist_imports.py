@@ -136,6 +136,7 @@ def test_bindings_elsewhere_that_pyflakes_accepts_do_not_stop_the_move() -> None
         import json
         from os.path import sep
 
+
         def f():
             return sep
 
@@ -530,6 +531,7 @@ def test_keep_lazy_option_replaces_the_default_list() -> None:
         """
         import pandas
 
+
         def frame():
             import polars.io
             return pandas, polars
@@ -543,6 +545,7 @@ def test_keep_lazy_option_replaces_the_default_list() -> None:
         code,
         """
         import polars.io
+
 
         def frame():
             import pandas
@@ -611,6 +614,7 @@ def test_leading_comments_of_the_first_statement_stay_with_it() -> None:
         # Copyright header.
 
         import json
+
 
         # The only function.
         def f():
@@ -685,6 +689,7 @@ def test_blank_lines_around_a_removed_import() -> None:
         """
         import json
         import uuid
+
 
         def f():
             return json.dumps(1)

@@ -22,7 +22,7 @@ def test_identical_copies_move_once() -> None:
     result = assert_codemod(
         IMPORTS,
         "\n\ndef f0(a, b=None):\n    import json\n    import json\n    return json\n",
-        "\n\nimport json\n\ndef f0(a, b=None):\n    return json\n",
+        "\n\nimport json\n\n\ndef f0(a, b=None):\n    return json\n",
         dedent_code=False,
     )
     assert [(c.line, c.codemod, c.fix_title) for c in result.changes] == [
@@ -69,6 +69,7 @@ def test_a_use_between_the_copies_reads_the_module_import() -> None:
         """
         import json
 
+
         def f():
             text = json.dumps({})
             # again
@@ -113,6 +114,7 @@ def test_copies_in_a_nested_function() -> None:
         """,
         """
         import json
+
 
         def outer():
             def inner():
@@ -223,6 +225,7 @@ def test_a_copy_inside_a_general_try_makes_every_copy_unsafe(unsafe: bool) -> No
     after = """
         import json
 
+
         def f():
             try:
                 run()
@@ -321,6 +324,7 @@ def test_a_repeated_name_leaves_a_statement_that_stays() -> None:
         """
         import json
 
+
         def f0(a, b=None):
             import os
             return json, os
@@ -345,6 +349,7 @@ def test_a_repeated_name_is_dropped_when_the_rest_moves() -> None:
         """,
         """
         import os
+
 
         def f():
             x = json
@@ -395,6 +400,7 @@ def test_non_identical_copies_of_a_package_move_together() -> None:
         """
         import os
         import os.path
+
 
         def f():
             return os.path.join(os.sep)
@@ -474,6 +480,7 @@ def test_a_repeat_after_another_binding_still_repeats() -> None:
         """,
         """
         import os
+
 
         def f0(a, b=None):
             json = None
@@ -562,6 +569,7 @@ def test_an_import_after_an_importlib_import_that_stays_is_held_too() -> None:
         """
         import importlib.metadata
         import platform
+
 
         def f():
             try:

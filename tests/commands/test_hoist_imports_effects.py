@@ -85,7 +85,7 @@ def test_with_unsafe_fixes_it_moves_and_the_message_names_the_effect(tmp_path: P
     assert (
         (tmp_path / "pkg/cli.py")
         .read_text()
-        .startswith("import sys\nfrom pkg.settings import settings\n")
+        .startswith("import sys\n\nfrom pkg.settings import settings\n")
     )
     assert "importing `pkg.settings` runs `Settings()` (pkg/settings.py:9)" in proc.stderr.decode()
     # the effect the message names is real: the CLI module no longer imports without SECRET

@@ -30,8 +30,8 @@ def test_async_def_nested_in_a_def_uses_its_open_file_and_path() -> None:
             return read
         """,
         """
-        from pathlib import Path
         import asyncio
+        from pathlib import Path
 
         def make_reader(path: str, base: Path):
             f = open(path)
@@ -105,8 +105,8 @@ def test_tuple_unpacked_paths() -> None:
             return dst.write_text(src.read_text()), x.exists(), y.exists()
         """,
         """
-        from pathlib import Path
         import asyncio
+        from pathlib import Path
 
         async def copy(a, b):
             src, dst = Path(a), Path(b)
