@@ -9,8 +9,8 @@ import pytest
 
 from codemods import api, registry
 from codemods.api import gather, run_paths
-from codemods.engine import TransformError, transform_source, triggered
 from codemods.cache import SCHEMA
+from codemods.engine import TransformError, transform_source, triggered
 from codemods.project import forget_paths, resolved
 from codemods.types import FileResult, Options
 
