@@ -18,6 +18,7 @@ import libcst as cst
 
 from .import_order import DEFAULT_STYLE, ImportStyle, reprint
 from .import_place import block_keys, import_run, insert_sorted, split_header
+from .import_top import movable, top_end
 from .imports import (
     Binding,
     append_aliases,
@@ -43,6 +44,16 @@ class Insertion:
     anchored: bool
     #: True when that import is a ``from __future__`` import (a blank line follows it).
     after_future: bool = False
+    #: The end of the module's import block (what is above it is imported before any function
+    #: runs): ``index``, or below it when the new lines go higher to stay out of ruff's ``E402``.
+    end: int = -1
+    #: The statement after which ruff would report the new lines (``E402``) when no placement
+    #: avoids it: nothing is hoisted then.
+    blocked_by: cst.BaseStatement | None = None
+
+    @property
+    def block_end(self) -> int:
+        return self.index if self.end < 0 else self.end
 
 
 def child_blocks(stmt: cst.BaseCompoundStatement) -> list[tuple[Sequence[cst.BaseStatement], str]]:
@@ -103,16 +114,31 @@ def insertion_point(module: cst.Module) -> Insertion:
     """After the last runtime import of the module's prelude (its leading run of imports, simple
     statements and import-only blocks), so nothing that precedes an existing import (a
     ``sys.path.insert``, an event-loop-policy line) ever ends up below a new import; without
-    imports, after the docstring."""
+    imports, after the docstring.
+
+    When ruff would report a new import there (``E402``: a statement above ends the top of the
+    file, :mod:`.import_top`), the new lines go just above the first such statement if every
+    statement from there down to the end of the block only binds literals or names, imports or
+    tests such reads (``VERSION = "1"``, ``try: import cython``); otherwise that statement is
+    ``blocked_by`` and nothing moves."""
+    body = module.body
     anchor = -1
-    for index, stmt in enumerate(module.body):
+    for index, stmt in enumerate(body):
         if not _is_prelude(stmt):
             break
         if _runtime_import(stmt):
             anchor = index
-    if anchor >= 0:
-        return Insertion(anchor + 1, True, _is_future(module.body[anchor]))
-    return Insertion(1 if module.body and is_docstring(module.body[0]) else 0, False)
+    if anchor < 0:
+        return Insertion(1 if body and is_docstring(body[0]) else 0, False)
+    end = anchor + 1
+    top = top_end(body, end)
+    if top is None:
+        return Insertion(end, True, _is_future(body[anchor]))
+    if not all(movable(stmt) for stmt in body[top:end]):
+        return Insertion(end, True, _is_future(body[anchor]), blocked_by=body[top])
+    above = sole_import(body[top - 1]) if top > 0 else None
+    future = isinstance(above, cst.ImportFrom) and module_text(above) == "__future__"
+    return Insertion(top, above is not None, future, end=end)
 
 
 # -- planning the insertions ---------------------------------------------------------------------
@@ -176,7 +202,7 @@ def plan_edits(
     # bound name -> the bindings there so far (``satisfied_by`` implies the same bound name)
     present = {name: [b for b, _ in pairs] for name, pairs in prelude.items()}
     targets: dict[str, cst.SimpleStatementLine] = {}
-    for stmt in module.body[: insertion.index] if not style.single_line else ():
+    for stmt in module.body[: insertion.block_end] if not style.single_line else ():
         imp = _mergeable(stmt)
         if imp is not None:
             assert isinstance(stmt, cst.SimpleStatementLine)

@@ -426,6 +426,8 @@ class Planner:
         if reason is None and self.late_state:
             line, code = self.late_state
             reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
+        if reason is None and (top := self.insertion.blocked_by) is not None:
+            reason = f"it would land below `{self.code(top)}` (line {self.line(top)}), where ruff reports module-level imports (E402), and cannot go above it"
         if reason is None:
             reason = self.dependency_reason(c, own, loads)
         c.covered = {}
@@ -598,7 +600,7 @@ class Planner:
             if isinstance(imp, cst.ImportFrom) and isinstance(imp.names, cst.ImportStar):
                 return f"`from {module_text(imp)} import *` (line {self.line(stmt)}) may bind `{name}` too"
             if (
-                index >= self.insertion.index
+                index >= self.insertion.block_end
                 and any(b == binding for b in bindings(imp) or [])
                 and not self.in_prelude(binding)
             ):
@@ -745,7 +747,7 @@ class Planner:
     @cached_property
     def prelude(self) -> dict[str, list[tuple[Binding, cst.SimpleStatementLine]]]:
         """The module's unconditional imports above the insertion point, by bound name."""
-        return runtime_module_imports(self.module, self.insertion.index)
+        return runtime_module_imports(self.module, self.insertion.block_end)
 
     def in_prelude(self, binding: Binding) -> bool:
         """Does the module's import block already have it? Then a copy further down (which
@@ -795,7 +797,7 @@ class Planner:
         return found
 
     def _late_state(self) -> tuple[int, str] | None:
-        for stmt in self.module.body[self.insertion.index :]:
+        for stmt in self.module.body[self.insertion.block_end :]:
             found = import_state_change(stmt, writes_only=True)
             if found is not None:
                 return self.line(found), self.code(found)
