@@ -5,7 +5,10 @@ Finds `import` statements that sit alone on a line at the top level of a functio
 `async def`, methods and nested functions included) and moves them to the module's import
 block: after the docstring, the `from __future__` imports and the last import of the module's
 leading block of imports and setup statements, so never above a `sys.path.insert(...)` or an
-event-loop-policy line that precedes an existing import. Several functions importing the same
+event-loop-policy line that precedes an existing import. Where ruff would report an import there
+as not at the top of the file (`E402`, after `VERSION = "1.2"`), it goes just above the statement
+that ends the top when everything from there down only binds literals or names or imports
+(`VERSION = "1.2"`, `try: import cython`). Several functions importing the same
 thing give one module-level import; a `from m import x` without comments is merged into the
 module's existing `from m import ...` line; an import the module already has is simply removed
 from the function. The same import twice in one function is one import: the first copy moves and
@@ -115,6 +118,10 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   module level below its import block (a late `sys.path.insert(...)`); an import held only by
   an earlier import of the function (`import importlib.metadata`) moves when that one moves,
   and after it;
+- every import of a module where the hoisted line would get an `E402` and cannot go higher: a
+  statement that ends ruff's top of file (a call such as `logging.basicConfig()`, an
+  event-loop-policy line) comes before an import, and a call, `with` or `sys.path` change lies
+  between it and the module's last import;
 - an import the module already has, but only further down (often a deliberate cycle breaker).
   When that module-level import is above the function and the statement imports more names,
   the rest moves and the repeated name is dropped from it (the module-level import binds it
