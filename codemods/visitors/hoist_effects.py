@@ -4,10 +4,11 @@ The gather phase records each module's first import-time effect (``import_effect
 are followed over the import-time import graph of the file's view (``ProjectFacts.imports``):
 importing ``a`` runs ``a``'s effects and those of every first-party module it imports, unless
 the importing module surely imports that module while it is itself imported (then nothing
-moves): at module level or in a class body, transitively (``ProjectFacts.loaded``); an import
-under ``if`` (``if __name__ == "__main__":`` too), ``try``, ``with`` or a loop may not run. A module that could not be analysed (unparsable, or a name two files answer) has unknown
-effects, which count as effects. ``hoist-imports`` makes such a hoist an unsafe fix, naming the
-effect.
+moves): at module level or in a class body, transitively (``ProjectFacts.loaded``), and its
+parent packages, which Python imports first; an import under ``if`` (``if __name__ ==
+"__main__":`` too), ``try``, ``with`` or a loop may not run. A module that could not be analysed
+(unparsable, or a name two files answer) has unknown effects, which count as effects.
+``hoist-imports`` makes such a hoist an unsafe fix, naming the effect.
 """
 
 from __future__ import annotations
@@ -33,10 +34,14 @@ class Effects:
             self.loaded = self._closure(current.name)
 
     def _closure(self, start: str) -> set[str]:
+        # Python imports a module's parent packages before the module itself, so they (and
+        # what they surely import) have run whenever this module is imported.
         seen = {start}
         queue = deque([start])
         while queue:
-            for nxt in self.project.loaded.get(queue.popleft(), ()):
+            current = queue.popleft()
+            parents = [current.rsplit(".", n)[0] for n in range(1, current.count(".") + 1)]
+            for nxt in (*self.project.loaded.get(current, ()), *parents):
                 if nxt not in seen:
                     seen.add(nxt)
                     queue.append(nxt)

@@ -237,6 +237,27 @@ def test_a_module_already_imported_at_module_level_adds_no_effect(tmp_path: Path
     assert change.safety is Safety.SAFE
 
 
+def test_the_importing_module_s_own_parent_packages_are_already_loaded(tmp_path: Path) -> None:
+    """Found by ``make smoke-apps`` in marimo: ``marimo/__init__.py`` has an effect, and
+    ``marimo._ast.scanner`` imports ``marimo._ast.parse`` (which imports ``marimo``) in a function.
+    Importing the scanner runs ``marimo/__init__.py`` first anyway, so the hoist adds nothing;
+    it was held as unsafe, and became safe on the second run, once another hoist made the scanner
+    import a ``marimo`` module at module level: one run must be the fixed point."""
+    write_tree(tmp_path, {
+        "app/__init__.py": "import logging\n\nlogging.basicConfig(level='DEBUG')\n",
+        "app/ast/__init__.py": "",
+        "app/ast/parse.py": "import app\n\n\ndef parse(text):\n    return text\n",
+        "app/ast/scanner.py": """
+            def scan(text):
+                from app.ast.parse import parse
+
+                return parse(text)
+            """,
+    })  # fmt: skip
+    (change,) = run_tree(tmp_path, OPTIONS)["app/ast/scanner.py"].changes
+    assert change.safety is Safety.SAFE, change.message
+
+
 def test_a_module_that_cannot_be_analysed_counts_as_an_effect(tmp_path: Path) -> None:
     write_tree(tmp_path, {
         "pkg/__init__.py": "",
