@@ -214,3 +214,82 @@ def test_cache_key_holds_the_ruff_config(tmp_path: Path, cli: CLI) -> None:
     (tmp_path / "ruff.toml").write_text("line-length = 40\n", encoding="utf-8")
     second = cli(*args)
     assert b"+from collections import (\n+    ChainMap,\n" in second.stdout, second.stdout.decode()
+
+
+# -- no ruff config, no project root (the smoke corpus): ruff --isolated run from the tree's root
+
+
+def _bare(root: Path, source: str) -> str:
+    """A bare package dir as the smoke corpus has it (no pyproject.toml, no ruff config, no
+    ``.git``), hoist-imports applied to ``pkg-1.0/pkg/sub/mod.py``; the changed module."""
+    files = {
+        "pkg-1.0/pkg/__init__.py": "",
+        "pkg-1.0/pkg/sub/__init__.py": "",
+        "pkg-1.0/pkg/sub/mod.py": source,
+        "pkg-1.0/pkg/types.py": "T = 1\n",
+        "pkg-1.0/pkg/aa.py": "AA = 1\n",
+    }
+    write_tree(root, files)
+    assert _isolated_isort(root) == "", "the input is sorted"
+    run_tree(root / "pkg-1.0", Options(select=("hoist-imports",)), write=True)
+    return (root / "pkg-1.0/pkg/sub/mod.py").read_text(encoding="utf-8")
+
+
+def _isolated_isort(root: Path) -> str:
+    found = ruff(root, "check", "--isolated", "--select", "I", "--output-format", "concise")
+    return "" if found.returncode == 0 else found.stdout
+
+
+def test_open_sections_one_reading_sorts_the_block(tmp_path: Path) -> None:
+    # zoneinfo (standard library from Python 3.9: ruff decides by its target version) is an
+    # open section; only "standard library" makes the block sorted, so ruff reads it so
+    source = """\
+        import datetime
+        from zoneinfo import ZoneInfo
+
+        from pkg.types import T
+
+
+        def f():
+            from pkg.aa import AA
+
+            return AA, T, ZoneInfo, datetime
+        """
+    after = _bare(tmp_path, source)
+    assert "\n\nfrom pkg.aa import AA\nfrom pkg.types import T\n\n\ndef f():" in after, after
+    assert _isolated_isort(tmp_path) == "", after
+
+
+def test_open_sections_a_standard_library_import_has_its_sorted_place(tmp_path: Path) -> None:
+    source = """\
+        import datetime
+        from zoneinfo import ZoneInfo
+
+        import fastapi
+
+
+        def f():
+            import os
+
+            return ZoneInfo, datetime, fastapi, os
+        """
+    after = _bare(tmp_path, source)
+    assert after.startswith("import datetime\nimport os\nfrom zoneinfo import ZoneInfo\n"), after
+    assert _isolated_isort(tmp_path) == "", after
+
+
+def test_open_sections_readings_that_disagree_keep_the_end_of_the_block(tmp_path: Path) -> None:
+    # zoneinfo in any section makes the block sorted; ``import os`` goes above it if it is the
+    # standard library, in a section of its own above it otherwise: no place is
+    # provably sorted, so it goes after the block's last line, as before
+    source = """\
+        from zoneinfo import ZoneInfo
+
+
+        def f():
+            import os
+
+            return ZoneInfo, os
+        """
+    after = _bare(tmp_path, source)
+    assert after.startswith("from zoneinfo import ZoneInfo\nimport os\n\n\ndef f():"), after

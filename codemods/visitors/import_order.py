@@ -82,6 +82,9 @@ class ImportStyle:
     sorting: bool = True
     #: ``force-single-line``: never add a name to an existing ``from`` line.
     single_line: bool = False
+    #: One interpretation being tried (:mod:`.import_place`): a section for each top-level name
+    #: the views above leave open (see :func:`open_sections`).
+    assumed: tuple[tuple[str, int], ...] = ()
 
 
 DEFAULT_STYLE = ImportStyle()
@@ -144,6 +147,9 @@ def section(imp: cst.Import | cst.ImportFrom, style: ImportStyle) -> int | None:
     top = name.split(".")[0]
     if top == "__future__":
         return FUTURE if isinstance(imp, cst.ImportFrom) else None
+    for name, assumed in style.assumed:
+        if name == top:
+            return assumed
     if top in _VERSION_DEPENDENT:
         return None
     if top in style.first_party:  # known-first-party, the same package: first in ruff too
@@ -155,6 +161,26 @@ def section(imp: cst.Import | cst.ImportFrom, style: ImportStyle) -> int | None:
     if ours is None or theirs is None or ours != theirs:
         return None  # unknown, or ruff's project root may see it otherwise
     return FIRST if ours else THIRD
+
+
+def open_sections(
+    imp: cst.Import | cst.ImportFrom, style: ImportStyle
+) -> tuple[str, tuple[int, ...]] | None:
+    """The top-level name of an import whose section ruff decides by what the model cannot see,
+    and the sections ruff may give it: first or third party by its project root (with no ruff
+    config: the directory it runs in), and for a standard-library module that some supported
+    Python lacks, also the standard library (by its target version). None when the section is
+    known, or open in a way the model does not follow (a component module that shadows the
+    standard library)."""
+    if isinstance(imp, cst.ImportFrom) and imp.relative:
+        return None
+    name = module_of(imp) if isinstance(imp, cst.ImportFrom) else _alias(imp.names[0])[0]
+    top = name.split(".")[0]
+    if top == "__future__" or not top or section(imp, style) is not None:
+        return None
+    if top in _VERSION_DEPENDENT:
+        return top, (STDLIB, THIRD, FIRST)
+    return None if top in _STDLIB else (top, (THIRD, FIRST))
 
 
 def sort_key(imp: cst.Import | cst.ImportFrom, style: ImportStyle) -> Key | None:

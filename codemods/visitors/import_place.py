@@ -12,10 +12,19 @@ before that import makes the block not placeable, and the caller appends at its 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import libcst as cst
 
-from .import_order import ImportStyle, Key, canonical, module_of, reprint, sort_key
+from .import_order import (
+    ImportStyle,
+    Key,
+    canonical,
+    module_of,
+    open_sections,
+    reprint,
+    sort_key,
+)
 from .imports import has_inner_comments, sole_import
 
 
@@ -37,7 +46,38 @@ def _laid_out(leading: Sequence[cst.EmptyLine], new_section: bool) -> bool:
     )
 
 
+#: At most this many interpretations of the open sections are tried; more: not provably sorted.
+_MAX_READINGS = 16
+
+
+def _readings(stmts: Sequence[cst.BaseStatement], style: ImportStyle) -> list[ImportStyle]:
+    """``style`` with each way ruff may name the sections the model leaves open (one reading,
+    ``style`` itself, when none is open; none when there are too many)."""
+    choices: dict[str, tuple[int, ...]] = {}
+    for stmt in stmts:
+        imp = sole_import(stmt)
+        found = open_sections(imp, style) if imp is not None else None
+        if found is not None:
+            choices[found[0]] = found[1]
+    readings: list[tuple[tuple[str, int], ...]] = [()]
+    for name, sections in sorted(choices.items()):
+        readings = [(*r, (name, sec)) for r in readings for sec in sections]
+        if len(readings) > _MAX_READINGS:
+            return []
+    return [replace(style, assumed=r) if r else style for r in readings]
+
+
 def block_keys(block: Sequence[cst.BaseStatement], style: ImportStyle) -> list[Key] | None:
+    """The sort keys of a block that is provably sorted and formatted as ruff wants under some
+    reading of its open sections (the first such); else None."""
+    for reading in _readings(block, style):
+        keys = _keys(block, reading)
+        if keys is not None:
+            return keys
+    return None
+
+
+def _keys(block: Sequence[cst.BaseStatement], style: ImportStyle) -> list[Key] | None:
     """The sort keys of a block that is provably sorted and formatted as ruff wants; else None."""
     if not style.sorting:
         return None
@@ -69,10 +109,36 @@ def insert_sorted(
 ) -> list[cst.SimpleStatementLine] | None:
     """The block with ``new`` at their sorted places (reprinted as ruff prints them; ``prefix``:
     the lines above an empty block); None when the block is not provably sorted, a new statement
-    is one the model cannot place, or one would go above the comments that open the block."""
-    keys = block_keys(block, style)
-    if keys is None:
-        return None
+    is one the model cannot place, or one would go above the comments that open the block.
+
+    When ruff's section of some module is open (:func:`.import_order.open_sections`), the
+    readings under which the block is sorted are the candidates for ruff's own: the block was
+    sorted, so ruff's reading is one of them (if the block was not, it has its ``I001``
+    already). The new lines are placed only when every candidate places them the same way."""
+    placed: list[cst.SimpleStatementLine] | None = None
+    pieces = [piece for stmt in new for piece in _pieces(stmt)]
+    for reading in _readings([*block, *pieces], style):
+        keys = _keys(block, reading)
+        if keys is None:
+            continue
+        here = _insert(block, keys, pieces, reading, prefix)
+        if here is None or (placed is not None and _text(here) != _text(placed)):
+            return None
+        placed = here
+    return placed
+
+
+def _text(lines: Sequence[cst.SimpleStatementLine]) -> list[str]:
+    return [cst.Module([]).code_for_node(line) for line in lines]
+
+
+def _insert(
+    block: Sequence[cst.BaseStatement],
+    keys: Sequence[Key],
+    pieces: Sequence[cst.SimpleStatementLine],
+    style: ImportStyle,
+    prefix: Sequence[cst.EmptyLine],
+) -> list[cst.SimpleStatementLine] | None:
     entries: list[tuple[Key, cst.SimpleStatementLine, list[cst.EmptyLine]]] = []
     for i, stmt in enumerate(block):
         assert isinstance(stmt, cst.SimpleStatementLine)
@@ -82,7 +148,7 @@ def insert_sorted(
         entries.append((keys[i], stmt, comments))
     taken = {k for k, _, _ in entries}
     froms = {_merges(s.body[0]) for _, s, _ in entries if isinstance(s.body[0], cst.ImportFrom)}
-    for stmt in [piece for s in new for piece in _pieces(s)]:
+    for stmt in pieces:
         imp = sole_import(stmt)
         if imp is None:
             return None
