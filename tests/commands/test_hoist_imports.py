@@ -254,7 +254,8 @@ def test_same_import_in_many_functions_becomes_one() -> None:
         """,
         """
         import os
-        from review_queue import ReviewQueueManager, JourneyMode
+
+        from review_queue import JourneyMode, ReviewQueueManager
 
 
         def a():
@@ -585,8 +586,9 @@ def test_placement_after_event_loop_policy_and_later_imports() -> None:
         if sys.platform == "win32":
             asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())
 
-        from app.main import app
         import json
+
+        from app.main import app
 
         SETTINGS = {"debug": False}
 

@@ -46,6 +46,7 @@ def test_copy_with_a_trailing_comment_found_by_fixture_mutation() -> None:
         """,
         """
         import os
+
         from review_queue import ReviewQueueManager  # not imported at the top
 
 
@@ -264,6 +265,7 @@ def test_default_codemods_converge_on_the_seed_shape() -> None:
         """
         import os
         from datetime import datetime, timedelta
+
         from review_queue import ReviewQueueManager
 
 

@@ -341,8 +341,9 @@ def test_basic_conversion_and_report() -> None:
             pass
         """,
         """
-        from fastapi import FastAPI
         from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
 
 
         @asynccontextmanager
@@ -468,8 +469,9 @@ def test_instance_method_handlers() -> None:
         app = FastAPI(on_startup=[cache.connect], on_shutdown=[cache.close])
         """,
         """
-        from fastapi import FastAPI
         from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
 
         class Cache:
             async def connect(self):
@@ -519,8 +521,9 @@ def test_comments_between_decorators_survive() -> None:
             pass
         """,
         """
-        from fastapi import FastAPI
         from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
 
 
         @asynccontextmanager
@@ -739,8 +742,9 @@ def test_starlette_router_gets_its_own_lifespan() -> None:
         router = Router(on_startup=[start])
         """,
         """
-        from starlette.routing import Router
         from contextlib import asynccontextmanager
+
+        from starlette.routing import Router
 
         def start():
             pass

@@ -159,10 +159,11 @@ def test_creates_a_lifespan_and_imports() -> None:
             return os.getenv("API_KEY")
         """,
         """
-        from fastapi import FastAPI
-        from settings import load
         import os
         from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
+        from settings import load
 
 
         @asynccontextmanager
