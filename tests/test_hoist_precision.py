@@ -441,3 +441,21 @@ def test_a_run_time_copy_in_the_import_block_is_no_twin() -> None:
         """
     result = run(ID, dedent(code))
     assert result.changes and result.changes[0].applied
+
+
+def test_an_unused_copy_goes_when_another_function_s_import_moves_the_same_module() -> None:
+    """Found by ``test_shaped_programs``: ``f0``'s unused ``import sys`` was held for its side
+    effects while ``f1``'s moved, and the next run removed it (the module now imports ``sys``).
+    Once another import of the run moves the same module up, its effects run there anyway."""
+    assert_codemod(
+        "hoist-imports",
+        "\n\ndef f0(a, b=None):\n    import sys\n\n\ndef f1(a, b=None):\n    global sys\n    import sys\n",
+        "\n\nimport sys\n\n\ndef f0(a, b=None):\n    pass\n\n\ndef f1(a, b=None):\n    global sys\n",
+        dedent_code=False,
+    )
+
+
+def test_an_unused_import_still_stays_when_nothing_else_moves_it() -> None:
+    code = "def zen():\n    import this\n\n\ndef f():\n    import json\n    return json\n"
+    result = run("hoist-imports", code, Options(select=("hoist-imports",)))
+    assert "    import this\n" in result.code and "import json\n" in result.code.split("def")[0]

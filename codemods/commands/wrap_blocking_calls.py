@@ -32,8 +32,10 @@ What counts as blocking, resolved by qualified name (so `import requests as r` a
   `socket.create_connection`, `shutil` file operations, `os` file-system calls, sync SQLAlchemy;
 - the project's own sync functions and methods that (transitively, across modules) call any of
   the above, such as a `send_assessment_email()` helper that talks to an SMTP server. Pure
-  functions are not: string work like `os.path.normpath`, which ruff flags in an `async def`,
-  does not make a helper blocking.
+  functions are not: string work like `os.path.normpath`/`abspath`/`relpath`/`expanduser` and
+  `Path.cwd()`, which ruff flags in an `async def`, is never offloaded and does not make a helper
+  blocking; nor is `httpx.stream(...)`/`Client.stream(...)` when called, which only builds a
+  context manager (a `with` over one is reported).
 
 A method call counts only when its receiver is provably an instance of a blocking class in that
 scope: bound from its constructor (also by `a, b = Path(x), Path(y)`), annotated with the class,

@@ -109,6 +109,15 @@ class _Lazy:
         return self._wrapper.resolve(ScopeProvider)
 
 
+def _no_io(key: str | None) -> str | None:
+    """Why a call the lint rules flag does no blocking I/O of its own; None when it does."""
+    if key in cat.LINT_ONLY:
+        return "is string work (at most a `getcwd`): a worker thread would protect nothing"
+    if key in cat.CONTEXT_ONLY:
+        return "returns a context manager that does its I/O when entered (a `with` over it is reported)"
+    return None
+
+
 class Rewriter(cst.CSTVisitor):
     """Visit ``wrapper.module`` with ``wrapper.visit(rewriter)``, then take
     ``rewriter.rewritten(module)``: a read-only pass decides and reports, the rewrite follows.
@@ -473,6 +482,10 @@ class Rewriter(cst.CSTVisitor):
         if target is None or target.fn_kind in ("generator", "contextmanager"):
             return
         line, end = self._lines(original_node)
+        no_io = _no_io(target.key) if not self.catalogue.added(target.key or "") else None
+        if no_io is not None:
+            self.command.skip(line, f"{target.label} {no_io}")
+            return
         kept = self._kept(target, line, end)
         if kept is not None:
             self.command.skip(line, kept)

@@ -98,6 +98,8 @@ class Candidate:
     #: Why the function itself is conditional ("defined under `if` (line 3)"), if it is.
     guard: str | None
     unsafe_reason: str | None = None
+    #: held only because it is unused (its side effects): see ``Planner.checked``
+    side_effects_only: bool = False
     #: Enclosing-function candidates binding the same object: they must be hoisted first.
     needs: list[tuple[Candidate, str]] = field(default_factory=list)
     #: Other candidates of the same function binding a name of this one to the same object
@@ -162,6 +164,8 @@ class Planner:
         self.positions = LazyPositions(module, self._tree, codemod.context.source)
         self.insertion = insertion_point(module)
         self.candidates: list[Candidate] = []
+        #: the candidates that passed the first pass of ``checked``
+        self.hoisted: list[Candidate] = []
         self.extras: dict[cst.CSTNode, ExtraBindings] = {}
         #: (pending, start, target) -> :meth:`path`'s answer
         self._paths: dict[tuple[bool, str, str], tuple[list[str] | None, str | None]] = {}
@@ -267,7 +271,7 @@ class Planner:
             self.walk(self.module.body, _Ctx(None, "", 0, None, None))
             self.by_imp = {id(c.imp): c for c in self.candidates}
             link_copies(self)
-            survivors = [c for c in self.candidates if self.check(c)]
+            survivors = self.checked()
             survivors = settle(self, self.drop_conflicting(survivors))
             return sorted(survivors, key=lambda c: (c.depth, c.line))
         finally:
@@ -372,12 +376,23 @@ class Planner:
 
     # -- checks ----------------------------------------------------------------------------------
 
-    def check(self, c: Candidate) -> bool:
-        reason = self.why_not(c)
-        if reason is not None:
-            self.codemod.skip(c.line, reason)
-            return False
-        return True
+    def checked(self) -> list[Candidate]:
+        """The candidates that pass :meth:`why_not`; the others are skipped with their reason.
+
+        An unused import held for its side effects goes after all when another import of this
+        run moves the same thing to module level (its effects then run there anyway): decided
+        in a second pass, so that one run is the fixed point (the next run would find it in the
+        import block)."""
+        reasons = {id(c): self.why_not(c) for c in self.candidates}
+        self.hoisted = [c for c in self.candidates if reasons[id(c)] is None]
+        for c in self.candidates:
+            if c.side_effects_only and self.hoisted:
+                c.unsafe_reason = None
+                reasons[id(c)] = self.why_not(c)
+        for c in self.candidates:
+            if (reason := reasons[id(c)]) is not None:
+                self.codemod.skip(c.line, reason)
+        return [c for c in self.candidates if reasons[id(c)] is None]
 
     def why_not(self, c: Candidate) -> str | None:
         lines = range(c.line, c.end_line + 1)
@@ -551,7 +566,8 @@ class Planner:
             for a in scope.assignments[key]
             if isinstance(a, Assignment) and id(a.node) in mine
         )
-        if not used and not self.in_prelude(binding):  # in the import block: it ran already
+        if not used and not self.in_prelude(binding) and not self.moves_too(binding):
+            c.side_effects_only = True  # in the import block (it ran already) or moving: it goes
             return (
                 f"imported for its side effects (`{name}` is never used in function "
                 f"`{c.function}`): hoisted, importing `{binding.module}` would run them when "
@@ -754,6 +770,10 @@ class Planner:
         ``dedupe-imports`` removes) is no cycle breaker, and the function's copy simply goes."""
         # ``satisfied_by`` implies the same bound name
         return any(binding.satisfied_by(p) for p, _ in self.prelude.get(binding.bound, ()))
+
+    def moves_too(self, binding: Binding) -> bool:
+        """Does another import of this run move the same binding to module level?"""
+        return any(binding.satisfied_by(b) for h in self.hoisted for b in h.moving)
 
     def extra(self, owner: cst.Module | cst.FunctionDef) -> ExtraBindings:
         if owner not in self.extras:

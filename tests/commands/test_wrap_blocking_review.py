@@ -161,3 +161,40 @@ def test_a_connection_a_project_function_keeps_in_a_list_stays_on_the_loop(tmp_p
         "with TestClient(app) as client:\n    assert client.get('/').json() == 1\n"
     )
     subprocess.run([sys.executable, "-c", check], cwd=tmp_path / "svc", check=True)
+
+
+# -- found by running other projects' ASYNC2xx rule fixtures through the tool ---------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["os.path.normpath(p)", "os.path.abspath(p)", "os.path.relpath(p)", "os.path.expanduser(p)", "pathlib.Path.cwd()"],
+)
+def test_string_work_ruff_flags_is_not_offloaded(call: str) -> None:
+    """ruff's ASYNC240 flags these in an `async def`, but they do no I/O (at most a `getcwd`):
+    a thread hop would only add cost to the diff and to every call."""
+    code = f"import os.path\nimport pathlib\n\n\nasync def f(p):\n    return {call}\n"
+    result = run(ID, code, Options(select=(ID,)))
+    assert result.code == code
+    assert any("string work" in s.reason for s in result.skips)
+
+
+def test_a_context_manager_factory_is_not_offloaded_when_called() -> None:
+    """`httpx.Client.stream` is a `@contextmanager`: calling it does no I/O, entering it does.
+    Offloading the call would leave the real blocking on the loop and look fixed."""
+    code = (
+        "import httpx\n\n\nasync def lazy(client: httpx.Client, url):\n"
+        '    cm = client.stream("GET", url)\n    with cm as r:\n        return r.read(), httpx.stream\n'
+    )
+    result = run(ID, code, Options(select=(ID,)))
+    assert result.code == code
+    assert any("does its I/O when entered" in s.reason for s in result.skips)
+
+
+def test_a_with_over_a_stream_is_still_reported() -> None:
+    code = (
+        "import httpx\n\n\nasync def get(client: httpx.Client, url):\n"
+        '    with client.stream("GET", url) as r:\n        return r.read()\n'
+    )
+    (change,) = run(ID, code, Options(select=(ID,))).changes
+    assert "Blocking context manager" in change.message and not change.applied
