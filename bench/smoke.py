@@ -6,8 +6,10 @@ directory, runs the real CLI there (``codemod apply``, then ``codemod check``) a
 - files changed;
 - crashes: internal errors (a codemod or the engine raised), or the CLI itself dying; must be 0;
 - outputs that no longer compile: files that compiled before and do not after; must be 0;
-- new pyflakes findings: ``ruff check --select F`` before vs after, compared as a multiset of
-  (file, rule, message) so moved lines do not count; must be 0;
+- new lint findings: ``ruff check --select F,I,E402`` (pyflakes, import order, imports not at
+  the top) before vs after, compared as a multiset of (file, rule, message) so moved lines do
+  not count; shown per rule family, must be 0;
+- new format failures: files ``ruff format --check`` accepted before and not after; must be 0;
 - files a second run would still change (``codemod check`` after ``apply``); must be 0.
 
 Exit status 1 when any of the must-be-0 counts is not 0. The corpus itself is never touched.
@@ -56,9 +58,9 @@ def compiles(data: bytes, name: str) -> bool:
     return True
 
 
-def pyflakes(root: Path) -> Counter[tuple[str, str, str]]:
+def lint(root: Path) -> Counter[tuple[str, str, str]]:
     proc = subprocess.run(
-        [str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--select", "F", "--exit-zero",
+        [str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--select", "F,I,E402", "--exit-zero",
          "--output-format", "json", "."],
         cwd=root, check=True, capture_output=True, text=True,
     )  # fmt: skip
@@ -67,6 +69,22 @@ def pyflakes(root: Path) -> Counter[tuple[str, str, str]]:
         rel = Path(item["filename"]).resolve().relative_to(root.resolve()).as_posix()
         found[(rel, item["code"] or "E999", item["message"])] += 1
     return found
+
+
+def unformatted(root: Path) -> set[str]:
+    """The files ``ruff format --check`` would reformat (default settings, like ``lint``)."""
+    proc = subprocess.run(
+        [str(BIN / "ruff"), "format", "--isolated", "--no-cache", "--check", "."],
+        cwd=root, check=False, capture_output=True, text=True,
+    )  # fmt: skip
+    prefix = "Would reformat: "
+    return {
+        Path(line[len(prefix) :]).as_posix() for line in proc.stdout.splitlines() if line.startswith(prefix)
+    }
+
+
+def family(code: str) -> str:
+    return "F" if code.startswith("F") else code
 
 
 def codemod(command: str, root: Path, report: Path, jobs: int, extra: list[str]) -> tuple[dict[str, Any], int, float]:
@@ -107,10 +125,12 @@ def main() -> int:
         for source in corpus_dirs():
             shutil.copytree(source, tree / source.name, ignore=shutil.ignore_patterns(".corpus.json"))
         before = snapshot(tree)
-        flakes_before = pyflakes(tree)
+        flakes_before = lint(tree)
+        format_before = unformatted(tree)
         applied, apply_status, apply_seconds = codemod("apply", tree, reports / "apply.json", args.jobs, extra)
         after = snapshot(tree)
-        flakes_after = pyflakes(tree)
+        flakes_after = lint(tree)
+        format_after = unformatted(tree)
         checked, check_status, check_seconds = codemod("check", tree, reports / "check.json", args.jobs, extra)
 
         changed = sorted(n for n in before if after.get(n) != before[n])
@@ -122,6 +142,8 @@ def main() -> int:
             crashes.append(f"codemod check exited with status {check_status}")
         broken = [n for n in changed if compiles(before[n], n) and not compiles(after[n], n)]
         new_flakes = sorted((flakes_after - flakes_before).elements())
+        by_family = Counter(family(code) for _, code, _ in new_flakes)
+        new_format = sorted(format_after - format_before)
         still = sorted(f["path"] for f in checked["files"] if f["status"] == "changed")
         numbers: dict[str, Any] = {
             "date": datetime.date.today().isoformat(),
@@ -133,7 +155,11 @@ def main() -> int:
             "failed files (all stages)": dict(Counter(f["failure"]["stage"] for f in failures)),
             "crashes": len(crashes),
             "outputs that no longer compile": len(broken),
-            "new pyflakes findings": len(new_flakes),
+            "new lint findings": len(new_flakes),
+            "new F findings": by_family["F"],
+            "new I001 findings": by_family["I001"],
+            "new E402 findings": by_family["E402"],
+            "new ruff format failures": len(new_format),
             "files a second run still changes": len(still),
             "apply seconds": round(apply_seconds, 1),
             "check seconds": round(check_seconds, 1),
@@ -143,16 +169,20 @@ def main() -> int:
         for title, items in (
             ("crashes", crashes),
             ("outputs that no longer compile", broken),
-            ("new pyflakes findings", [" ".join(f) for f in new_flakes]),
+            ("new lint findings", [" ".join(f) for f in new_flakes]),
+            ("new ruff format failures", new_format),
             ("files a second run still changes", still),
             ("failures", [f"{f['path']}: {f['failure']['description']}" for f in failures]),
         ):
             for item in items:
                 print(f"  {title}: {item}")
         if args.json:
-            details = {"crash list": crashes, "broken": broken, "new_flakes": new_flakes, "still_changing": still}
+            details = {
+                "crash list": crashes, "broken": broken, "new_flakes": new_flakes,
+                "new_format": new_format, "still_changing": still,
+            }  # fmt: skip
             args.json.write_text(json.dumps({**numbers, **details}, indent=2) + "\n", encoding="utf-8")
-        return 1 if crashes or broken or new_flakes or still else 0
+        return 1 if crashes or broken or new_flakes or new_format or still else 0
     finally:
         if args.keep:
             print(f"kept: {work}")

@@ -43,6 +43,9 @@ For each application of ``bench/apps.lock`` (or those of ``--only``):
    changes with codemod ids and lines, skips, failures), ``apply --dry-run work/<name>`` (the
    diff, saved to ``$CODEMOD_BENCH_DIR/smoke-apps/<timestamp>/<name>.diff``), ``apply`` (with
    its JSON report), then ``check --format json`` again: a second run must change nothing.
+   Around ``apply``, ``ruff check --select F,I,E402`` and ``ruff format --check`` (``make
+   smoke``'s ``lint`` and ``unformatted``, default settings) count the new findings and the files
+   the formatter accepted before and not after.
 5. **Imports after**, the same way, of every module that imported before and whose import
    loaded a file the rewrite changed (each good import reports the files of the copy it loaded):
    importing any other module runs exactly the code it ran before, so its result is carried over.
@@ -117,6 +120,7 @@ if str(HERE) not in sys.path:  # build_corpus sits next to this file (also when 
     sys.path.insert(0, str(HERE))
 
 import build_corpus  # noqa: E402
+import smoke  # noqa: E402
 
 LOCK = HERE / "apps.lock"
 CONSTRAINTS_DIR = HERE / "apps-constraints"
@@ -1109,8 +1113,13 @@ def run_app(app: App, args: argparse.Namespace, tmp: Path, out: Path, log_fn: An
     dry = codemod(["apply", "--dry-run", *common, rel], tmp, log)
     (out / f"{app.name}.diff").write_text(dry.stdout, encoding="utf-8")
     pristine = snapshot(root)
+    lint_before, format_before = smoke.lint(root), smoke.unformatted(root)
     codemod(["apply", *common, "--format", "json", "--output", str(out / f"{app.name}.apply.json"), rel], tmp, log)
     rewritten = snapshot(root)
+    new_lint: Counter[str] = Counter()
+    for (_, code, _), n in (smoke.lint(root) - lint_before).items():
+        new_lint[smoke.family(code)] += n
+    new_format = sorted(smoke.unformatted(root) - format_before)
     codemod(["check", *common, "--format", "json", "--output", str(out / f"{app.name}.second.json"), rel], tmp, log)
     cli_seconds = time.perf_counter() - start
 
@@ -1199,6 +1208,7 @@ def run_app(app: App, args: argparse.Namespace, tmp: Path, out: Path, log_fn: An
         "hunks": dict(sorted(hunks.items())), "held_back": dict(sorted(held.items())),
         "skips": summary.get("skips", 0), "failures": failures,
         "not_compiling": broken, "second_run_changes": still,
+        "new_lint": {k: new_lint[k] for k in ("F", "I001", "E402")}, "new_format": new_format,
         "diff_mismatch": diff_mismatch,
         "testclient": {"before": client_before, "after": client_after, "regression": client_regression},
         "cli_seconds": round(cli_seconds, 1),
@@ -1256,6 +1266,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
                              ("failure", r["failures"]), ("diff/apply mismatch", r["diff_mismatch"])):  # fmt: skip
             for item in items:
                 print(f"\n{title.upper()} {r['name']}: {item}")
+        lint = ", ".join(f"{k} {v}" for k, v in r["new_lint"].items())
+        print(f"\nlint {r['name']}: new findings ({lint}), new `ruff format` failures {len(r['new_format'])}")
         tc = r["testclient"]
         if tc["before"] is not None and tc["before"]["status"] != "n/a":
             print(f"\ntestclient {r['name']}: before {tc['before']['status']}, after {tc['after']['status']}"

@@ -30,6 +30,7 @@ from .engine import (
 )
 from .files import discover
 from .project import (
+    FACTS_FORMAT,
     CandidateFn,
     FileFacts,
     GatherFn,
@@ -42,6 +43,8 @@ from .project import (
     resolved,
 )
 from .types import Failure, FileResult, Options
+from .visitors.import_style import forget as forget_styles
+from .visitors.import_style import style_digest
 from .workers import WorkerPool
 
 __all__ = [
@@ -114,7 +117,7 @@ class GatherRun:
         self.cache = cache
         self.gatherers, self.checks = _gatherers(codemods), _candidate_checks(codemods)
         self.salt = (
-            cache.salt("gather", *sorted(self.gatherers), "may-change", *sorted(self.checks)) if cache else ""
+            cache.salt("gather", FACTS_FORMAT, *sorted(self.gatherers), "may-change", *sorted(self.checks)) if cache else ""
         )
         #: resolved path -> SHA-256 of the bytes read / gather key (only with a cache)
         self.shas: dict[str, str] = {}
@@ -294,6 +297,7 @@ def run_paths(
     """
     forget_paths()
     asts.forget()
+    forget_styles()
     codemods = select_codemods(options)
     found = discover(paths, options.exclude, options.follow_symlinks)
     for path, reason in found.ignored:
@@ -335,7 +339,8 @@ def _transform_all(
             sha = run.sha(path)
             if sha is not None:
                 shas[path] = sha
-                keys[path] = digest(salt, resolved(path), sha)
+                # the import style (ruff/black config files) decides where added imports go
+                keys[path] = digest(salt, resolved(path), sha, style_digest(path))
         cached = cache.get_many(keys.values())
         if write:  # a remembered change still has to be made: only "nothing to do" is reusable
             cached = {k: v for k, v in cached.items() if isinstance(v, FileResult) and not v.changed}

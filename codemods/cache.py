@@ -30,7 +30,7 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR_NAME = ".codemod_cache"
-SCHEMA = 1
+SCHEMA = 2
 
 
 def _user_key() -> bytes:

@@ -31,6 +31,9 @@ class ProjectFacts:
     #: module -> first-party modules it imports while being imported (module level and class
     #: bodies, excluding ``if TYPE_CHECKING:``).
     imports: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: module -> first-party modules it surely imports while being imported (module level and
+    #: class bodies only: not under ``if``/``try``/``with``/loops), a part of :attr:`imports`.
+    loaded: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: Modules whose imports are unknown: unparsable files, names two files answer.
     opaque: frozenset[str] = frozenset()
     #: Resolved paths of the files ``ast`` could not parse.
@@ -59,6 +62,8 @@ class ProjectFacts:
     exports: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     #: module -> the names its functions declare ``global`` (reassigned at run time).
     rebound: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: module -> its own first import-time effect (``import_effects``), for modules that have one.
+    effects: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     #: Component root -> its view (run-level facts only).
     views: Mapping[str | None, ProjectFacts] = field(default_factory=dict)
     #: resolved path -> its component root (run-level facts only).

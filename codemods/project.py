@@ -31,11 +31,13 @@ from .components.modules import (
     resolve_relative,
 )
 from .facts import ProjectFacts, fingerprint, forget_paths, resolved
+from .import_effects import Effect, import_effect
 from .io import SourceError, decode_source
 from .views import Resolutions, assemble
 from .visitors.ast_names import bound_names, scope_statements
 
 __all__ = [
+    "FACTS_FORMAT",
     "STDLIB_MODULES",
     "FileFacts",
     "ModuleFinder",
@@ -81,6 +83,20 @@ def import_time_imports(tree: ast.Module) -> Iterable[ast.Import | ast.ImportFro
                     stack.extend(reversed(child.body))
 
 
+def sure_imports(tree: ast.Module) -> Iterable[ast.Import | ast.ImportFrom]:
+    """Imports that surely run when the module is imported (its import completes only after
+    them): statements of the module body and of module-level class bodies. Not those under
+    ``if`` (``if __name__ == "__main__":`` included), ``try``, ``with``, loops or ``match``: an
+    earlier statement of the block may raise (and be handled) or the branch may not run."""
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.ClassDef):
+            stack.extend(reversed(node.body))
+
+
 def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> list[str]:
     """Every module an import statement may load (including ``from pkg import submodule``)."""
     names: list[str] = []
@@ -98,6 +114,10 @@ def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> li
     return names
 
 
+#: Part of every cached gather key (``api.GatherRun``): change it whenever :class:`FileFacts`
+#: gains a field or a fact's meaning changes, so facts cached by an older tool are not read
+#: with the new field at its default (a missing ``effect`` would read as "no effect").
+FACTS_FORMAT = "4: effect, loaded, wrap-blocking-calls stars and dotted strings, env guards"
 
 GatherFn = Callable[[ast.Module, ModuleInfo], Any]
 CandidateFn = Callable[[ast.Module], bool]
@@ -127,6 +147,10 @@ class FileFacts:
     exports: frozenset[str] | None = None
     #: Names the module's functions declare ``global``: reassigned at run time.
     rebound: frozenset[str] = frozenset()
+    #: The module's first import-time effect (``import_effects``); None: it only defines names.
+    effect: Effect | None = None
+    #: Modules surely loaded while this module is imported (:func:`sure_imports`).
+    loaded: tuple[str, ...] = ()
 
 
 def gather_file(
@@ -169,7 +193,11 @@ def _gather_file(
         codemod=per_codemod,
         candidates=(fingerprint(text), may_change) if candidates is not None else None,
         exports=module_exports(tree),
-        rebound=frozenset(n for node in astnodes.nodes(tree) if isinstance(node, ast.Global) for n in node.names),
+        rebound=frozenset(
+            n for node in astnodes.nodes(tree) if isinstance(node, ast.Global) for n in node.names
+        ),
+        effect=import_effect(tree),
+        loaded=tuple(n for node in sure_imports(tree) for n in imported_names(node, info)),
     )
 
 

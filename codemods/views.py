@@ -98,6 +98,7 @@ def _view(
     name_of = {p: n for p, n in name_of.items() if n not in ambiguous}
     aliases = {a: n for a, n in aliases.items() if n not in ambiguous}
     imports: dict[str, frozenset[str]] = {}
+    loaded: dict[str, frozenset[str]] = {}
     opaque = {by_path[p].info.name for p in paths if not by_path[p].parsed} | set(ambiguous)
     for path in paths:
         name = name_of.get(path)
@@ -109,10 +110,13 @@ def _view(
         opaque |= {f"?{n}" for n in unresolved}
         edges.discard(name)
         imports[name] = frozenset(edges)
+        files, _ = resolutions.targets(path, by_path[path].loaded)
+        loaded[name] = frozenset(name_of[f] for f in files if f in name_of) - {name}
     facts = ProjectFacts(
         modules={n: by_path[p].info for p, n in name_of.items()},
         by_path={p: by_path[p].info for p in paths},
         imports=imports,
+        loaded=loaded,
         opaque=frozenset(opaque),
         opaque_paths=frozenset(p for p in paths if not by_path[p].parsed),
         uses_fastapi=any(by_path[p].uses_fastapi for p in own),
@@ -129,6 +133,7 @@ def _view(
         resolutions={p: resolutions.table.get(p, {}) for p in paths},
         exports={n: by_path[p].exports for p, n in name_of.items()},
         rebound={n: by_path[p].rebound for p, n in name_of.items() if by_path[p].rebound},
+        effects={n: e for p, n in name_of.items() if (e := by_path[p].effect) is not None},
     )
     combined: dict[str, Any] = {}
     for codemod_id in sorted({cid for p in paths for cid in by_path[p].codemod}):

@@ -1,4 +1,5 @@
-"""``add_imports`` (AddImportsVisitor on the head of the module) equals libcst's own run."""
+"""``add_imports`` (AddImportsVisitor on the head of the module) equals libcst's own run when
+no block is sorted (the placement by ruff's order is tested in ``test_import_order.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
 from codemods.visitors.add_imports import add_imports
+from codemods.visitors.import_order import ImportStyle
 
 from .helpers import FIXTURES
 
@@ -40,6 +42,8 @@ INLINE = [
     "import a\nimport b\nimport c\n",
     "import a; import asyncio\nimport b\nimport c\nx = 1\n",
 ]
+#: libcst's own placement: no block counts as sorted, no line is too long
+UNSORTED = ImportStyle(line_length=10**6, sorting=False)
 CASES = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*/*.before.py"))] + INLINE
 
 
@@ -51,7 +55,9 @@ def reference(code: str, imports: list[tuple[str, str | None]]) -> str:
 @pytest.mark.parametrize("imports", REQUESTS, ids=lambda r: ",".join(f"{m}.{o}" for m, o in r))
 def test_same_output_as_libcst(imports: list[tuple[str, str | None]]) -> None:
     for code in CASES:
-        assert add_imports(cst.parse_module(code), imports).code == reference(code, imports), code
+        assert add_imports(cst.parse_module(code), imports, UNSORTED).code == reference(
+            code, imports
+        ), code
 
 
 def test_fixture_corpus_is_not_empty() -> None:
@@ -60,21 +66,37 @@ def test_fixture_corpus_is_not_empty() -> None:
 
 def _block(names: list[int], requested: list[tuple[str, str | None]]) -> str:
     pool = [
-        "import a\n", "import asyncio\n", "import os\n", "import sys as s\n", "from b import c\n",
-        "from contextlib import asynccontextmanager\n", "from contextlib import suppress\n",
-        "from starlette.concurrency import run_in_threadpool\n", "from . import rel\n",
-        "from fastapi.concurrency import *\n", "# comment\nimport z\n", "\nimport y\n",
+        "import a\n",
+        "import asyncio\n",
+        "import os\n",
+        "import sys as s\n",
+        "from b import c\n",
+        "from contextlib import asynccontextmanager\n",
+        "from contextlib import suppress\n",
+        "from starlette.concurrency import run_in_threadpool\n",
+        "from . import rel\n",
+        "from fastapi.concurrency import *\n",
+        "# comment\nimport z\n",
+        "\nimport y\n",
     ]
     return "".join(pool[i % len(pool)] for i in names)
 
 
 @pytest.mark.parametrize("imports", REQUESTS, ids=lambda r: ",".join(f"{m}.{o}" for m, o in r))
 @pytest.mark.parametrize("seed", range(40))
-def test_long_import_blocks_same_output_as_libcst(imports: list[tuple[str, str | None]], seed: int) -> None:
+def test_long_import_blocks_same_output_as_libcst(
+    imports: list[tuple[str, str | None]], seed: int
+) -> None:
     """Import blocks of every mix, with a docstring or not and code after or not."""
     import random
 
     rnd = random.Random(seed)
     block = _block([rnd.randrange(100) for _ in range(rnd.randrange(2, 14))], imports)
-    code = rnd.choice(["", '"""doc"""\n']) + block + rnd.choice(["", "\nx = 1\n", "def f():\n    pass\n"])
-    assert add_imports(cst.parse_module(code), imports).code == reference(code, imports), code
+    code = (
+        rnd.choice(["", '"""doc"""\n'])
+        + block
+        + rnd.choice(["", "\nx = 1\n", "def f():\n    pass\n"])
+    )
+    assert add_imports(cst.parse_module(code), imports, UNSORTED).code == reference(
+        code, imports
+    ), code

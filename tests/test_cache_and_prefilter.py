@@ -9,6 +9,7 @@ import pytest
 
 from codemods import api, registry
 from codemods.api import gather, run_paths
+from codemods.cache import SCHEMA
 from codemods.engine import TransformError, transform_source, triggered
 from codemods.project import forget_paths, resolved
 from codemods.types import FileResult, Options
@@ -76,13 +77,15 @@ def test_gathered_candidates_are_used_only_for_the_text_they_were_computed_on(tm
     assert {"hoist-imports", "dedupe-imports", "wrap-blocking-calls"} & b == {"hoist-imports"}
     assert project.candidates_for(tmp_path / "a.py", "def f():\n    import os\n") is None
     # a file edited after the gather phase is checked again, not skipped on stale facts
-    stale = transform_source("def f():\n    import os\n", ALL, Options(), project, tmp_path / "a.py")
-    assert stale.code == "import os\n\ndef f():\n    pass\n"
+    # (an import the function uses: an unused one stays for its side effects)
+    edited = "def f():\n    import os\n    return os\n"
+    stale = transform_source(edited, ALL, Options(), project, tmp_path / "a.py")
+    assert stale.code == "import os\n\n\ndef f():\n    return os\n"
 
 
 def entries(cache: Path) -> int:
     """How many entries the cache holds."""
-    count: int = sqlite3.connect(cache / "v1.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
+    count: int = sqlite3.connect(cache / f"v{SCHEMA}.sqlite").execute("SELECT count(*) FROM entries").fetchone()[0]
     return count
 
 
@@ -195,7 +198,7 @@ def test_tampered_entries_are_ignored(tmp_path: Path) -> None:
     write_tree(project, {"a.py": "X = 1\n"})
     cache = tmp_path / "cache"
     expected = outcome(project, cache)
-    db = sqlite3.connect(cache / "v1.sqlite")
+    db = sqlite3.connect(cache / f"v{SCHEMA}.sqlite")
     with db:
         db.execute("UPDATE entries SET value = X'00' || substr(value, 2)")
     assert outcome(project, cache) == expected
@@ -216,7 +219,7 @@ def test_cached_changes_are_reused_by_check_but_apply_still_writes(
     assert warm[0].diff.startswith("--- a/a.py\n")
     written = list(run_paths([Path(".")], options, write=True, cache_dir=cache, jobs=1))
     assert written[0].written
-    assert (project / "a.py").read_text(encoding="utf-8") == "import json\n\ndef f():\n    return json\n"
+    assert (project / "a.py").read_text(encoding="utf-8") == "import json\n\n\ndef f():\n    return json\n"
     assert not next(iter(run_paths([Path(".")], options, cache_dir=cache, jobs=1))).changed
 
 
@@ -274,7 +277,7 @@ def test_a_later_codemod_is_checked_again_on_its_own_input(monkeypatch: pytest.M
     monkeypatch.setattr(dedupe, "transform", refuse)
     source = "import os\n\n\ndef f():\n    import json\n    return json, os\n"
     result = transform_source(source, [registry.get("hoist-imports"), dedupe], Options())
-    assert result.code == "import os\nimport json\n\n\ndef f():\n    return json, os\n"
+    assert result.code == "import json\nimport os\n\n\ndef f():\n    return json, os\n"
     # with a duplicate left in its input it does run (and here, refuses)
     with pytest.raises(TransformError, match="dedupe-imports ran"):
         transform_source(source + "import os\n", [registry.get("hoist-imports"), dedupe], Options())

@@ -12,7 +12,7 @@ import pytest
 from .conftest import CLI, REPO, git
 
 HOISTABLE = "import os\n\n\ndef dump(x):\n    import json\n    return json.dumps(x)\n"
-HOISTED = "import os\nimport json\n\n\ndef dump(x):\n    return json.dumps(x)\n"
+HOISTED = "import json\nimport os\n\n\ndef dump(x):\n    return json.dumps(x)\n"
 CLEAN = "import json\n\n\ndef dump(x):\n    return json.dumps(x)\n"
 
 
@@ -174,7 +174,7 @@ def test_dry_run_diff_applies_with_git_and_equals_apply(cli: CLI, tmp_path: Path
     assert snapshot(repo_a) != before
     # encodings, BOM and newlines survived the rewrite
     assert (repo_b / "pkg/crlf.py").read_bytes() == HOISTED.replace("\n", "\r\n").encode()
-    assert (repo_b / "pkg/bom.py").read_bytes().startswith(b"\xef\xbb\xbfimport os\nimport json\n")
+    assert (repo_b / "pkg/bom.py").read_bytes().startswith(b"\xef\xbb\xbfimport json\nimport os\n")
     assert (repo_b / "pkg/latin1.py").read_bytes().endswith("NAME = 'caf\xe9'\n".encode("latin-1"))
     assert (repo_b / "pkg/no_newline.py").read_text() == HOISTED.rstrip("\n")
 

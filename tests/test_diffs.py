@@ -70,8 +70,9 @@ def apply_patch(before: str, diff: str) -> str:
 
 
 def test_fixture_diffs_are_difflib_s_except_where_lines_repeat() -> None:
-    """On the bundled fixtures (real codemod edits) the hunks are difflib's, but for two files
-    whose changed lines repeat, where the matching is ambiguous; every diff applies."""
+    """On the bundled fixtures (real codemod edits) the hunks are difflib's, but for three files
+    whose changed lines repeat (blank lines, in ``comments_stay``), where the matching is
+    ambiguous; every diff applies."""
     differ = []
     for before_path in sorted(FIXTURES.glob("*/*.before.py")):
         before = before_path.read_text(encoding="utf-8")
@@ -85,7 +86,9 @@ def test_fixture_diffs_are_difflib_s_except_where_lines_repeat() -> None:
         assert apply_patch(before, diff) == after
         if diff != difflib_diff(before, after, "f.py"):
             differ.append(before_path.name)
-    assert differ == ["copies_in_one_function.before.py", "no_imports_at_all.before.py"]
+    assert differ == [
+        "comments_stay.before.py", "copies_in_one_function.before.py", "no_imports_at_all.before.py"
+    ]
 
 
 def test_a_repeated_blank_line_is_matched_to_keep_the_change_together() -> None:

@@ -368,3 +368,115 @@ def test_metaguardian_gets_a_lifespan_and_its_suite_passes(unsafe: bool, tmp_pat
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " passed" in proc.stdout and " failed" not in proc.stdout
+
+
+# -- router lifespans keep the order (issue 19) ------------------------------------------------------
+# With target-fastapi >= 0.112.2 a router that cannot move into one app gets its own `lifespan=`,
+# which `include_router` merges: entered after the includer's own startup code, left before its
+# shutdown code. Each app below is run before (FastAPI < 0.112.2's copy semantics, the contract)
+# and after the rewrite (installed FastAPI, merged lifespans): the sequences must be equal, and
+# whether the router was converted is pinned too.
+
+_LOGGING = """
+import logging
+
+from fastapi import APIRouter, FastAPI
+
+log = logging.getLogger("app_module")
+"""
+
+
+def _handler(owner: str, event: str, name: str) -> str:
+    return f'\n\n@{owner}.on_event("{event}")\nasync def {name}():\n    log.info("{name}")\n'
+
+
+ORDER_CASES = {
+    # the issue's shape: an app handler registered after the include
+    "startup after include": (
+        "sub = APIRouter()\napp = FastAPI()\nother = FastAPI()\n"
+        + _handler("app", "startup", "open_pool")
+        + _handler("sub", "startup", "sub_start")
+        + "\n\napp.include_router(sub)\nother.include_router(sub)\n"
+        + _handler("app", "startup", "seed_using_pool"),
+        False,
+    ),
+    "shutdown before include": (
+        "sub = APIRouter()\napp = FastAPI()\nother = FastAPI()\n"
+        + _handler("app", "shutdown", "close_pool")
+        + _handler("sub", "shutdown", "sub_stop")
+        + "\n\napp.include_router(sub)\nother.include_router(sub)\n",
+        False,
+    ),
+    "two routers with shutdown handlers": (
+        "one = APIRouter()\ntwo = APIRouter()\napp = FastAPI()\nother = FastAPI()\n"
+        + _handler("one", "shutdown", "one_stop")
+        + _handler("two", "shutdown", "two_stop")
+        + "\n\napp.include_router(one)\napp.include_router(two)\n"
+        + "other.include_router(one)\nother.include_router(two)\n",
+        False,
+    ),
+    # every app handler before the include: the merged router lifespan keeps the order
+    "app handlers first": (
+        "sub = APIRouter()\napp = FastAPI()\nother = FastAPI()\n"
+        + _handler("app", "startup", "open_pool")
+        + _handler("sub", "startup", "sub_start")
+        + _handler("sub", "shutdown", "sub_stop")
+        + "\n\napp.include_router(sub)\nother.include_router(sub)\n"
+        + _handler("app", "shutdown", "close_pool"),
+        True,
+    ),
+    # a nested router included twice: [rs, a, rs] stays [rs, a, rs]
+    "nested router included twice": (
+        "inner = APIRouter()\nouter = APIRouter()\napp = FastAPI()\n"
+        + _handler("app", "startup", "boot")
+        + _handler("inner", "startup", "rs")
+        + _handler("outer", "startup", "a")
+        + "\n\nouter.include_router(inner)\napp.include_router(inner)\napp.include_router(outer)\n",
+        True,
+    ),
+    # a router that stays unconverted (a lambda handler) is still copied into the app at its
+    # include, and its copy runs before every merged router lifespan: [r_start, x_start] would
+    # become [x_start, r_start]
+    "unconverted router included after": (
+        "r = APIRouter()\nx = APIRouter()\napp = FastAPI()\n"
+        + _handler("r", "startup", "r_start")
+        + '\n\nx.add_event_handler("startup", lambda: log.info("x_start"))\n'
+        + "app.include_router(r)\napp.include_router(x)\n",
+        False,
+    ),
+    # the same through a router with no handlers of its own: its copies run in the app too
+    "unconverted router nested after": (
+        "r = APIRouter()\nx = APIRouter()\nwrap = APIRouter()\napp = FastAPI()\n"
+        + _handler("r", "startup", "r_start")
+        + '\n\nx.add_event_handler("startup", lambda: log.info("x_start"))\n'
+        + "wrap.include_router(x)\napp.include_router(r)\napp.include_router(wrap)\n",
+        False,
+    ),
+    # a router included by a router: its lifespan merges where that router is included, after
+    # the app's handler registered later
+    "app handler after the including router": (
+        "r = APIRouter()\nwrap = APIRouter()\napp = FastAPI()\n"
+        + _handler("r", "startup", "r_start")
+        + "\n\nwrap.include_router(r)\napp.include_router(wrap)\n"
+        + _handler("app", "startup", "late"),
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ORDER_CASES))
+def test_router_lifespans_keep_the_handler_order(case: str, tmp_path: Path) -> None:
+    source, converts = ORDER_CASES[case]
+    before, after = tmp_path / "before", tmp_path / "after"
+    for directory in (before, after):
+        directory.mkdir()
+        (directory / "app_module.py").write_text(_LOGGING + source, encoding="utf-8")
+    run_tree(after, Options(select=("lifespan",), target_fastapi=(0, 112, 2)), write=True)
+    rewritten = (after / "app_module.py").read_text(encoding="utf-8")
+    assert ("on_event" not in rewritten) is converts, rewritten
+    expected = run_app(before, "app_module", after=False, old_include=True)
+    assert [m for m, _ in expected if not m.startswith("--")], "the case must run handlers"
+    # a skipped case must be left exactly as it was (and then runs as before)
+    assert converts or rewritten == (before / "app_module.py").read_text(encoding="utf-8")
+    got = run_app(after, "app_module", after=converts, old_include=not converts)
+    assert got == expected

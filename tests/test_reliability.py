@@ -33,7 +33,7 @@ from codemods.types import Options
 from .conftest import CLI, REPO
 
 HOISTABLE = "import os\n\n\ndef dump(x):\n    import json\n    return json.dumps(x)\n"
-HOISTED = "import os\nimport json\n\n\ndef dump(x):\n    return json.dumps(x)\n"
+HOISTED = "import json\nimport os\n\n\ndef dump(x):\n    return json.dumps(x)\n"
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
@@ -83,7 +83,7 @@ def test_latin1_with_cookie_keeps_encoding(cli: CLI, tmp_path: Path) -> None:
     path = write_bytes(tmp_path / "l1.py", source.encode("latin-1"))
     assert cli("apply", "l1.py").returncode == 0
     assert path.read_bytes() == (
-        "# -*- coding: latin-1 -*-\nimport json\n\ndef f():\n    return json.dumps('\xe9t\xe9')\n"
+        "# -*- coding: latin-1 -*-\nimport json\n\n\ndef f():\n    return json.dumps('\xe9t\xe9')\n"
     ).encode("latin-1")
 
 

@@ -13,6 +13,8 @@ Each read gets a status:
   import time.
 - ``late-check``: a check raises, but only when the function runs (first request).
 - ``unchecked``: nothing checks it: ``None`` flows on, or a ``KeyError`` comes from a request.
+- ``dotenv``: a field of a pydantic settings class that may read it from a dotenv file or a
+  secrets directory (``audit.envdotenv``): ``os.environ`` need not hold it.
 - ``probe``: only asks whether it is set (``bool(os.getenv("X"))``, ``"X" in os.environ`` outside
   a test): says nothing either way.
 
@@ -23,6 +25,7 @@ gives it a default or treats it as optional (that code says the app runs without
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -35,6 +38,8 @@ from .astutil import (
     raises,
     str_constant,
 )
+from .envdotenv import dotenv_callees, env_prefix, is_load_dotenv, reads_dotenv
+from .envsites import site_of
 
 _GETTERS = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 _CASTS = {"int", "float", "str", "bool"}
@@ -50,6 +55,10 @@ class EnvRead:
     #: How it is read, for the report: ``os.getenv``, ``os.environ[]``, ``Settings.secret_key``...
     how: str
     status: str
+    #: Where it runs (``envsites.site_of``): ``""`` module level, a module-level function's
+    #: name, or ``"?"``; and whether something may not run it. Not part of equality or order.
+    scope: str = dataclasses.field(default="", compare=False)
+    guarded: bool = dataclasses.field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,10 @@ class EnvFacts:
     import_time_calls: frozenset[str] = frozenset()
     #: Names checked by the ``startup-checks`` codemod's own statement.
     own_checked: frozenset[str] = frozenset()
+    #: Names called with ``_env_file=``/``_secrets_dir=``/``**`` (settings that may read a file).
+    dotenv_calls: frozenset[str] = frozenset()
+    #: Lines of ``load_dotenv()`` calls inside functions (they may run after a startup check).
+    late_dotenv: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,14 +92,24 @@ def scan_env(tree: ast.Module) -> EnvFacts:
     reads: list[EnvRead] = []
     own: set[str] = set()
     calls: set[str] = set()
+    dotenv: set[str] = set()
+    late: list[int] = []
     for node in ast.walk(tree):
         found = _read_of(node, aliases) if isinstance(node, ast.expr) else None
         if found is not None and isinstance(node, ast.expr):
             name, how, has_default = found
             status = "default" if has_default else _status(node, parent_of, aliases, how)
-            reads.append(EnvRead(name, node.lineno, how, status))
+            reads.append(EnvRead(name, node.lineno, how, status, *site_of(node, parent_of)))
         elif isinstance(node, ast.Assign) and (names := own_check(node, aliases)):
             own.update(names)
+        if isinstance(node, ast.Call) and (callee := dotenv_callees(node)):
+            dotenv.add(callee)
+        if (
+            isinstance(node, ast.Call)
+            and is_load_dotenv(node, aliases)
+            and enclosing_function(node, parent_of) is not None
+        ):
+            late.append(node.lineno)
         if isinstance(node, ast.Call) and enclosing_function(node, parent_of) is None:
             target = (
                 node.func.attr
@@ -100,6 +123,8 @@ def scan_env(tree: ast.Module) -> EnvFacts:
         settings=tuple(_settings_classes(tree, aliases)),
         import_time_calls=frozenset(calls),
         own_checked=frozenset(own),
+        dotenv_calls=frozenset(dotenv),
+        late_dotenv=tuple(sorted(late)),
     )
 
 
@@ -258,21 +283,28 @@ def own_check(node: ast.Assign, aliases: Aliases) -> list[str]:
     if not all(names) or len(gen.ifs) != 1:
         return []
     test = gen.ifs[0]
-    if not (
+    # ``if name not in os.environ``; or ``if not os.environ.get(name)`` (before issue 19's review)
+    name: ast.expr | None = None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.NotIn):
+        if _environ(test.comparators[0], aliases):
+            name = test.left
+    elif (
         isinstance(test, ast.UnaryOp)
         and isinstance(test.op, ast.Not)
         and isinstance(test.operand, ast.Call)
         and aliases.qualify(test.operand.func) in {"os.environ.get", "os.getenv"}
         and len(test.operand.args) == 1
-        and isinstance(test.operand.args[0], ast.Name)
-        and test.operand.args[0].id == gen.target.id
     ):
+        name = test.operand.args[0]
+    if not (isinstance(name, ast.Name) and name.id == gen.target.id):
         return []
     return [n for n in names if n]
 
 
 def _settings_classes(tree: ast.Module, aliases: Aliases) -> list[tuple[str, tuple[EnvRead, ...]]]:
     local: set[str] = set()
+    #: local settings classes that may read a dotenv file or a secrets directory
+    files: set[str] = set()
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.ClassDef):
@@ -281,7 +313,11 @@ def _settings_classes(tree: ast.Module, aliases: Aliases) -> list[tuple[str, tup
         if not any(b in _SETTINGS_BASES or b in local for b in bases):
             continue
         local.add(node.name)
-        prefix = _env_prefix(node)
+        status = "unchecked"
+        if reads_dotenv(node) or any(b in files for b in bases):
+            files.add(node.name)
+            status = "dotenv"
+        prefix = env_prefix(node)
         fields = []
         for stmt in node.body:
             if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
@@ -301,7 +337,7 @@ def _settings_classes(tree: ast.Module, aliases: Aliases) -> list[tuple[str, tup
                     env_name or (prefix + field).upper(),
                     stmt.lineno,
                     f"{node.name}.{field}",
-                    "unchecked",
+                    status,
                 )
             )
         found.append((node.name, tuple(fields)))
@@ -331,37 +367,6 @@ def _required_field(value: ast.expr | None) -> str | None:
     return None
 
 
-def _env_prefix(cls: ast.ClassDef) -> str:
-    for stmt in cls.body:
-        if isinstance(stmt, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "model_config" for t in stmt.targets
-        ):
-            value = stmt.value
-            if isinstance(value, ast.Call):
-                for keyword in value.keywords:
-                    if (
-                        keyword.arg == "env_prefix"
-                        and (prefix := str_constant(keyword.value)) is not None
-                    ):
-                        return prefix
-            if isinstance(value, ast.Dict):
-                for key, item in zip(value.keys, value.values, strict=True):
-                    if (
-                        str_constant(key) == "env_prefix"
-                        and (prefix := str_constant(item)) is not None
-                    ):
-                        return prefix
-        if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
-            for inner in stmt.body:
-                if (
-                    isinstance(inner, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == "env_prefix" for t in inner.targets)
-                    and (prefix := str_constant(inner.value)) is not None
-                ):
-                    return prefix
-    return ""
-
-
 def required_vars(per_module: Mapping[str, EnvFacts], *, include_own: bool) -> list[RequiredVar]:
     """The required variables of a project, sorted by name.
 
@@ -369,6 +374,7 @@ def required_vars(per_module: Mapping[str, EnvFacts], *, include_own: bool) -> l
     already covers; the codemod itself passes True so that its check stays stable.
     """
     built = {name for facts in per_module.values() for name in facts.import_time_calls}
+    from_files = {name for facts in per_module.values() for name in facts.dotenv_calls}
     sites: dict[str, list[tuple[str, EnvRead]]] = {}
     for module, facts in sorted(per_module.items()):
         for read in facts.reads:
@@ -376,14 +382,19 @@ def required_vars(per_module: Mapping[str, EnvFacts], *, include_own: bool) -> l
         for cls, fields in facts.settings:
             status = "startup" if cls in built else "unchecked"
             for read in fields:
+                # a settings class that may read a dotenv file is never required from os.environ
+                dotenv = read.status == "dotenv" or cls in from_files
                 sites.setdefault(read.name, []).append(
-                    (module, EnvRead(read.name, read.line, read.how, status))
+                    (
+                        module,
+                        EnvRead(read.name, read.line, read.how, "dotenv" if dotenv else status),
+                    )
                 )
     own = {name for facts in per_module.values() for name in facts.own_checked}
     required = []
     for name in sorted(sites):
         statuses = {read.status for _, read in sites[name]}
-        if statuses & {"default", "optional", "startup"} or not statuses & {
+        if statuses & {"default", "optional", "startup", "dotenv"} or not statuses & {
             "unchecked",
             "late-check",
         }:

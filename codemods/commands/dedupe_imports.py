@@ -42,7 +42,13 @@ async def finalize_session(request: FinalizeSessionRequest):
 These are not duplicates and are never touched: `import a.b` vs `import a.c` (each loads its
 own submodule); `import x` vs `from x import y` vs `import x as y`; an import under
 `if TYPE_CHECKING:` vs a runtime one; copies in different `try`/`except`/`if` branches at module
-level; imports in class bodies (they are class attributes); `lazy` imports.
+level; imports in class bodies (they are class attributes); `lazy` imports; an import guard,
+that is a copy in the body of a `try` whose handler may catch its `ImportError` (`except
+ImportError`, `except ModuleNotFoundError`, a tuple holding one of them, a bare `except:`,
+`except Exception`/`BaseException`, or a name that is not a built-in exception class) or under
+`with suppress(ImportError)`: it checks that an optional dependency is installed, and an import
+elsewhere (one hoist-imports made, say) does not replace that check; and a copy marked
+`# noqa: F401`, which says the import is there on purpose.
 
 Left alone, with a reason in the skip report: a copy after something re-binds the name in
 between (assignment, `def`, `class`, `del`, another import, a `for`/`with`/`except` target, a
@@ -61,7 +67,7 @@ every call: if code or tests re-assign `m.x` at runtime (`mock.patch("m.x")`) an
 function seeing the new value, keep the copy with `# noqa: F811`. And a function that uses the
 name before its own copy runs raises `UnboundLocalError` today; without the copy it works.
 
-Lines marked `# noqa: F811`, a bare `# noqa` or `# codemod: skip` are kept.
+Lines marked `# noqa: F811`, `# noqa: F401`, a bare `# noqa` or `# codemod: skip` are kept.
 
 ## Options
 This codemod has no options.
@@ -138,18 +144,32 @@ class Command(Codemod):
 
     # -- analysis -----------------------------------------------------------------------------
 
-    def _noqa(self, imp: Imp) -> bool:
+    def _noqa(self, imp: Imp, code: str) -> bool:
         has = self.context.suppressions.has_noqa
         last = imp.lines[-1]
         return (
-            has("F811", imp.alias_lines)
-            or has("F811", imp.lines[:1])
-            or has("F811", range(last, last + 1))
+            has(code, imp.alias_lines)
+            or has(code, imp.lines[:1])
+            or has(code, range(last, last + 1))
         )
 
-    def _held(self, imp: Imp) -> str | None:
-        if self._noqa(imp):
+    def _kept(self, imp: Imp) -> str | None:
+        """Why ``imp`` is not a duplicate whatever imports the same name: the author said so,
+        or it guards an optional dependency."""
+        if self._noqa(imp, "F811"):
             return "suppressed by `# noqa: F811`"
+        if self._noqa(imp, "F401"):
+            return "marked `# noqa: F401`: imported on purpose, not a duplicate"
+        if imp.guarded:
+            return (
+                f"it checks that `{imp.key[1]}` is installed (a `try` whose handler catches "
+                "`ImportError`), which an import elsewhere does not replace"
+            )
+        return None
+
+    def _held(self, imp: Imp) -> str | None:
+        if kept := self._kept(imp):
+            return kept
         if self.suppressed(imp.line, imp.lines[-1]):
             return SUPPRESSED
         return None
@@ -173,9 +193,7 @@ class Command(Codemod):
             if imp is not None and bound is not None and imp.key == bound.key:
                 if imp.top:  # an identical import elsewhere in between does not re-bind
                     handled.add(id(imp))
-                    reason = blocked or (
-                        "suppressed by `# noqa: F811`" if self._noqa(imp) else None
-                    )
+                    reason = blocked or self._kept(imp)
                     if reason:
                         self.skip(imp.line, reason)
                     else:

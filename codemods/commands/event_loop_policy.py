@@ -65,6 +65,7 @@ import libcst as cst
 
 from ..base import Codemod
 from ..types import Safety
+from ..visitors.import_style import style_for
 from ..visitors.loop_policy import PolicyUse, analyse_policy
 from ..visitors.loop_policy_edit import PolicyEdits, apply_policy_edits
 
@@ -101,7 +102,7 @@ class Command(Codemod):
                 self._fix(use, edits, import_asyncio=not analysis.asyncio_ok)
         if not (edits.remove or edits.keywords):
             return module
-        return apply_policy_edits(module, edits)
+        return apply_policy_edits(module, edits, style_for(self.context))
 
     @staticmethod
     def _fix(use: PolicyUse, edits: PolicyEdits, import_asyncio: bool) -> None:

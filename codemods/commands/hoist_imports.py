@@ -5,13 +5,22 @@ Finds `import` statements that sit alone on a line at the top level of a functio
 `async def`, methods and nested functions included) and moves them to the module's import
 block: after the docstring, the `from __future__` imports and the last import of the module's
 leading block of imports and setup statements, so never above a `sys.path.insert(...)` or an
-event-loop-policy line that precedes an existing import. Several functions importing the same
+event-loop-policy line that precedes an existing import. Where ruff would report an import there
+as not at the top of the file (`E402`, after `VERSION = "1.2"`), it goes just above the statement
+that ends the top when everything from there down only binds literals or names or imports
+(`VERSION = "1.2"`, `try: import cython`). Several functions importing the same
 thing give one module-level import; a `from m import x` without comments is merged into the
 module's existing `from m import ...` line; an import the module already has is simply removed
 from the function. The same import twice in one function is one import: the first copy moves and
-the repeats go with it, so `dedupe-imports` has nothing left to do there. Comments travel with
-the moved line (or stay in the function when the line is only removed), and a body left empty
-gets a `pass`. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
+the repeats go with it, so `dedupe-imports` has nothing left to do there. Comment lines above
+the import stay in the function (on the statement that follows, or above the `pass` a body left
+empty gets): they usually describe the code below, or why the import is there. Only the comment
+on the import's own line (`# type: ignore`, `# noqa: ...`) moves with it. When the module's
+import block is sorted the way ruff's isort rules (`I001`) want it, each moved import goes to its
+sorted place (section, then order) and a merged name to its place in the line; otherwise after
+the block's last line. A merged `from` line that grows
+past the line length (ruff's or black's `line-length`, default 88) is wrapped one name per line,
+as ruff prints it. It is the fix for ruff's `PLC0415` (`import-outside-top-level`), which has no
 autofix.
 
 ## Why is this bad?
@@ -63,8 +72,18 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
 - a name that, once a module-level import, pyflakes (ruff `F`) would report: a `for` target of
   that name in another function or class shadows it (`F402`); an import never used in its
   function would be redefined by any binding of the name in another function (`F811`);
-- a third-party import whose name is never used in the function: it is there for its side
-  effects (plugin registration, monkey-patching), which would then happen at import time;
+- an import whose name is never used in the function, standard library included: it is there
+  for its side effects (plugin registration, monkey-patching; `import this` prints the Zen of
+  Python, `import antigravity` opens a browser), which would then happen at import time. An
+  unused copy of an import the module's import block already has is simply removed;
+- an import with a comment on its line, directly above it, above the run of imports it belongs
+  to, or on the `def`/`try` line starting that run, that says it is local on purpose (lazy,
+  deferred, "import here", avoid/prevent importing, circular, import cycle, start-up time,
+  import time, optional dependency/import, a heavy/slow import, importing ... is
+  cheap/slow/expensive, `import-outside-toplevel`): the reason quotes it. A comment about the
+  code ("slow path for huge files", "avoid loading the whole file") holds nothing;
+- a name the module imports only under `if TYPE_CHECKING`: its run-time import is deferred on
+  purpose (typically against an import cycle);
 - a third-party import whose distribution the file's *component* (the nearest directory with
   `pyproject.toml`, `setup.py`/`setup.cfg`, `requirements*.txt` or a `Pipfile`) does not declare
   as a required, unconditional dependency: declared only under an extra
@@ -87,14 +106,22 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   be analysed, or this file's module name is unknown, as for stdin). The graph follows what
   each import statement resolves to, namespace packages (no `__init__.py`) included;
 - platform-only modules (`winreg`, `msvcrt`, `fcntl`, `termios`, `resource`, `pwd`, `uvloop`, ...),
-  standard-library modules removed in Python 3.13 (PEP 594, and `lib2to3`), modules in
-  `keep-lazy`, star and `__future__` imports;
+  standard-library modules a CPython build leaves out when a library is missing (`tkinter`,
+  `turtle`, `idlelib`, `sqlite3`, `lzma`, `bz2`, `ctypes`, `ssl`, `zlib`, `gzip`, `ensurepip`,
+  `readline`, `curses`, `dbm.gnu`, `dbm.ndbm`, `compression.zstd` and their `_` modules: the
+  table of CPython's "Requirements for optional modules"; and `dbm.sqlite3`, `compression.gzip`,
+  `compression.bz2`, `compression.lzma`, `compression.zlib`, which import one), standard-library modules removed in
+  Python 3.13 (PEP 594, and `lib2to3`), modules in `keep-lazy`, star and `__future__` imports;
 - imports that follow a statement of the function touching import state (`sys.path`,
   `sys.modules`, `os.environ`, `importlib`, `site.addsitedir`, `django.setup()`,
   `matplotlib.use(...)`, `patch_all()`), and all imports of a module that changes such state at
   module level below its import block (a late `sys.path.insert(...)`); an import held only by
   an earlier import of the function (`import importlib.metadata`) moves when that one moves,
   and after it;
+- every import of a module where the hoisted line would get an `E402` and cannot go higher: a
+  statement that ends ruff's top of file (a call such as `logging.basicConfig()`, an
+  event-loop-policy line) comes before an import, and a call, `with` or `sys.path` change lies
+  between it and the module's last import;
 - an import the module already has, but only further down (often a deliberate cycle breaker).
   When that module-level import is above the function and the statement imports more names,
   the rest moves and the repeated name is dropped from it (the module-level import binds it
@@ -108,22 +135,57 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   object, so it goes with the first copy, and when its statement stays for its other names, just
   the repeated name is removed from it.
 
+A first-party import of a module whose import *does something* is hoisted only as an **unsafe**
+fix, whose message names the effect and where it is ("importing `app.settings` runs
+`Settings()` (app/settings.py:12)"): hoisted, that effect would run whenever the importing
+module is imported (a CLI's `--help` failing on a missing setting, test collection registering
+production plugins, an import ending the process). An effect is any module-level statement that
+is not provably pure: a call other than known-pure ones (`logging.getLogger`, `TypeVar`,
+`APIRouter()`, `Depends(...)`, `Column(...)`, `re.compile`, ..., and methods of objects the
+module creates itself with a known constructor or a literal, such as `@router.get("/x")` on
+`router = APIRouter()`; not of `out = sys.stdout`), a decorator other than known-pure ones
+(`@register` and `@atexit.register` are calls; `@property`, `@dataclass`, `@lru_cache` are
+not), a class based on anything but `object`, builtins, `typing`/`enum`/`abc` classes, a few
+library bases (pydantic `BaseModel`, SQLAlchemy `DeclarativeBase`, Starlette responses...) or
+a pure class or own object of the module (a project base may have `__init_subclass__` or a
+metaclass), a read of `os.environ`/`os.getenv`/`sys.argv`, `raise`, `assert`, `while`, a
+Django model class; followed through the first-party modules it imports at import time (the
+standard library and third-party packages count as effect-free), unless the importing module
+surely imports that module itself (at module level or in a class body; not under `if`,
+`if __name__ == "__main__":` included, `try`, `with` or a loop). A module that could not be
+analysed counts as having effects.
+
 An import at the top of a `try` used for general error handling (`except Exception:` around the
 whole handler) is hoisted as an **unsafe** fix: an import failure no longer reaches that
 handler; it stops the application at startup instead. Its copies in the same function move with
 it, so they are unsafe fixes too.
+
+An import that follows a statement of its function with possible effects is an **unsafe** fix
+too (hoisted, it runs before that statement, at import time: a test that patches
+`builtins.open` and then imports). Only these statements are known to have none: a docstring,
+other imports, `global`/`nonlocal`, `pass`, a bare string or `...`, and assignments of literals,
+names, or tuples/lists/sets/dicts of those to plain names (`x = 1`, `y: int = z`). Anything else
+counts: calls, attribute or subscript assignments, augmented assignments, f-strings, and every
+compound statement (`if`, `with`, `for`, `def`, ...).
 
 ## Options
 - `keep-lazy` (list of module names; default `torch`, `tensorflow`, `jax`, `pandas`,
   `matplotlib`, `scipy`, `sklearn`, `transformers`, `cv2`, `spacy`, `nltk`): modules deferred on
   purpose because they are expensive to import. A name also covers its submodules; setting the
   option replaces the default list.
+- `exclude-fixtures-and-migrations` (bool; default `true`): leave alone `conftest.py` files,
+  pytest fixtures (`@pytest.fixture`, `@fixture`, with the functions nested in them), Alembic
+  revisions (a `versions/` directory next to an `env.py`, or a file assigning `down_revision`)
+  and Django migrations (a `migrations/` directory, `class Migration`). Imports in test set-up
+  usually come after environment set-up on purpose, and migrations are frozen history that every
+  migration command loads. Each is reported as a skip; `false` hoists there too.
 
 ## References
 - [ruff `PLC0415` import-outside-top-level](https://docs.astral.sh/ruff/rules/import-outside-top-level/)
 - [PEP 8: Imports](https://peps.python.org/pep-0008/#imports)
 - [PEP 594: Removing dead batteries from the standard library](https://peps.python.org/pep-0594/)
 - [PEP 810: Explicit lazy imports](https://peps.python.org/pep-0810/)
+- [CPython: Requirements for optional modules](https://docs.python.org/3/using/configure.html#requirements-for-optional-modules)
 - [uvicorn release notes (0.50.0: exit code 3 when startup fails)](https://www.uvicorn.org/release-notes/)
 """
 
@@ -142,7 +204,9 @@ from ..project import ModuleInfo, ProjectFacts, imported_names
 from ..types import Safety
 from ..visitors.ast_candidates import imports_below_module_level
 from ..visitors.hoist_edits import Move, apply_edits, plan_edits
+from ..visitors.hoist_excluded import OPTION, excluded_file, fixture_functions, fixture_reason
 from ..visitors.hoisting import Candidate, Planner
+from ..visitors.import_style import style_for
 
 DEFAULT_KEEP_LAZY = (
     "torch", "tensorflow", "jax", "pandas", "matplotlib", "scipy", "sklearn", "transformers",
@@ -158,6 +222,7 @@ class Command(Codemod):
     may_change = staticmethod(imports_below_module_level)
     OPTIONS: ClassVar[dict[str, Option]] = {
         "keep-lazy": Option(DEFAULT_KEEP_LAZY, "modules deferred on purpose (never hoisted)", list),
+        OPTION: Option(True, "leave conftest.py, pytest fixtures and migrations alone", bool),
     }
 
     @classmethod
@@ -197,10 +262,18 @@ class Command(Codemod):
         return graph
 
     def transform(self, module: cst.Module) -> cst.Module:
+        excluding = bool(self.option(OPTION))
+        if excluding and (why := excluded_file(self.context.path, module)) is not None:
+            self.skip(1, why)
+            return module
+        fixtures = fixture_functions(module, self.context.source) if excluding else {}
         facts = self.facts if isinstance(self.facts, Mapping) else None
         planner = Planner(self, module, tuple(self.option("keep-lazy")), facts)
         moves: list[Candidate] = []
         for c in planner.plan():
+            if c.fn in fixtures:
+                self.skip(c.line, fixture_reason(fixtures[c.fn]))
+                continue
             blocked = [(o, name) for o, name in c.needs if not o.applied]
             if blocked:
                 outer, name = blocked[0]
@@ -251,7 +324,9 @@ class Command(Codemod):
             Move(c.stmt, c.imp, c.bindings, frozenset([*c.echoes, *c.covered]), after=bool(c.after))
             for c in sorted(moves, key=lambda c: c.line)
         ]
-        plan = plan_edits(module, planner.insertion, planner.prelude, ordered)
+        plan = plan_edits(
+            module, planner.insertion, planner.prelude, ordered, style_for(self.context)
+        )
         plan.stripped.update(stripped)
         return apply_edits(module, plan)
 

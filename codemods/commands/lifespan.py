@@ -29,12 +29,22 @@ exactly one converted app includes (`app.include_router(router)`, found across m
 gather phase) has its handlers moved into that app's lifespan, at the position of the
 `include_router` call — where FastAPI used to copy them. Otherwise the router gets a
 `lifespan=` of its own, which `include_router` merges from FastAPI 0.112.2 on: only when
-`target-fastapi` is at least 0.112.2 (a Starlette `Router` always can). Otherwise it is skipped.
+`target-fastapi` is at least 0.112.2 (a Starlette `Router` always can), and only when that keeps
+the order of the handlers in every app or router that includes it. A merged router lifespan runs
+after all of the includer's own startup handlers and before its shutdown handlers, and merged
+routers shut down in reverse include order; so an includer that registers a startup handler
+after the include, a shutdown handler before it, or includes another such router with shutdown
+handlers keeps the router (and itself) unconverted, with the reason. A router included there
+that stays unconverted (or cannot be read) counts as the includer's own handlers, since
+`include_router` still copies them in at the include; a router included by a router is checked
+again where that router is included. Otherwise it is skipped. An app with no handlers of its own
+that includes a router left unconverted is reported as skipped too, naming the router.
 
 An app that already has `lifespan=` *and* registers event handlers never runs those handlers
 (FastAPI ignores them silently, Starlette < 1.0 refuses the combination). That is reported,
 naming the dead handlers; the fix — a new lifespan that runs them around the existing one
-(`async with existing(app) as state: yield state`) — is unsafe.
+(`async with existing(app) as state: yield state`) — is unsafe. With `--unsafe-fixes` it is
+applied and reported as such; the "never run" notice appears only when it was not applied.
 
 ## Why is this bad?
 Starlette 1.0 removed `on_startup`/`on_shutdown`, `on_event()` and `add_event_handler()`;
@@ -165,6 +175,7 @@ from ..io import decode_source
 from ..project import ModuleInfo, ProjectFacts
 from ..visitors.ast_names import this_module
 from ..visitors.fastapi import ModuleAnalysis, analyse, function_kinds
+from ..visitors.import_style import style_for
 from ..visitors.lifespan_edit import apply_edits
 from ..visitors.lifespan_plan import Edits, plan_module
 from ..visitors.lifespan_project import Project, canonical
@@ -239,10 +250,10 @@ class Command(Codemod):
         previous = False
         changed = False
         for action in outcome.actions:
-            if action.needs_previous and not previous:
+            if (action.needs_previous and not previous) or (action.unless_previous and previous):
                 continue
             previous = self.report(action.line, action.message, action.fix_title, action.safety)
             if previous:
                 edits.merge(action.edits)
                 changed = True
-        return apply_edits(module, edits) if changed else module
+        return apply_edits(module, edits, style_for(self.context)) if changed else module

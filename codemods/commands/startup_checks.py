@@ -1,14 +1,14 @@
 """Check the app's required environment variables in its lifespan, so it refuses to start without them.
 
 ## What it does
-Finds the environment variables the project reads without a default — `os.environ["X"]`,
+Finds the environment variables the app surely reads without a default — `os.environ["X"]`,
 `os.getenv("X")` and `os.environ.get("X")` with no default, and fields without a default of
 pydantic `BaseSettings` classes — and inserts one check at the start of the app's lifespan
 (the `@asynccontextmanager` function passed as `lifespan=` to `FastAPI(...)`/`Starlette(...)`
 in the same module) that names every missing one:
 
 ```python
-_missing = [name for name in ("ANTHROPIC_API_KEY", "SECRET_KEY") if not os.environ.get(name)]
+_missing = [name for name in ("ANTHROPIC_API_KEY", "SECRET_KEY") if name not in os.environ]
 if _missing:
     raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
 ```
@@ -19,13 +19,32 @@ app, passed as `lifespan=lifespan`, `asynccontextmanager` imported from `context
 that still has `on_event`/`on_startup=` handlers is skipped: adding a lifespan would silently
 stop them running, so run the `lifespan` codemod first (both in one run works: it runs first).
 
-The variables come from the gather phase over every file of the run, so run it on the whole
-project. Variables are left out when some code reads them with a default or tests them and
-carries on without them (`if not key: return ...`, `except KeyError:`): the app is meant to run
-without those. So are variables already checked at import or startup (`os.environ["X"]` at
-module level, a module-level or lifespan `if not os.getenv("X"): raise`, a settings object
-built at import time). A second run recognises its own check and updates the list when the
-project's variables changed.
+Only the variables the app itself surely reads are checked, never the union of the repository
+(other services, optional providers, example plugins). The gather phase follows the app
+module's *import closure* (the first-party modules it imports while being imported,
+transitively); what runs is the module level of those modules, the app's lifespan, route
+handlers (`@app.get`, `@router.post`, `.middleware`, ...), endpoints passed to `Route(...)`
+or `add_api_route(...)`, dependencies (`Depends(f)`), and every module-level function of the
+closure that one of those *always* calls, by name or through an import (a `BaseSettings` class
+called that way reads its required fields). A read counts only when it always runs there: not
+under an `if`/`elif`/`else` (unless the test is the constant `True`), a `match` case, a loop,
+an `except` block, a conditional expression, a comprehension or the right of `and`/`or`, nor
+after an earlier statement of the function that may `return`, `raise` or `assert` —
+so a provider-selection branch never makes its key required. Methods, nested functions and
+calls through variables are not followed: the list may miss a variable, never add one the
+app runs without. Run it on the whole project; a single file on its own counts its own reads.
+
+Variables are left out when some code of the closure reads them with a default or tests them
+and carries on without them (`if not key: return ...`, `except KeyError:`): the app is meant
+to run without those. So are variables already checked at import or startup (`os.environ["X"]`
+at module level, a module-level or lifespan `if not os.getenv("X"): raise`, a settings object
+built at import time). So are the fields of a settings class that may read a dotenv file or
+a secrets directory (`env_file`/`secrets_dir` in its `model_config` or `class Config`, or
+`_env_file=`/`_secrets_dir=` where it is built): `os.environ` need not hold them. A variable
+counts as present when it is set, even to `""` (`os.environ["X"]` accepts that). An app whose
+closure calls `load_dotenv()` inside a function is skipped: it may set variables after the
+check; at module level it runs at import, before the check. A second run recognises its own check and updates the list when the
+app's variables changed.
 
 ## Why is this bad?
 `os.getenv("SECRET_KEY")` returns `None` when the variable is unset; the app starts, passes
@@ -54,7 +73,7 @@ SECRET_KEY = os.getenv("SECRET_KEY")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    _missing = [name for name in ("SECRET_KEY",) if not os.environ.get(name)]
+    _missing = [name for name in ("SECRET_KEY",) if name not in os.environ]
     if _missing:
         raise RuntimeError("missing required environment variables: " + ", ".join(_missing))
     yield
@@ -69,11 +88,12 @@ refuses to start where it used to start and serve every request that does not ne
 variable. Which variables are required is inferred from the code; review the list. Skipped,
 with a reason: an app that still has event handlers and no lifespan, a lifespan that is not an
 `@asynccontextmanager` `async def` of the same module (imported, a class, a one-line body), an
-app created with `**kwargs`, and a component that allows FastAPI before 0.93.0 or Starlette before
+app created with `**kwargs`, an app whose import closure holds a module that could not be
+analysed (unparsable, or a name two files answer: its reads are unknown), and a component that allows FastAPI before 0.93.0 or Starlette before
 0.16.0 (no `lifespan=`; the same rule as `lifespan`'s).
 
 ## Options
-None. The check covers the variables of every file in the run.
+None. The check covers the variables the app's own import closure surely reads.
 
 ## References
 - [FastAPI: Lifespan Events](https://fastapi.tiangolo.com/advanced/events/)
@@ -85,26 +105,33 @@ None. The check covers the variables of every file in the run.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
 import libcst as cst
 
-from ..audit.astutil import Aliases
-from ..audit.envvars import EnvFacts, names, own_check, required_vars, scan_env
 from ..base import Codemod
 from ..project import ModuleInfo, ProjectFacts
 from ..types import Safety
 from ..visitors.add_imports import add_imports
+from ..visitors.env_reach import EnvScan, scan_reach
+from ..visitors.env_scope import EnvScopes, app_variables
 from ..visitors.fastapi import AppObject, analyse
+from ..visitors.import_style import style_for
 from ..visitors.lifespan_project import lifespan_support
 from ..visitors.positions import FastPositionProvider
-
-_MESSAGE = "missing required environment variables: "
-_OS = Aliases(ast.parse("import os"))
-Statement: TypeAlias = cst.SimpleStatementLine | cst.BaseCompoundStatement
+from ..visitors.startup_code import (
+    Statement,
+    app_call,
+    check_assign,
+    check_statements,
+    free_name,
+    is_docstring,
+    own_names,
+    own_target,
+    with_lifespan,
+)
 
 
 class Command(Codemod):
@@ -113,13 +140,12 @@ class Command(Codemod):
     TRIGGER = re.compile(r"\b(?:FastAPI|Starlette)\b")
 
     @classmethod
-    def gather(cls, tree: ast.Module, module: ModuleInfo) -> EnvFacts:
-        return scan_env(tree)
+    def gather(cls, tree: ast.Module, module: ModuleInfo) -> EnvScan:
+        return scan_reach(tree, module)
 
     @classmethod
-    def combine(cls, per_module: Mapping[str, Any], project: ProjectFacts) -> tuple[str, ...]:
-        facts = {m: f for m, f in per_module.items() if isinstance(f, EnvFacts)}
-        return names(required_vars(facts, include_own=True))
+    def combine(cls, per_module: Mapping[str, Any], project: ProjectFacts) -> EnvScopes:
+        return EnvScopes({m: f for m, f in per_module.items() if isinstance(f, EnvScan)})
 
     def transform(self, module: cst.Module) -> cst.Module:
         try:
@@ -127,11 +153,11 @@ class Command(Codemod):
         except (SyntaxError, ValueError, RecursionError):
             self.skip(1, "the file uses syntax newer than the Python running codemod; not analysed")
             return module
-        required: tuple[str, ...] | None = self.facts
-        if required is None:  # no gather phase (a single source): this file's reads only
-            required = names(required_vars({"": scan_env(tree)}, include_own=True))
         apps = [o for o in analyse(tree, self.context.module).objects if o.kind == "app"]
-        if not required or not apps:
+        if not apps:
+            return module
+        required = self._required(tree, apps)
+        if not required:
             return module
         if _os_rebound(tree):
             self.skip(apps[0].line, "`os` is bound to something other than the `os` module here")
@@ -164,9 +190,27 @@ class Command(Codemod):
         if not insert_imports:
             return module
         result = module.with_changes(body=body)
-        return add_imports(result, insert_imports)
+        return add_imports(result, insert_imports, style_for(self.context))
 
     # -- decisions ---------------------------------------------------------------------------
+
+    def _required(self, tree: ast.Module, apps: Sequence[AppObject]) -> tuple[str, ...]:
+        """The variables this file's apps surely read (``env_scope``); () after a skip."""
+        scopes = self.facts
+        project = self.context.project
+        path = self.context.path
+        own = project.module_for(path) if path is not None else None
+        if not isinstance(scopes, EnvScopes) or own is None:
+            # no gather phase (a single source): this file alone, its imports not followed
+            scopes = EnvScopes({"": scan_reach(tree, self.context.module)})
+            name, project = "", ProjectFacts()
+        else:
+            name = own.name
+        lifespans = [a.lifespan for a in apps if a.lifespan is not None]
+        answer = app_variables(name, scopes, project, lifespans)
+        if answer.unknown is not None:
+            self.skip(apps[0].line, answer.unknown)
+        return answer.names
 
     def _plan(
         self,
@@ -192,9 +236,14 @@ class Command(Codemod):
         if app.problems:
             self.skip(app.line, f"`{app.name}` cannot get a lifespan: {app.problems[0]}")
             return None
-        support = lifespan_support(app.framework, self.context.options, self.context.project.component)
+        support = lifespan_support(
+            app.framework, self.context.options, self.context.project.component
+        )
         if support.ok is False:
-            self.skip(app.line, f"`lifespan=` is not supported by every version the component allows: {support.reason}")
+            self.skip(
+                app.line,
+                f"`lifespan=` is not supported by every version the component allows: {support.reason}",
+            )
             return None
         return ("create", app.name)
 
@@ -208,18 +257,18 @@ class Command(Codemod):
         assert isinstance(block, cst.IndentedBlock)
         statements = list(block.body)
         for i, inner in enumerate(statements):
-            checked = _own_names(module.code_for_node(inner))
+            checked = own_names(module.code_for_node(inner))
             if checked is None:
                 continue
             if tuple(checked) == tuple(required):
                 return None
-            target = _own_target(inner)
+            target = own_target(inner)
             if not self.report(line, f"the startup check in `{name}` does not match the required "
                                f"environment variables ({', '.join(required)})",
                                "Update the startup check of required environment variables",
                                Safety.UNSAFE):  # fmt: skip
                 return None
-            statements[i] = inner.with_changes(body=[_check_assign(target, required)])
+            statements[i] = inner.with_changes(body=[check_assign(target, required)])
             return stmt.with_changes(body=block.with_changes(body=statements))
         message = (
             f"`{name}` does not check the required environment variables ({', '.join(required)})"
@@ -227,9 +276,9 @@ class Command(Codemod):
         fix = "Refuse to start when a required environment variable is missing"
         if not self.report(line, message, fix, Safety.UNSAFE):
             return None
-        start = 1 if statements and _is_docstring(statements[0]) else 0
-        target = _free_name("_missing", stmt, module)
-        statements[start:start] = _check_statements(target, required)
+        start = 1 if statements and is_docstring(statements[0]) else 0
+        target = free_name("_missing", stmt, module)
+        statements[start:start] = check_statements(target, required)
         return stmt.with_changes(body=block.with_changes(body=statements))
 
     def _create_lifespan(
@@ -243,7 +292,7 @@ class Command(Codemod):
         if index < 0:
             return None
         stmt = body[index]
-        call = _app_call(stmt)
+        call = app_call(stmt)
         if call is None:
             self.skip(app.line, f"`{app.name} = ...` is not a plain call; add the check by hand")
             return None
@@ -264,13 +313,13 @@ class Command(Codemod):
         new_def = cst.ensure_type(cst.parse_statement(source), cst.FunctionDef)
         block = cst.ensure_type(new_def.body, cst.IndentedBlock)
         new_def = new_def.with_changes(
-            body=block.with_changes(body=[*_check_statements("_missing", required), *block.body])
+            body=block.with_changes(body=[*check_statements("_missing", required), *block.body])
         )
         blank = [cst.EmptyLine(), cst.EmptyLine()]
         original = cst.ensure_type(stmt, cst.SimpleStatementLine)
         comments = [line for line in original.leading_lines if line.comment is not None]
         new_def = new_def.with_changes(leading_lines=blank if index else [])
-        new_stmt = original.deep_replace(call, _with_lifespan(call, name))
+        new_stmt = original.deep_replace(call, with_lifespan(call, name))
         new_stmt = cst.ensure_type(new_stmt, cst.SimpleStatementLine).with_changes(
             leading_lines=[*blank, *comments]
         )
@@ -298,100 +347,6 @@ def _is_acm(node: ast.AsyncFunctionDef) -> bool:
 
 def _def_name(stmt: cst.CSTNode) -> str | None:
     return stmt.name.value if isinstance(stmt, cst.FunctionDef) else None
-
-
-def _is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
-
-
-def _own_names(code: str) -> list[str] | None:
-    """The names of a ``startup-checks`` check statement, or None if it is not one."""
-    try:
-        tree = ast.parse(code.strip())
-    except SyntaxError:
-        return None
-    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
-        return None
-    found = own_check(tree.body[0], _OS)
-    return found or None
-
-
-def _own_target(stmt: cst.BaseStatement) -> str:
-    line = cst.ensure_type(stmt, cst.SimpleStatementLine)
-    assign = cst.ensure_type(line.body[0], cst.Assign)
-    return cst.ensure_type(assign.targets[0].target, cst.Name).value
-
-
-def _check_assign(target: str, required: Sequence[str]) -> cst.BaseSmallStatement:
-    return cst.ensure_type(_check_statements(target, required)[0], cst.SimpleStatementLine).body[0]
-
-
-def _check_statements(target: str, required: Sequence[str]) -> list[Statement]:
-    literals = [json.dumps(n) for n in required]
-    items = ", ".join(literals) + ("," if len(literals) == 1 else "")
-    one_line = f"{target} = [name for name in ({items}) if not os.environ.get(name)]"
-    if len(one_line) <= 92:
-        assign = one_line
-    else:
-        tuple_line = f"    for name in ({items})"
-        if len(tuple_line) > 92:
-            inner = "".join(f"        {lit},\n" for lit in literals)
-            tuple_line = f"    for name in (\n{inner}    )"
-        assign = f"{target} = [\n    name\n{tuple_line}\n    if not os.environ.get(name)\n]"
-    raise_stmt = f'if {target}:\n    raise RuntimeError("{_MESSAGE}" + ", ".join({target}))\n'
-    return [cst.parse_statement(assign + "\n"), cst.parse_statement(raise_stmt)]
-
-
-def _free_name(base: str, func: cst.FunctionDef, module: cst.Module) -> str:
-    code = module.code_for_node(func)
-    used = set(re.findall(r"\b_missing\w*\b", code))
-    if base not in used:
-        return base
-    return next(f"{base}_env{i or ''}" for i in range(100) if f"{base}_env{i or ''}" not in used)
-
-
-def _app_call(stmt: cst.BaseStatement) -> cst.Call | None:
-    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-        return None
-    small = stmt.body[0]
-    value = small.value if isinstance(small, cst.Assign | cst.AnnAssign) else None
-    if not isinstance(value, cst.Call) or any(a.star for a in value.args):
-        return None
-    return value
-
-
-def _with_lifespan(call: cst.Call, name: str) -> cst.Call:
-    new_arg = cst.Arg(
-        value=cst.Name(name),
-        keyword=cst.Name("lifespan"),
-        equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-        ),
-    )
-    args = list(call.args)
-    if not args:
-        return call.with_changes(args=[new_arg])
-    last = args[-1]
-    if isinstance(last.comma, cst.Comma):  # trailing comma: the new argument goes on its own line
-        args[-1] = last.with_changes(
-            comma=last.comma.with_changes(whitespace_after=call.whitespace_before_args)
-        )
-        args.append(new_arg.with_changes(comma=last.comma))
-    else:
-        space = call.whitespace_before_args
-        after = (
-            space if isinstance(space, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
-        )
-        args[-1] = last.with_changes(
-            comma=cst.Comma(whitespace_after=after), whitespace_after_arg=cst.SimpleWhitespace("")
-        )
-        args.append(new_arg.with_changes(whitespace_after_arg=last.whitespace_after_arg))
-    return call.with_changes(args=args)
 
 
 def _bound_at_module_level(tree: ast.Module) -> set[str]:

@@ -88,6 +88,7 @@ from ..io import decode_source
 from ..project import ModuleInfo, ProjectFacts
 from ..types import Safety
 from ..visitors.ast_names import this_module
+from ..visitors.import_style import style_for
 from ..visitors.loop_policy import GUARD, LOOP_FACTORY, RunCall, analyse_policy
 from ..visitors.loop_policy_edit import PolicyEdits, apply_policy_edits
 
@@ -161,7 +162,7 @@ class Command(Codemod):
                     edits.imports.add(name)
         if not (edits.insert_before or edits.keywords):
             return module
-        return apply_policy_edits(module, edits)
+        return apply_policy_edits(module, edits, style_for(self.context))
 
     def _others(self) -> tuple[Safety, str | None]:
         """Does an imported first-party module set a policy of its own at import time?"""

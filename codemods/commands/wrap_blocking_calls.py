@@ -11,7 +11,15 @@ dependency declarations) requires FastAPI or the file imports it at module level
 imports trio, `trio.to_thread.run_sync` and `trio.sleep`; anyio, `anyio.to_thread.run_sync` and
 `anyio.sleep`; else `asyncio.to_thread` and `asyncio.sleep`. The choice depends on the file and
 its component only, never on which other files a run was given. Calls that are already awaited
-or already offloaded are left alone, so a second run changes nothing.
+or already offloaded are left alone, so a second run changes nothing; so is a call whose value
+is what an `await` awaits (`await (x := f())`, `await (f() if c else g())`): it returns the
+awaitable. An import that only the rewritten sleeps read (`import time`, `from time import
+sleep`) is removed with them; one still read, or seen from elsewhere (its name as a word in any
+string of the file: `__all__`, an annotation, a doctest, `eval`; a `# noqa` or a comment line
+above it; another module importing it, star-importing the module, or naming it in a dotted
+string such as `mock.patch("app.worker.time.sleep")`; a package `__init__`), stays, and so does
+one that was unused before. Read without the other files (stdin, or a run given only this
+file), who else reads it is unknown, and the import stays.
 
 What counts as blocking, resolved by qualified name (so `import requests as r` and
 `from requests import get as fetch` are both caught):
@@ -24,21 +32,46 @@ What counts as blocking, resolved by qualified name (so `import requests as r` a
   `socket.create_connection`, `shutil` file operations, `os` file-system calls, sync SQLAlchemy;
 - the project's own sync functions and methods that (transitively, across modules) call any of
   the above, such as a `send_assessment_email()` helper that talks to an SMTP server. Pure
-  functions are not: string work like `os.path.normpath`, which ruff flags in an `async def`,
-  does not make a helper blocking.
+  functions are not: string work like `os.path.normpath`/`abspath`/`relpath`/`expanduser` and
+  `Path.cwd()`, which ruff flags in an `async def`, is never offloaded and does not make a helper
+  blocking; nor is `httpx.stream(...)`/`Client.stream(...)` when called, which only builds a
+  context manager (a `with` over one is reported).
 
 A method call counts only when its receiver is provably an instance of a blocking class in that
-scope: bound from its constructor, annotated with the class, a `self.<attr>` every assignment of
-which agrees, or a module-level instance. Unknown receivers are left alone.
+scope: bound from its constructor (also by `a, b = Path(x), Path(y)`), annotated with the class,
+a `self.<attr>` every assignment of which agrees (also one built from another such attribute:
+`self.users = self.client["app"]["users"]`), a module-level instance, or a local of the
+enclosing function of a nested `async def` on which all its bindings agree. Unknown receivers
+are left alone.
 
 Reported but never rewritten (display-only), each with its reason:
 - `with open(...) as f:` and other blocking context managers: the whole block blocks;
 - blocking calls inside generator expressions: `await` would make them async generators;
 - calls on thread-bound objects (`sqlite3` connections, SQLAlchemy `Session`s) or passing them,
   and sync ORM session blocks (`with SessionLocal() as db:`);
+- project functions that make a thread-bound object (`conn = get_conn(path)` where `get_conn`
+  returns `sqlite3.connect(path)`), when the call's result is used or the function may keep
+  what it makes (`global`, `self.conn = ...`): the object would belong to the worker thread.
+  Where the result is dropped and nothing is kept (`purge_inactive()` making, using and closing
+  its own session), the call is offloaded;
 - project functions whose decorator may change what they return, and project functions that
   also use the running event loop (`asyncio.get_running_loop()`, `asyncio.create_task()`), which
   a worker thread does not have.
+
+Tests and one-shot scripts are reported, not rewritten: an offload protects the other work of
+the event loop (the requests an app serves, tasks run side by side), and there is none in a test
+file (under a `tests`/`test` directory of its component, or named `test_*.py`, `*_test.py`,
+`conftest.py` and importing `pytest`/`unittest`/`hypothesis` or defining `test*` functions or
+`Test*` classes; never one a non-test file imports) or in a one-shot script: a module whose
+`if __name__ == "__main__":` calls `asyncio.run` (`anyio.run`, `trio.run`, `uvloop.run`), that
+imports no module of the project, that no other file of its component imports (unknown, so
+rewritten, when the run was given only that file), that imports no server or callback framework (FastAPI, uvicorn, aiohttp, a bot or
+message-queue library, ...), and whose async functions are only called directly (none
+decorated but `@asynccontextmanager`, none a method of a subclass, none passed as a value).
+Neither counts when the file runs work concurrently or builds an app: `gather`, `create_task`,
+task groups and nurseries, `wait`/`wait_for`/timeouts, threads and executors, signal handlers,
+`FastAPI()`/`APIRouter()`/`Starlette()` or a route decorator. Whatever is not proven is
+rewritten as before. The `scripts-and-tests` option restores the rewrite.
 
 ## Why is this bad?
 An `async def` runs on the event loop thread. While a blocking call waits for the network, a
@@ -93,14 +126,25 @@ no loop library, in a component that declares trio, is left alone: which loop ru
 known. `fastapi.concurrency` is imported only where FastAPI is installed for sure: a worker or a
 bot beside a FastAPI service, with requirements of its own, gets `asyncio.to_thread`.
 
-A call on a line marked `# noqa: ASYNC...` (flake8-async's and ruff's codes for blocking calls,
-e.g. `# noqa: ASYNC240`) or a bare `# noqa` is kept, as the author asked of the linters.
+A call on a line marked `# noqa` with the linters' code for that call is kept, as the author
+asked of the linters: `ASYNC210`-`ASYNC212` for HTTP calls, `ASYNC220`-`ASYNC222` for
+subprocesses and `os.wait*`, `ASYNC230`-`ASYNC232` for `open` and file objects, `ASYNC240` for
+`os.path` and `pathlib`, `ASYNC250` for `input`, `ASYNC251` for `time.sleep`; any `ASYNC2xx`
+code for calls no rule names (SDKs, the project's functions); `ASYNC200` or a bare `# noqa` for
+every call. A code of another rule keeps nothing: `time.sleep(1)  # noqa: ASYNC210` is
+rewritten. A comment ending the call's first line, or on the comment lines directly above it,
+that says the blocking is deliberate ("deliberately", "intentionally", "on purpose",
+"purposely", "by design") and speaks of blocking (a word about blocking, sync, sleep, threads or
+the loop) keeps it too, with the comment quoted; "blocks the event loop" alone does not (a
+`# FIXME` saying so asks for the fix), nor does `# intentionally no cache` or a comment inside
+the call's arguments (`timeout=2,  # deliberately short`).
 
 Thread-bound objects are never moved to another thread: a `sqlite3` connection used from a
 worker raises `ProgrammingError`, and a SQLAlchemy `Session` must not be shared across threads.
 Those sites, blocking context managers and generator expressions are display-only. Where the
-file binds `run_in_threadpool` (or `asyncio`, `functools`, `anyio`, `trio`) to anything else, the
-sites that need the name are skipped with a reason.
+file binds `run_in_threadpool` (or `asyncio`, `functools`, `anyio`, `trio`) to anything else at
+module level (or through `global`), the sites that need the name are skipped with a reason;
+where only a function binds it (a parameter `asyncio=None`), only that function's sites are.
 
 ## Options
 - `threadpool` (`"auto"`, `"fastapi"`, `"starlette"`, `"asyncio"`, `"anyio"` or `"trio"`, default
@@ -116,6 +160,10 @@ sites that need the name are skipped with a reason.
   `"myapp.legacy.fetch"`; a name covers everything under it, and methods are `<class>.<method>`.
 - `not-blocking` (list of qualified names): names to treat as non-blocking, e.g. `"os.path"` or
   `"redis.Redis.get"` (classes by their canonical name).
+
+- `scripts-and-tests` (`"report"` or `"rewrite"`, default `"report"`): in test files and
+  one-shot scripts (see above), report blocking calls as display-only, or rewrite them as
+  everywhere else.
 
 ## References
 - [ruff flake8-async rules (`ASYNC210` to `ASYNC251`)](https://docs.astral.sh/ruff/rules/#flake8-async-async)
@@ -145,11 +193,14 @@ from ..visitors.ast_candidates import has_async_def
 from ..visitors.blocking_facts import BlockingFacts, combine
 from ..visitors.blocking_gather import ModuleFacts, gather_module
 from ..visitors.blocking_rewrite import Rewriter
+from ..visitors.blocking_role import quiet_role
 from ..visitors.hoist_deps import unconditional_imports
+from ..visitors.import_style import style_for
 from ..visitors.offload import Offload, from_threadpool
 from ..visitors.offload_choice import choose, imported_tops
 
 THREADPOOLS = ("auto", "fastapi", "starlette", "asyncio", "anyio", "trio")
+SCRIPTS_AND_TESTS = ("report", "rewrite")
 
 
 class Command(Codemod):
@@ -161,6 +212,12 @@ class Command(Codemod):
         "threadpool": Option("auto", "what blocking calls are offloaded with", str, THREADPOOLS),
         "extra-blocking": Option((), "more blocking callables (qualified names)", list),
         "not-blocking": Option((), "qualified names never treated as blocking", list),
+        "scripts-and-tests": Option(
+            "report",
+            "in tests and one-shot scripts: report blocking calls, or rewrite them",
+            str,
+            SCRIPTS_AND_TESTS,
+        ),
     }
 
     @classmethod
@@ -176,7 +233,9 @@ class Command(Codemod):
         facts = self._facts(info)
         catalogue = cat.Catalogue(tuple(self.option("extra-blocking")), tuple(self.option("not-blocking")))
         wrapper = self.wrap(module)
-        rewriter = Rewriter(self, wrapper, facts, catalogue, self._offload(), info)
+        rewriter = Rewriter(
+            self, wrapper, facts, catalogue, self._offload(), info, quiet=self._quiet()
+        )
         wrapper.visit(rewriter)
         result = rewriter.rewritten(module)
         if not any(change.applied for change in self.changes):
@@ -184,7 +243,9 @@ class Command(Codemod):
         if not rewriter.imports:
             return result
         return add_imports(
-            result, sorted(rewriter.imports, key=lambda pair: (pair[0], pair[1] or ""))
+            result,
+            sorted(rewriter.imports, key=lambda pair: (pair[0], pair[1] or "")),
+            style_for(self.context),
         )
 
     def _module_info(self) -> ModuleInfo:
@@ -205,6 +266,18 @@ class Command(Codemod):
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return facts  # newer syntax than this interpreter: no project facts, catalogue only
         return facts.merged(gather_module(tree, info))
+
+    def _quiet(self) -> str | None:
+        """Why nothing runs concurrently with this file's async code (a test file, a one-shot
+        script), when ``scripts-and-tests`` is ``"report"`` and that is proven; else None."""
+        if self.option("scripts-and-tests") != "report":
+            return None
+        try:
+            tree: ast.Module | None = asts.parse(self.context.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        path = self.context.path
+        return quiet_role(tree, str(path) if path is not None else None, self.context.project)
 
     def _offload(self) -> Offload:
         """What this file's blocking calls and sleeps become: the ``threadpool`` option, or for

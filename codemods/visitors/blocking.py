@@ -289,11 +289,15 @@ ANNOTATIONS: Mapping[str, str] = {
     "redis.client.Pipeline": "redis.client.Pipeline",
 }
 
-#: Flagged by ruff's ASYNC240 but pure string work (at most a ``getcwd``): wrapped where an async
-#: function calls them, but they do not make a project function blocking.
+#: Flagged by ruff's ASYNC240 but pure string work (at most a ``getcwd``): never offloaded (a
+#: thread hop protects nothing), and they do not make a project function blocking.
 LINT_ONLY: frozenset[str] = frozenset(
-    _prefixed("os.path", "normpath _path_normpath abspath relpath expanduser")
+    [*_prefixed("os.path", "normpath _path_normpath abspath relpath expanduser"), "pathlib.Path.cwd"]
 )
+
+#: Calls that return a context manager and do their I/O only when it is entered (httpx's
+#: ``stream`` is a ``@contextmanager``): a ``with`` over one is reported, the bare call is not I/O.
+CONTEXT_ONLY: frozenset[str] = frozenset({"httpx.stream", "httpx.Client.stream"})
 
 #: Module-level names built from a ``sessionmaker`` are conventionally called this.
 SESSION_FACTORY_NAME = "SessionLocal"

@@ -96,7 +96,11 @@ class Bindings(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self._nested:
             for target in node.targets:
-                self._targets(target.target, ("value", node.value))
+                pairs = unpacked(target.target, node.value)
+                if pairs is None:
+                    self._targets(target.target, ("value", node.value))
+                for name, value in pairs or ():
+                    self._targets(name, ("value", value))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if not self._nested:
@@ -158,6 +162,19 @@ class Bindings(cst.CSTVisitor):
             self._add(node.rest.value, _UNKNOWN)
 
 
+def unpacked(
+    target: cst.BaseExpression, value: cst.BaseExpression
+) -> list[tuple[cst.BaseExpression, cst.BaseExpression]] | None:
+    """``a, b = x, y``: each target with its own value, when both sides are tuples or lists of
+    the same length without a starred element; else None."""
+    if not isinstance(target, cst.Tuple | cst.List) or not isinstance(value, cst.Tuple | cst.List):
+        return None
+    left, right = target.elements, value.elements
+    if len(left) != len(right) or any(isinstance(e, cst.StarredElement) for e in [*left, *right]):
+        return None
+    return [(t.value, v.value) for t, v in zip(left, right, strict=True)]
+
+
 def _root(node: cst.BaseExpression) -> cst.BaseExpression:
     while isinstance(node, cst.Attribute):
         node = node.value
@@ -205,12 +222,15 @@ class Resolver(Inference[cst.BaseExpression]):
         bindings: dict[str, list[Source]],
         owner: str | None = None,
         self_name: str | None = None,
+        enclosing: Resolver | None = None,
     ) -> None:
         super().__init__(bindings, owner, self_name)
         self.qualified = qualified
         self.module = module
         self.facts = facts
         self.bindings = bindings
+        #: the resolver of the function this one is nested in (its locals are our free names)
+        self.enclosing = enclosing
         self._locals = {
             name
             for name, sources in bindings.items()
@@ -262,8 +282,20 @@ class Resolver(Inference[cst.BaseExpression]):
         return payload if isinstance(payload, cst.BaseExpression) else None
 
     def global_class(self, node: cst.BaseExpression) -> str | None:
+        outer = self.enclosing
+        if outer is not None and isinstance(node, cst.Name) and self.closes_over(node.value):
+            # a free name the enclosing function binds: every site there must agree (a
+            # ``nonlocal`` rebinding in any nested function makes it unknown there)
+            return outer.infer(node)
         name = self.qualname(node)
         return self.facts.binding(name) if name else None
+
+    def closes_over(self, name: str) -> bool:
+        """Is ``name`` a free name of this function that an enclosing function binds?"""
+        sources = self.bindings.get(name, ())
+        if self.enclosing is None or any(kind == "global" for kind, _ in sources):
+            return False
+        return name in self.enclosing.bindings
 
     def binding(self, key: str) -> str | None:
         return self.facts.binding(key)

@@ -133,16 +133,31 @@ class IntroducedNames:
             if isinstance(small, cst.Import | cst.ImportFrom)
         }
         self._state: dict[str, tuple[bool, str | None]] = {}
+        #: name -> the function (or other inner) scopes that bind it to something else
+        self._local: dict[str, set[Scope]] = {}
         #: (module, name) to import; name None means ``import module``.
         self.imports: set[tuple[str, str | None]] = set()
 
-    def problem(self, names: list[str]) -> str | None:
-        """Why the rewrite cannot use ``names`` in this file (None: it can)."""
+    def problem(self, names: list[str], site: cst.CSTNode | None = None) -> str | None:
+        """Why the rewrite cannot use ``names`` at ``site`` (None: it can). A name bound to
+        something else only inside some functions (a parameter ``asyncio``) stops the sites in
+        those functions only; at module level, or through ``global``, every site."""
         for name in names:
             found = self.state(name)[1]
             if found is not None:
                 return found
+            local = self._local.get(name)
+            if local and site is not None and self._encloses(local, site):
+                return _bound_elsewhere(name, "in this function")
         return None
+
+    def _encloses(self, scopes: set[Scope], site: cst.CSTNode) -> bool:
+        scope = self._scopes().get(site)
+        while isinstance(scope, Scope) and not isinstance(scope, GlobalScope):
+            if scope in scopes:
+                return True
+            scope = scope.parent
+        return False
 
     def need(self, name: str, module: str | None = None) -> None:
         """Import ``name`` (``import name``, or ``from module import name``) unless the module
@@ -173,15 +188,18 @@ class IntroducedNames:
         imported, problem = False, None
         for scope in {s for s in self._scopes().values() if isinstance(s, Scope)}:
             for assignment in scope.assignments[name]:
-                if not accept(assignment):
+                if accept(assignment):
+                    if isinstance(scope, GlobalScope) and getattr(assignment, "node", None) in self._top:
+                        imported = True
+                elif isinstance(scope, GlobalScope):
                     problem = _bound_elsewhere(name)
-                elif isinstance(scope, GlobalScope) and getattr(assignment, "node", None) in self._top:
-                    imported = True
+                else:  # ``global name`` assignments are the global scope's (libcst)
+                    self._local.setdefault(name, set()).add(scope)
         return imported, problem
 
 
-def _bound_elsewhere(name: str) -> str:
-    return f"`{name}` is bound to something else in this file"
+def _bound_elsewhere(name: str, where: str = "in this file") -> str:
+    return f"`{name}` is bound to something else {where}"
 
 
 def _accept_run_in_threadpool(assignment: BaseAssignment) -> bool:

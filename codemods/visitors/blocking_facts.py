@@ -40,6 +40,8 @@ class BlockingFacts:
     loop_bound: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: :meth:`resolve`'s answers (the same callee is called from many places).
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
+    #: :meth:`thread_bound`'s two propagations, made on the first question.
+    _thread: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, modules: Iterable[ModuleFacts], module_aliases: Mapping[str, str] | None = None) -> BlockingFacts:
@@ -142,6 +144,26 @@ class BlockingFacts:
                     found[caller] = (caller, *found[current])
                     queue.append(caller)
         return found
+
+    def made_class(self, callee: str) -> str | None:
+        """The thread-bound class a call to ``callee`` (resolved) returns, if it does."""
+        found = cat.class_of_factory(callee)
+        if found is None and (bound := self.binding(callee)) is not None:
+            found = cat.call_class(bound)  # ``SessionLocal()`` of a module-level sessionmaker
+        if found is None:
+            owner, _, method = callee.rpartition(".")
+            found = cat.method_result(owner, method) if owner else None
+        return found if cat.is_thread_bound(found) else None
+
+    def thread_bound(self, key: str) -> tuple[tuple[str, ...], bool] | None:
+        """For a project function that makes a thread-bound object, directly or through other
+        project functions: (the chain to what makes it, whether it or a function it calls may
+        keep something beyond the call); None when it makes none."""
+        if not self._thread:
+            self._thread["makes"] = self._propagate(lambda callee: self.made_class(callee) is not None)
+            self._thread["keeps"] = self._propagate(lambda callee: False, added=lambda k: self.functions[k].keeps)
+        chain = self._thread["makes"].get(key)
+        return None if chain is None else (chain, key in self._thread["keeps"])
 
     def blocking_for(self, catalogue: cat.Catalogue) -> Mapping[str, tuple[str, ...]]:
         if catalogue == cat.DEFAULT:

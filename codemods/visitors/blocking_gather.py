@@ -4,7 +4,8 @@ Per module (stdlib ``ast``, read-only): every sync ``def`` at module level or in
 the callee key of each call in its own body (nested ``def``/``lambda``/``class`` bodies excluded);
 module-level names bound once to an instance of a catalogue class (``s3 = boto3.client(...)``);
 ``self.<attr>`` attributes of classes whose class is provable; and module-level import aliases
-(to follow re-exports). :mod:`.blocking_facts` folds these across modules.
+(to follow re-exports); the modules it star-imports and its strings spelled like dotted names
+(who may read an import the rewrite leaves unused). :mod:`.blocking_facts` folds these across modules.
 
 Names are resolved conservatively: a name bound more than once, or bound by anything but the
 import/def/constructor we understand, is unknown, and unknown calls are never blocking.
@@ -13,10 +14,12 @@ import/def/constructor we understand, is unknown, and unknown calls are never bl
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..project import ModuleInfo
+from .. import astnodes
+from ..project import ModuleInfo, resolve_relative
 from . import blocking as cat
 from .blocking_scope import Env, ModuleScope, Source, scope_bindings, single_import
 
@@ -33,6 +36,10 @@ class FunctionFacts:
     decorator: str
     #: (callee key, line) for each call in the function's own body.
     calls: tuple[tuple[str, int], ...]
+    #: It may keep what it makes beyond the call: it declares ``global``/``nonlocal``, assigns
+    #: to an attribute or an item (``self.conn = ...``, ``cache[k] = ...``), or lets a call's
+    #: result escape (:func:`_escapes`: ``_pool.append(conn)``).
+    keeps: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,12 @@ class ModuleFacts:
     aliases: tuple[tuple[str, str], ...] = ()
     #: ``module.name`` or ``module.Class.attr`` -> catalogue class of its value.
     bindings: tuple[tuple[str, str], ...] = ()
+    #: Modules the module star-imports (``from app.helpers import *``): absolute names, None for
+    #: a relative import beyond the top-level package.
+    stars: tuple[str | None, ...] = ()
+    #: String constants spelled like a dotted name (``"app.worker.time.sleep"`` for
+    #: ``mock.patch``): they may name another module's attribute.
+    dotted: tuple[str, ...] = ()
 
 
 def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
@@ -76,19 +89,36 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
             key = f"{prefix}.{name}"
             if kind == "class" and isinstance(node, ast.ClassDef):
                 body_names, _ = scope_bindings(node.body, info, mod.nonlocals)
-                mod.bindings.update(_class_attrs(mod, top, key, node, body_names))
+                attrs = _class_attrs(mod, top, key, node, body_names)
+                if attrs:
+                    # once more with them known: ``self.coll = self.client["db"]["coll"]``
+                    mod.bindings.update(attrs)
+                    attrs = _class_attrs(mod, top, key, node, body_names)
+                mod.bindings.update(attrs)
                 if len(body_names.get("__init__", ())) == 1 and "__new__" not in body_names:
                     inits.append((key, f"{key}.__init__"))
                 pending.append((key, body_names, key))
             elif kind == "def" and isinstance(node, ast.FunctionDef):
                 functions.append(_function(mod, top, node, key, owner))
+    stars: list[str | None] = []
+    dotted: set[str] = set()
+    for node in astnodes.nodes(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            stars.append(resolve_relative(info, node.module, node.level))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value):
+            dotted.add(node.value)
     return ModuleFacts(
         module=mod.name,
         functions=tuple(functions),
         inits=tuple(sorted(inits)),
         aliases=tuple(aliases),
         bindings=tuple(sorted(mod.bindings.items())),
+        stars=tuple(stars),
+        dotted=tuple(sorted(dotted)),
     )
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: str | None) -> FunctionFacts:
@@ -101,7 +131,7 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
         elif name not in cat.TRANSPARENT_DECORATORS and not decorator:
             decorator = ast.unparse(deco)
     calls: list[tuple[str, int]] = []
-    generator = False
+    generator = keeps = False
     for node in mod.own_nodes(fn):
         if isinstance(node, ast.Call):
             if env is None:
@@ -111,11 +141,73 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
                 calls.append((callee, node.lineno))
         elif isinstance(node, ast.Yield | ast.YieldFrom):
             generator = True
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            keeps = True
+        elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store) and not keeps:
+            keeps = not _stores_in_local(mod, fn, node)
+    if calls and not keeps:
+        keeps = _escapes(mod.own_nodes(fn))
     if decorator:
         kind = "decorated"
     elif generator and kind == "function":
         kind = "generator"
-    return FunctionFacts(key, kind, decorator, tuple(calls))
+    return FunctionFacts(key, kind, decorator, tuple(calls), keeps)
+
+
+def _escapes(nodes: list[ast.AST]) -> bool:
+    """Does a call's result (``conn = sqlite3.connect(p)``) go anywhere but a local used as the
+    receiver of its own method calls (``conn.execute(...)``), a ``with conn:``, an attribute
+    store (judged by :func:`_stores_in_local`) or a ``return`` (the caller's site judges a
+    result it uses)? Passed to a call (``_pool.append(conn)``), yielded, stored, compared or captured by a nested scope: it may outlive the call
+    (conservative: any such use counts). A result passed on without a name
+    (``_pool.append(connect())``) is not seen."""
+    made: set[str] = set()
+    for node in nodes:
+        value: ast.expr | None = None
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr):
+            value = node.value
+            targets = list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if isinstance(item.context_expr, ast.Call) and item.optional_vars is not None:
+                    targets.append(item.optional_vars)
+        if value is not None and not isinstance(value, ast.Call | ast.Await):
+            continue
+        for target in targets:
+            made.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    if not made:
+        return False
+    local: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            local.add(id(node.func.value))
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            local.update(id(item.context_expr) for item in node.items)
+        elif (isinstance(node, ast.Return) and node.value is not None) or (isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del)):
+            local.add(id(node.value))
+    for node in nodes:
+        if isinstance(node, ast.Name) and node.id in made and isinstance(node.ctx, ast.Load):
+            if id(node) not in local:
+                return True
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef) and any(
+            isinstance(n, ast.Name) and n.id in made for n in ast.walk(node)
+        ):
+            return True
+    return False
+
+
+def _stores_in_local(mod: ModuleScope, fn: ast.FunctionDef, target: ast.Attribute | ast.Subscript) -> bool:
+    """Does ``target`` (``x.attr = ...``, ``x[k] = ...``) store into an object bound to a local
+    variable of ``fn`` (not a parameter, not a global)?"""
+    root: ast.expr = target
+    while isinstance(root, ast.Attribute | ast.Subscript):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return False
+    args = fn.args
+    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+    return root.id not in params and root.id in mod.function_bindings(fn)
 
 
 def _class_attrs(

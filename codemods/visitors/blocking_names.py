@@ -127,7 +127,7 @@ class FileBindings:
     def read(cls, source: str) -> FileBindings | None:
         """The bindings of ``source``; None when ``ast`` cannot read it, or reads an identifier
         differently from libcst."""
-        if not ENABLED or (not source.isascii() and _normalisation_differs(source)):
+        if not ENABLED or (not source.isascii() and normalisation_differs(source)):
             return None
         try:
             tree = asts.parse(source)
@@ -185,7 +185,7 @@ def _qualified(binding: Binding, root: str, full: str) -> QualifiedName:
     return QualifiedName(real + full[len(root) :], QualifiedNameSource.IMPORT)
 
 
-def _normalisation_differs(source: str) -> bool:
+def normalisation_differs(source: str) -> bool:
     return any(
         unicodedata.normalize("NFKC", word) != word for word in _NON_ASCII_WORD.findall(source)
     )

@@ -8,6 +8,7 @@ Every decision goes through the codemod's ``report``/``skip``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,6 +32,8 @@ from .blocking_edit import (
     root_name,
 )
 from .blocking_facts import BlockingFacts
+from .blocking_imports import drop, removable
+from .blocking_keep import Intent, noqa_keeps
 from .blocking_names import FileBindings
 from .offload import CALL_SYNTAX, OFFLOAD_CALLS, OFFLOADER, SLEEP_SYNTAX, UNKNOWN, Offload
 from .path_rebuild import rebuild
@@ -74,7 +77,18 @@ class Target:
     decorator: str = ""
     #: Why the project function needs the event loop's thread, if it does.
     loop: str = ""
+    #: The catalogue key it was recognised by (empty for a project function).
+    key: str = ""
+    #: A project function that makes a thread-bound object: (the chain to what makes it, may
+    #: it keep something beyond the call).
+    makes: tuple[tuple[str, ...], bool] | None = None
 
+
+#: The fix title of a site in a test or one-shot script (``scripts-and-tests = "report"``).
+QUIET_TITLE = (
+    "Nothing else runs on this event loop, so offloading protects nothing; offload it if this code "
+    'runs concurrently with other work (`scripts-and-tests = "rewrite"` rewrites these)'
+)
 
 _Hook = Callable[[Any, Any], Any]
 
@@ -95,6 +109,15 @@ class _Lazy:
         return self._wrapper.resolve(ScopeProvider)
 
 
+def _no_io(key: str | None) -> str | None:
+    """Why a call the lint rules flag does no blocking I/O of its own; None when it does."""
+    if key in cat.LINT_ONLY:
+        return "is string work (at most a `getcwd`): a worker thread would protect nothing"
+    if key in cat.CONTEXT_ONLY:
+        return "returns a context manager that does its I/O when entered (a `with` over it is reported)"
+    return None
+
+
 class Rewriter(cst.CSTVisitor):
     """Visit ``wrapper.module`` with ``wrapper.visit(rewriter)``, then take
     ``rewriter.rewritten(module)``: a read-only pass decides and reports, the rewrite follows.
@@ -113,6 +136,7 @@ class Rewriter(cst.CSTVisitor):
         catalogue: cat.Catalogue,
         offload: Offload,
         info: ModuleInfo,
+        quiet: str | None = None,
     ) -> None:
         super().__init__()
         self.wrapper = wrapper
@@ -123,6 +147,8 @@ class Rewriter(cst.CSTVisitor):
         #: what blocking calls and ``time.sleep`` become (a None field: those sites are skipped)
         self.offload = offload
         self.info = info
+        #: why this file's async code runs one thing at a time: its sites are display-only
+        self.quiet = quiet
         self.names: IntroducedNames | None = None
         self.frames: list[Frame] = []
         self._handled: set[cst.CSTNode] = set()
@@ -132,6 +158,8 @@ class Rewriter(cst.CSTVisitor):
         self._eager: dict[cst.CSTNode, int] = {}
         #: calls to rewrite -> (``time.sleep``?, bind with ``functools.partial``?, a primary?)
         self.rewrites: dict[cst.Call, tuple[bool, bool, bool]] = {}
+        #: the names the ``time.sleep`` calls to rewrite are read through (``time``, ``sleep``)
+        self.sleep_names: Counter[str] = Counter()
         #: the nodes being visited, outermost first; and every ancestor of a call to rewrite
         self._stack: list[cst.CSTNode] = []
         self.path: set[cst.CSTNode] = set()
@@ -212,20 +240,28 @@ class Rewriter(cst.CSTVisitor):
         self.frames.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        parent = self.frames[-1] if self.frames else None
+        enclosing = parent.resolver if parent is not None and parent.kind in ("sync", "async") else None
         if node.asynchronous is None:
-            self.frames.append(Frame("sync", node.name.value))
             # Nothing under a sync frame is rewritten or reported (``active`` is None there,
             # decorators and defaults included): its subtree is not traversed, and so not
-            # rebuilt, unless an ``async def`` is nested in it.
-            return _holds_async_def(node)
-        parent = self.frames[-1] if self.frames else None
+            # rebuilt, unless an ``async def`` is nested in it, which may use its locals.
+            nested = _holds_async_def(node)
+            outer = None
+            if nested:
+                names = Bindings(node).names
+                outer = Resolver(self._qualified, self.info, self.facts, names, enclosing=enclosing)
+            self.frames.append(Frame("sync", node.name.value, resolver=outer))
+            return nested
         owner = parent.key if parent is not None and parent.kind == "class" else None
         self_name = None
         positional = [*node.params.posonly_params, *node.params.params]
         static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
         if owner and positional and not static:
             self_name = positional[0].name.value
-        resolver = Resolver(self._qualified, self.info, self.facts, Bindings(node).names, owner, self_name)
+        resolver = Resolver(
+            self._qualified, self.info, self.facts, Bindings(node).names, owner, self_name, enclosing
+        )
         self.frames.append(Frame("async", node.name.value, resolver=resolver))
         return True
 
@@ -288,7 +324,18 @@ class Rewriter(cst.CSTVisitor):
     # -- context of a call ----------------------------------------------------------------------
 
     def visit_Await(self, node: cst.Await) -> None:
-        self._awaited.add(node.expression)
+        # the calls whose value is awaited return an awaitable: not blocking calls to offload
+        # (``await (x := f())``, ``await (f() if c else g())``, ``await (f() or g())``)
+        pending: list[cst.BaseExpression] = [node.expression]
+        while pending:
+            expr = pending.pop()
+            self._awaited.add(expr)
+            if isinstance(expr, cst.NamedExpr):
+                pending.append(expr.value)
+            elif isinstance(expr, cst.IfExp):
+                pending += [expr.body, expr.orelse]
+            elif isinstance(expr, cst.BooleanOperation):
+                pending += [expr.left, expr.right]
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._primary.add(node.value)
@@ -358,7 +405,7 @@ class Rewriter(cst.CSTVisitor):
                 if not self.catalogue.blocks(key):
                     return None
                 bound = cls if cat.is_thread_bound(cls) else None
-                return Target("method", label(func, key), thread_bound=bound)
+                return Target("method", label(func, key), thread_bound=bound, key=key)
         name = resolver.qualname(func)
         if name is None:
             return None
@@ -369,12 +416,13 @@ class Rewriter(cst.CSTVisitor):
         if found is not None:
             return found
         if name == "time.sleep" and self.catalogue.blocks(name):
-            return Target("sleep", label(func, name))
+            return Target("sleep", label(func, name), key=name)
         resolved = self.facts.resolve(name)
         if not self.catalogue.blocks(resolved):
             return None
         made = cat.class_of_factory(resolved)
-        return Target("function", label(func, resolved), thread_bound=made if cat.is_thread_bound(made) else None)
+        bound = made if cat.is_thread_bound(made) else None
+        return Target("function", label(func, resolved), thread_bound=bound, key=resolved)
 
     def _project(self, key: str, func: cst.BaseExpression) -> Target | None:
         chain = self.blocking.get(key)
@@ -389,6 +437,7 @@ class Rewriter(cst.CSTVisitor):
             fn_kind=fn.kind,
             decorator=fn.decorator,
             loop=self.facts.why(loop) if loop else "",
+            makes=self.facts.thread_bound(key),
         )
 
     def _thread_bound_argument(self, frame: Frame, call: cst.Call) -> tuple[str, str] | None:
@@ -433,16 +482,22 @@ class Rewriter(cst.CSTVisitor):
         if target is None or target.fn_kind in ("generator", "contextmanager"):
             return
         line, end = self._lines(original_node)
-        suppressed = self.command.context.suppressions.noqa_of_family("ASYNC", range(line, end + 1))
-        if suppressed is not None:
-            # the linters' own rules for blocking calls (flake8-async, ruff's ASYNC2xx)
-            self.command.skip(line, f"kept by `# noqa{': ' + suppressed if suppressed else ''}`")
+        no_io = _no_io(target.key) if not self.catalogue.added(target.key or "") else None
+        if no_io is not None:
+            self.command.skip(line, f"{target.label} {no_io}")
+            return
+        kept = self._kept(target, line, end)
+        if kept is not None:
+            self.command.skip(line, kept)
             return
         why = f" ({target.why})" if target.why else ""
         message = f"Blocking call {target.label} in async function `{frame.name}`{why}"
         left_alone = self._display_only(frame, target, original_node)
         if left_alone is not None:
             self.command.report(line, message + left_alone[0], left_alone[1], Safety.DISPLAY_ONLY, end)
+            return
+        if self.quiet is not None:
+            self.command.report(line, f"{message}, in {self.quiet}", QUIET_TITLE, Safety.DISPLAY_ONLY, end)
             return
         assert self.names is not None
         # Arguments keep their number, keywords and stars when calls inside them are rewritten:
@@ -470,7 +525,7 @@ class Rewriter(cst.CSTVisitor):
             names = [offloader, *(["functools"] if partial else [])]
             where = "the threadpool" if threadpool in ("fastapi", "starlette") else "a worker thread"
             title = f"Run it in {where}: `{CALL_SYNTAX[threadpool]}`"
-        problem = self.names.problem(names)
+        problem = self.names.problem(names, original_node)
         if problem is not None:
             self.command.skip(line, problem)
             return
@@ -479,7 +534,25 @@ class Rewriter(cst.CSTVisitor):
         for name in names:
             self.names.need(name, module if name == "run_in_threadpool" else None)
         self.rewrites[original_node] = (sleep, partial, original_node in self._primary)
+        if sleep and (root := root_name(original_node.func)):
+            self.sleep_names[root] += 1
         self.path.update(self._stack)
+
+    def _kept(self, target: Target, line: int, end: int) -> str | None:
+        """Why the author's comment keeps the call on ``line``..``end``, if it does."""
+        noqa = self.command.context.suppressions.noqa
+        suppressed = noqa_keeps(noqa, range(line, end + 1), target.key) if noqa else None
+        if suppressed is not None:
+            # the linters' own rules for blocking calls (flake8-async, ruff's ASYNC2xx)
+            return f"kept by `# noqa{': ' + suppressed if suppressed else ''}`"
+        comment = self._intent.deliberate(line)
+        if comment is not None:
+            return f"kept: the comment `{comment}` says the blocking is deliberate"
+        return None
+
+    @cached_property
+    def _intent(self) -> Intent:
+        return Intent(self.command.context.source)
 
     def _rewrite(self, call: cst.Call, sleep: bool, partial: bool, primary: bool) -> cst.Await:
         """The awaited form of ``call`` (its arguments already rewritten)."""
@@ -496,13 +569,23 @@ class Rewriter(cst.CSTVisitor):
 
     def rewritten(self, module: cst.Module) -> cst.Module:
         """``module`` with the calls this visitor decided to rewrite rewritten: only the nodes
-        on the way to one are rebuilt (libcst's transformer would rebuild every node)."""
+        on the way to one are rebuilt (libcst's transformer would rebuild every node); then
+        without the imports the rewritten sleeps were the last readers of."""
         if not self.rewrites:
             return module
         rewrite = _Rewrite(self)
         result = rebuild(module, rewrite, rewrite.on_visit, (cst.Call,))
         assert isinstance(result, cst.Module)
-        return result
+        unused = removable(
+            self.sleep_names,
+            self._bindings,
+            self.command.context.source,
+            self.info,
+            self.facts,
+            str(self.command.context.path) if self.command.context.path is not None else None,
+            self.command.context.project,
+        )
+        return drop(result, unused) if unused else result
 
     def _display_only(self, frame: Frame, target: Target, call: cst.Call) -> tuple[str, str] | None:
         """(message suffix, fix title) when the call must be left alone, else None."""
@@ -516,6 +599,10 @@ class Rewriter(cst.CSTVisitor):
             if target.kind == "function":
                 return f" makes a `{kind}`, which is bound to the thread that makes it", _THREAD_BOUND_TITLE
             return f" uses a `{kind}`, which is bound to the thread that made it", _THREAD_BOUND_TITLE
+        if target.makes is not None:
+            found = self._made_here(target.makes, call)
+            if found is not None:
+                return found, _THREAD_BOUND_TITLE
         bound = self._thread_bound_argument(frame, call)
         if bound is not None:
             return f" passes `{bound[0]}`, a `{cat.short(bound[1])}` bound to this thread", _THREAD_BOUND_TITLE
@@ -529,6 +616,22 @@ class Rewriter(cst.CSTVisitor):
             run = f"run it with `{CALL_SYNTAX[threadpool]}`" if threadpool else "run it in a worker thread"
             return (f"; its decorator `@{target.decorator}` may change what it returns", f"If it stays synchronous, {run}")
         return None
+
+
+    def _made_here(self, makes: tuple[tuple[str, ...], bool], call: cst.Call) -> str | None:
+        """Why a project function that makes a thread-bound object must stay on this thread:
+        it may keep the object (a global, an attribute), or the call's result is used here (it
+        may be the object). A call whose result is dropped makes and uses it in the worker."""
+        chain, keeps = makes
+        discarded = len(self._stack) > 1 and self._stack[-1] is call and isinstance(self._stack[-2], cst.Expr)
+        if not keeps and discarded:
+            return None
+        made = self.facts.made_class(chain[-1])
+        assert made is not None
+        how = "may keep it beyond the call (a global, an attribute or an item)" if keeps else (
+            "its result, which may be that object, is used here on the event loop"
+        )
+        return f"; it makes a `{cat.short(made)}`, which is bound to the thread that makes it, and {how}"
 
 
 class _Rewrite(cst.CSTTransformer):

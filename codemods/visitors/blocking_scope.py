@@ -54,7 +54,17 @@ def scope_bindings(
             continue
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                targets(target, ("value", node.value))
+                value = node.value
+                if (
+                    isinstance(target, ast.Tuple | ast.List)
+                    and isinstance(value, ast.Tuple | ast.List)
+                    and len(target.elts) == len(value.elts)
+                    and not any(isinstance(e, ast.Starred) for e in [*target.elts, *value.elts])
+                ):
+                    for element, part in zip(target.elts, value.elts, strict=True):
+                        targets(element, ("value", part))  # ``a, b = x, y``
+                else:
+                    targets(target, ("value", value))
         elif isinstance(node, ast.AnnAssign):
             targets(node.target, ("annotation", node.annotation))
         elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor | ast.Delete):

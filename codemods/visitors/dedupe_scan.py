@@ -11,6 +11,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from .ast_candidates import Key, repeats_key
+from .dedupe_guard import guards_imports, suppresses_imports
 from .positions import FastPositionProvider
 
 Container = cst.SimpleStatementLine | cst.SimpleStatementSuite
@@ -32,6 +33,9 @@ class Imp:
     top: bool
     #: Under ``if TYPE_CHECKING:`` (never runs, but still makes the name local in a function).
     tc: bool = False
+    #: In the body of a ``try`` (or ``with suppress(...)``) that may catch its ``ImportError``
+    #: (:mod:`.dedupe_guard`): a check that an optional dependency is installed.
+    guarded: bool = False
 
     @property
     def line(self) -> int:
@@ -190,6 +194,7 @@ class Collector(cst.CSTVisitor):
         self.scopes: list[Scope] = [self.module]
         self.stack: list[Scope] = [self.module]
         self.depth: list[int] = [0]  # compound statements open in each scope
+        self.guards: list[int] = [0]  # import guards open in each scope
         self.type_checking = 0
         self.top_line = 0
         self.container: Container | None = None
@@ -224,6 +229,21 @@ class Collector(cst.CSTVisitor):
         _close
     )
 
+    def _guard(self, node: cst.Try | cst.TryStar) -> None:
+        self.guards[-1] += guards_imports(node)
+
+    def _unguard(self, node: cst.Try | cst.TryStar) -> None:
+        self.guards[-1] -= guards_imports(node)
+
+    visit_Try_body = visit_TryStar_body = _guard
+    leave_Try_body = leave_TryStar_body = _unguard
+
+    def visit_With_body(self, node: cst.With) -> None:
+        self.guards[-1] += suppresses_imports(node)
+
+    def leave_With_body(self, node: cst.With) -> None:
+        self.guards[-1] -= suppresses_imports(node)
+
     def visit_If_body(self, node: cst.If) -> None:
         self.type_checking += _is_type_checking(node.test)
 
@@ -240,10 +260,12 @@ class Collector(cst.CSTVisitor):
             self.scopes.append(scope)
         self.stack.append(scope)
         self.depth.append(0)
+        self.guards.append(0)
 
     def _pop(self, original_node: cst.CSTNode) -> None:
         self.stack.pop()
         self.depth.pop()
+        self.guards.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._bind(node.name, "`def`")
@@ -354,6 +376,7 @@ class Collector(cst.CSTVisitor):
                 self._range(alias),
                 top,
                 self.type_checking > 0,
+                self.guards[-1] > 0,
             )
             scope.add(name, Event(self._pos(alias), what, imp))
 

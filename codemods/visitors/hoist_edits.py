@@ -2,9 +2,11 @@
 transformer pass that removes function-level imports, appends names to existing
 ``from m import ...`` lines and inserts the new module-level imports.
 
-Comments never get lost: a moved import takes its own-line and trailing comments along; an
-import that is only removed (the module already has it) leaves them on the next statement of
-its block (or the block's ``pass``, or the block's trailing comments).
+Comments never get lost, and never move to where they would describe something else: the
+comment lines above a function-level import stay in the function, on the next statement of its
+block (or the block's ``pass``, or the block's trailing comments). A moved import takes only
+the comment on its own line (``# type: ignore``, ``# noqa: ...``: about that line); an import
+that is only removed (the module already has it) leaves that one in the function too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .import_order import DEFAULT_STYLE, ImportStyle, reprint
+from .import_place import block_keys, import_run, insert_sorted, split_header
+from .import_top import movable, top_end
 from .imports import (
     Binding,
     append_aliases,
@@ -39,6 +44,16 @@ class Insertion:
     anchored: bool
     #: True when that import is a ``from __future__`` import (a blank line follows it).
     after_future: bool = False
+    #: The end of the module's import block (what is above it is imported before any function
+    #: runs): ``index``, or below it when the new lines go higher to stay out of ruff's ``E402``.
+    end: int = -1
+    #: The statement after which ruff would report the new lines (``E402``) when no placement
+    #: avoids it: nothing is hoisted then.
+    blocked_by: cst.BaseStatement | None = None
+
+    @property
+    def block_end(self) -> int:
+        return self.index if self.end < 0 else self.end
 
 
 def child_blocks(stmt: cst.BaseCompoundStatement) -> list[tuple[Sequence[cst.BaseStatement], str]]:
@@ -99,16 +114,31 @@ def insertion_point(module: cst.Module) -> Insertion:
     """After the last runtime import of the module's prelude (its leading run of imports, simple
     statements and import-only blocks), so nothing that precedes an existing import (a
     ``sys.path.insert``, an event-loop-policy line) ever ends up below a new import; without
-    imports, after the docstring."""
+    imports, after the docstring.
+
+    When ruff would report a new import there (``E402``: a statement above ends the top of the
+    file, :mod:`.import_top`), the new lines go just above the first such statement if every
+    statement from there down to the end of the block only binds literals or names, imports or
+    tests such reads (``VERSION = "1"``, ``try: import cython``); otherwise that statement is
+    ``blocked_by`` and nothing moves."""
+    body = module.body
     anchor = -1
-    for index, stmt in enumerate(module.body):
+    for index, stmt in enumerate(body):
         if not _is_prelude(stmt):
             break
         if _runtime_import(stmt):
             anchor = index
-    if anchor >= 0:
-        return Insertion(anchor + 1, True, _is_future(module.body[anchor]))
-    return Insertion(1 if module.body and is_docstring(module.body[0]) else 0, False)
+    if anchor < 0:
+        return Insertion(1 if body and is_docstring(body[0]) else 0, False)
+    end = anchor + 1
+    top = top_end(body, end)
+    if top is None:
+        return Insertion(end, True, _is_future(body[anchor]))
+    if not all(movable(stmt) for stmt in body[top:end]):
+        return Insertion(end, True, _is_future(body[anchor]), blocked_by=body[top])
+    above = sole_import(body[top - 1]) if top > 0 else None
+    future = isinstance(above, cst.ImportFrom) and module_text(above) == "__future__"
+    return Insertion(top, above is not None, future, end=end)
 
 
 # -- planning the insertions ---------------------------------------------------------------------
@@ -131,13 +161,15 @@ class Move:
 @dataclass
 class EditPlan:
     insertion: Insertion
-    #: id(removed statement) -> True when its comments travel with an inserted statement
+    #: id(removed statement) -> True when its trailing comment travels with an inserted statement
     removed: dict[int, bool] = field(default_factory=dict)
     #: id(existing module-level statement) -> names to append to its ``from m import ...``
     merges: dict[int, list[cst.ImportAlias]] = field(default_factory=dict)
     new: list[cst.SimpleStatementLine] = field(default_factory=list)
     #: id(function-level statement that stays) -> indices of the aliases it keeps
     stripped: dict[int, list[int]] = field(default_factory=dict)
+    #: how the project sorts and wraps imports
+    style: ImportStyle = DEFAULT_STYLE
 
 
 def _mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
@@ -149,6 +181,7 @@ def _mergeable(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
         trailing_comment(stmt) is not None
         or has_inner_comments(imp)
         or module_text(imp) == "__future__"
+        or any(a.asname is not None for a in imp.names)  # ruff keeps an ``as`` name apart
     ):
         return None
     return imp
@@ -159,15 +192,17 @@ def plan_edits(
     insertion: Insertion,
     prelude: Mapping[str, Sequence[tuple[Binding, cst.SimpleStatementLine]]],
     moves: Sequence[Move],
+    style: ImportStyle = DEFAULT_STYLE,
 ) -> EditPlan:
     """Decide, in file order, what each applied hoist inserts, merges or only removes.
     ``prelude``: the module's imports above the insertion point by bound name
-    (``runtime_module_imports``)."""
-    plan = EditPlan(insertion)
+    (``runtime_module_imports``). Names join a ``from`` line of their module only as ruff would
+    print them: not under ``force-single-line``, never with an ``as`` name."""
+    plan = EditPlan(insertion, style=style)
     # bound name -> the bindings there so far (``satisfied_by`` implies the same bound name)
     present = {name: [b for b, _ in pairs] for name, pairs in prelude.items()}
     targets: dict[str, cst.SimpleStatementLine] = {}
-    for stmt in module.body[: insertion.index]:
+    for stmt in module.body[: insertion.block_end] if not style.single_line else ():
         imp = _mergeable(stmt)
         if imp is not None:
             assert isinstance(stmt, cst.SimpleStatementLine)
@@ -188,16 +223,14 @@ def plan_edits(
         for i in keep:
             present.setdefault(move.bindings[i].bound, []).append(move.bindings[i])
         kept = keep_aliases(move.imp, keep)
-        commented = (
-            inner
-            or bool(comment_lines(move.stmt.leading_lines))
-            or trailing_comment(move.stmt) is not None
-        )
+        commented = inner or trailing_comment(move.stmt) is not None
         if (
             not commented
             and not move.after
+            and not style.single_line
             and isinstance(kept, cst.ImportFrom)
             and not isinstance(kept.names, cst.ImportStar)
+            and all(a.asname is None for a in kept.names)
         ):
             key = module_text(kept)
             extra = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in kept.names]
@@ -213,11 +246,7 @@ def plan_edits(
                 continue
             new_targets[key] = len(plan.new)
         plan.removed[id(move.stmt)] = True
-        plan.new.append(
-            move.stmt.with_changes(
-                body=[kept], leading_lines=comment_lines(move.stmt.leading_lines)
-            )
-        )
+        plan.new.append(move.stmt.with_changes(body=[kept], leading_lines=[]))
     return plan
 
 
@@ -241,8 +270,16 @@ def _strip_blanks(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     return result
 
 
-def _with_blank(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
-    return list(lines) if lines and lines[0].comment is None else [_BLANK, *lines]
+def _with_blank(lines: Sequence[cst.EmptyLine], count: int = 1) -> list[cst.EmptyLine]:
+    """``lines`` opening with at least ``count`` blank lines."""
+    have = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    return [*([_BLANK] * max(0, count - have)), *lines]
+
+
+def _after_imports(stmt: cst.BaseStatement) -> int:
+    """The blank lines ruff (isort's ``lines-after-imports``, and ``ruff format``) wants between
+    an import block and the statement after it: two before a ``def`` or ``class``, else one."""
+    return 2 if isinstance(stmt, cst.FunctionDef | cst.ClassDef) else 1
 
 
 #: The nodes that can hold a statement. Every edit is to a statement, a block or the module,
@@ -263,8 +300,12 @@ def _on_the_way(node: cst.CSTNode, targets: Collection[int], path: set[int]) -> 
     found = False
     for name in _STATEMENT_FIELDS:
         value = getattr(node, name, None)
-        for child in value if isinstance(value, tuple | list) else () if value is None else (value,):
-            if id(child) in targets or (isinstance(child, _HOLDERS) and _on_the_way(child, targets, path)):
+        for child in (
+            value if isinstance(value, tuple | list) else () if value is None else (value,)
+        ):
+            if id(child) in targets or (
+                isinstance(child, _HOLDERS) and _on_the_way(child, targets, path)
+            ):
                 found = True
     if found:
         path.add(id(node))
@@ -328,16 +369,21 @@ class _Editor(cst.CSTTransformer):
 
     @staticmethod
     def _left_behind(stmt: cst.SimpleStatementLine, travels: bool) -> list[cst.EmptyLine]:
-        if travels:
-            return [line for line in stmt.leading_lines if line.comment is None]
-        lines = list(stmt.leading_lines)
+        lines = list(stmt.leading_lines)  # comments above an import stay in its function
         comment = trailing_comment(stmt)
-        if comment is not None:  # an own-line comment now, on the statement that follows
+        # left behind, a trailing comment becomes an own-line one on the statement that follows
+        if comment is not None and not travels:
             lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
         return lines
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         body = list(updated_node.body)
+        at = self.plan.insertion
+        style = self.plan.style
+        start = import_run(original_node.body, at.index) if at.anchored else at.index
+        ordered = bool(self.plan.merges or self.plan.new) and (
+            block_keys(original_node.body[start : at.index], style) is not None
+        )
         for index, original in enumerate(original_node.body):
             extra = self.plan.merges.get(id(original))
             if extra:
@@ -345,38 +391,47 @@ class _Editor(cst.CSTTransformer):
                 assert isinstance(stmt, cst.SimpleStatementLine) and isinstance(
                     stmt.body[0], cst.ImportFrom
                 )
-                body[index] = stmt.with_changes(body=[append_aliases(stmt.body[0], extra)])
-        new = list(self.plan.new)
+                merged = stmt.with_changes(body=[append_aliases(stmt.body[0], extra)])
+                body[index] = reprint(merged, style, order=ordered and start <= index < at.index)
+        new = [reprint(stmt, style, order=False) for stmt in self.plan.new]
         if not new:
             return updated_node.with_changes(body=body)
-        at = self.plan.insertion
         header = list(updated_node.header)
+        if ordered and start < at.index:
+            if start == 0:  # the comments above the block's first line stay with it
+                header, attached = split_header(header)
+                body[0] = body[0].with_changes(leading_lines=[*attached, *body[0].leading_lines])
+            placed = insert_sorted(body[start : at.index], self.plan.new, style)
+            if placed is not None:
+                body[start : at.index] = placed
+                nxt = body[start + len(placed)] if start + len(placed) < len(body) else None
+                if at.after_future and nxt is not None:
+                    body[start + len(placed)] = nxt.with_changes(
+                        leading_lines=_with_blank(nxt.leading_lines, _after_imports(nxt))
+                    )
+                return updated_node.with_changes(body=body, header=header)
+        elif ordered:  # no block: the new lines are one of their own
+            new = insert_sorted((), self.plan.new, style) or new
         nxt = body[at.index] if at.index < len(body) else None
         if not at.anchored or at.after_future:
             if at.index == 0:
-                header, attached = _split_header(header)
+                header, attached = split_header(header)
                 if nxt is not None:
                     nxt = nxt.with_changes(leading_lines=[*attached, *nxt.leading_lines])
             else:
                 new[0] = new[0].with_changes(leading_lines=_with_blank(new[0].leading_lines))
             if nxt is not None:
-                nxt = nxt.with_changes(leading_lines=_with_blank(nxt.leading_lines))
+                blanks = _after_imports(nxt)
+                nxt = nxt.with_changes(leading_lines=_with_blank(nxt.leading_lines, blanks))
         if nxt is not None:
             body[at.index] = nxt
         body[at.index : at.index] = new
         return updated_node.with_changes(body=body, header=header)
 
 
-def _split_header(header: list[cst.EmptyLine]) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
-    """libcst puts every comment above the first statement into the module header. The run after
-    the header's last blank line belongs to that statement and stays with it; a header without a
-    blank line (a license, a shebang) stays at the top of the file."""
-    blanks = [i for i, line in enumerate(header) if line.comment is None]
-    cut = blanks[-1] + 1 if blanks else len(header)
-    return header[:cut], header[cut:]
-
-
 def apply_edits(module: cst.Module, plan: EditPlan) -> cst.Module:
+    """Apply ``plan``: new imports at their sorted places when the block they join is provably
+    sorted (:mod:`.import_order`), else after its last line."""
     path: set[int] = set()
     _on_the_way(module, {*plan.removed, *plan.stripped}, path)
     editor = _Editor(plan, path)

@@ -30,11 +30,19 @@ from libcst.metadata import (
 
 from .. import asts
 from ..printing import code_for_node
-from ..project import STDLIB_MODULES, resolve_relative
+from ..project import resolve_relative
 from . import hoist_isolated
 from .hoist_copies import link_copies, settle
 from .hoist_deps import checked_for_none, dependency_reason, unconditional_imports
 from .hoist_edits import child_blocks, insertion_point
+from .hoist_effects import Effects
+from .hoist_intent import (
+    block_comments,
+    build_reason,
+    effect_before,
+    lazy_comment,
+    type_checking_imports,
+)
 from .hoist_rules import (
     BUILTINS,
     PLATFORM_ONLY,
@@ -90,6 +98,8 @@ class Candidate:
     #: Why the function itself is conditional ("defined under `if` (line 3)"), if it is.
     guard: str | None
     unsafe_reason: str | None = None
+    #: held only because it is unused (its side effects): see ``Planner.checked``
+    side_effects_only: bool = False
     #: Enclosing-function candidates binding the same object: they must be hoisted first.
     needs: list[tuple[Candidate, str]] = field(default_factory=list)
     #: Other candidates of the same function binding a name of this one to the same object
@@ -154,6 +164,8 @@ class Planner:
         self.positions = LazyPositions(module, self._tree, codemod.context.source)
         self.insertion = insertion_point(module)
         self.candidates: list[Candidate] = []
+        #: the candidates that passed the first pass of ``checked``
+        self.hoisted: list[Candidate] = []
         self.extras: dict[cst.CSTNode, ExtraBindings] = {}
         #: (pending, start, target) -> :meth:`path`'s answer
         self._paths: dict[tuple[bool, str, str], tuple[list[str] | None, str | None]] = {}
@@ -259,7 +271,7 @@ class Planner:
             self.walk(self.module.body, _Ctx(None, "", 0, None, None))
             self.by_imp = {id(c.imp): c for c in self.candidates}
             link_copies(self)
-            survivors = [c for c in self.candidates if self.check(c)]
+            survivors = self.checked()
             survivors = settle(self, self.drop_conflicting(survivors))
             return sorted(survivors, key=lambda c: (c.depth, c.line))
         finally:
@@ -364,12 +376,23 @@ class Planner:
 
     # -- checks ----------------------------------------------------------------------------------
 
-    def check(self, c: Candidate) -> bool:
-        reason = self.why_not(c)
-        if reason is not None:
-            self.codemod.skip(c.line, reason)
-            return False
-        return True
+    def checked(self) -> list[Candidate]:
+        """The candidates that pass :meth:`why_not`; the others are skipped with their reason.
+
+        An unused import held for its side effects goes after all when another import of this
+        run moves the same thing to module level (its effects then run there anyway): decided
+        in a second pass, so that one run is the fixed point (the next run would find it in the
+        import block)."""
+        reasons = {id(c): self.why_not(c) for c in self.candidates}
+        self.hoisted = [c for c in self.candidates if reasons[id(c)] is None]
+        for c in self.candidates:
+            if c.side_effects_only and self.hoisted:
+                c.unsafe_reason = None
+                reasons[id(c)] = self.why_not(c)
+        for c in self.candidates:
+            if (reason := reasons[id(c)]) is not None:
+                self.codemod.skip(c.line, reason)
+        return [c for c in self.candidates if reasons[id(c)] is None]
 
     def why_not(self, c: Candidate) -> str | None:
         lines = range(c.line, c.end_line + 1)
@@ -379,6 +402,11 @@ class Planner:
             if noqa("PLC0415", lines):
                 return "kept by `# noqa: PLC0415`"
             return "kept by `# noqa: F811` (the re-import is intended)"
+        lazy = lazy_comment(c.stmt, c.preceding, self.block_starts(c))
+        if lazy is not None:
+            c.frozen = True
+            shown = lazy if len(lazy) <= 80 else lazy[:77] + "..."
+            return f"a comment says it is local on purpose: `{shown}`"
         own = c.own
         if not own:
             return None  # only repeats an earlier copy, and goes with it (``hoist_copies``)
@@ -390,6 +418,12 @@ class Planner:
         if reason is None and c.in_try is not None:
             reason = guard_reason(c.in_try)
             c.unsafe_reason = "inside `try`: an import failure no longer reaches its handler, it stops the app at startup"
+        if reason is None and (effect := effect_before(c.preceding)) is not None:
+            why = (
+                f"it runs after `{self.code(effect)}` (line {self.line(effect)}) in function "
+                f"`{c.function}`: hoisted, it would run first, when the module is imported"
+            )
+            c.unsafe_reason = f"{c.unsafe_reason}; {why}" if c.unsafe_reason else why
         c.after = []
         for stmt in c.preceding:
             found = import_state_change(stmt) if reason is None else None
@@ -404,18 +438,20 @@ class Planner:
                     c.after.append((earlier, f"{why} and which stays in the function"))
                 else:
                     reason = why
-        stdlib = all(n.split(".")[0] in STDLIB_MODULES for n in loads)
         if reason is None and self.late_state:
             line, code = self.late_state
             reason = f"module-level `{code}` (line {line}) runs after the import block; the import may depend on it"
+        if reason is None and (top := self.insertion.blocked_by) is not None:
+            reason = f"it would land below `{self.code(top)}` (line {self.line(top)}), where ruff reports module-level imports (E402), and cannot go above it"
         if reason is None:
             reason = self.dependency_reason(c, own, loads)
         c.covered = {}
         for binding in own:
             reason = (
                 reason
-                or self.function_reason(c, binding, stdlib)
+                or self.function_reason(c, binding)
                 or self.module_conflict(c, binding)
+                or self.twin_reason(binding)
                 or self.shadow_reason(c, binding)
             )
         if reason is None and c.covered:
@@ -424,7 +460,10 @@ class Planner:
                 c.covered = {}
                 return f"`{c.bindings[index].bound}` is already imported at module level further down (line {line}); move that import up instead"
             loads, _ = self.loads(c.moving)
-        return reason or self.cycle_reason(loads)
+        reason = reason or self.cycle_reason(loads)
+        if reason is None and (runs := self.effects.reason(self.first_party(loads))):
+            c.unsafe_reason = f"{c.unsafe_reason}; {runs}" if c.unsafe_reason else runs
+        return reason
 
     def loads(self, own: list[Binding]) -> tuple[list[str], str | None]:
         """The absolute modules the import loads (its targets; ``from m import x`` may load
@@ -454,9 +493,35 @@ class Planner:
                 return f"`{entry}` was removed from the standard library in Python 3.13 (PEP 594): hoisting would make the app fail at startup there"
             if entry := matches(name, self.keep_lazy):
                 return f"`{entry}` is in `keep-lazy` (deferred on purpose)"
-        return None
+        return build_reason(loads)
 
-    def function_reason(self, c: Candidate, binding: Binding, stdlib: bool) -> str | None:
+    def block_starts(self, c: Candidate) -> list[tuple[int, list[str]]]:
+        """For ``lazy_comment``: the comments of the ``def`` line, and of the ``try`` the
+        import is in, each with how many preceding statements reach the start of its block."""
+        starts = [(len(c.preceding), block_comments(c.fn, above=False))]
+        if c.in_try is not None and isinstance(c.in_try.body, cst.IndentedBlock):
+            inside = list(c.in_try.body.body).index(c.stmt)
+            starts.append((inside, block_comments(c.in_try, above=True)))
+        return starts
+
+    def twin_reason(self, binding: Binding) -> str | None:
+        """A module-level copy under ``if TYPE_CHECKING``: the run-time import is deferred on
+        purpose (usually against an import cycle), and kept in the function."""
+        twin = self.type_checking.get(binding.bound)
+        if twin is None or self.in_prelude(binding):
+            return None
+        return (
+            f"`{binding.bound}` is imported at module level only under `if TYPE_CHECKING` "
+            f"(line {self.line(twin)}): its run-time import is deferred on purpose"
+        )
+
+    @cached_property
+    def type_checking(self) -> Mapping[str, cst.SimpleStatementLine]:
+        if "TYPE_CHECKING" not in self.codemod.context.source:
+            return {}
+        return type_checking_imports(self.module)
+
+    def function_reason(self, c: Candidate, binding: Binding) -> str | None:
         name = binding.bound
         extra = self.extra(c.fn)
         if name in extra.nonlocals:
@@ -466,7 +531,6 @@ class Planner:
         scope = self.scopes.get(c.imp)
         if not isinstance(scope, FunctionScope) or name in extra.globals:
             return None
-        own = [a for a in scope.assignments[name] if isinstance(a, Assignment) and a.node is c.imp]
         copies = [
             o
             for o in c.copies
@@ -488,9 +552,26 @@ class Planner:
             for access in self.ordered(inner.accesses[name]):
                 if 0 < self.line(access.node) < first:
                     return f"`{name}` is used before the import in function `{c.function}` (line {self.line(access.node)})"
-        if not stdlib and not any(a.references for a in own):
+        # Used by this import or a copy of it. libcst files a read of ``a.b`` under the ``a.b``
+        # of ``import a.b``, not under ``a``: those names are asked too.
+        keys = {name} | {
+            b.module
+            for o in [c, *copies]
+            for b in o.bindings
+            if b.bound == name and b.kind == "import" and not b.asname
+        }
+        used = any(
+            a.references
+            for key in keys
+            for a in scope.assignments[key]
+            if isinstance(a, Assignment) and id(a.node) in mine
+        )
+        if not used and not self.in_prelude(binding) and not self.moves_too(binding):
+            c.side_effects_only = True  # in the import block (it ran already) or moving: it goes
             return (
-                f"imported for its side effects (`{name}` is never used in function `{c.function}`)"
+                f"imported for its side effects (`{name}` is never used in function "
+                f"`{c.function}`): hoisted, importing `{binding.module}` would run them when "
+                "this module is imported"
             )
         parent = scope.parent
         while not isinstance(parent, GlobalScope):
@@ -535,7 +616,7 @@ class Planner:
             if isinstance(imp, cst.ImportFrom) and isinstance(imp.names, cst.ImportStar):
                 return f"`from {module_text(imp)} import *` (line {self.line(stmt)}) may bind `{name}` too"
             if (
-                index >= self.insertion.index
+                index >= self.insertion.block_end
                 and any(b == binding for b in bindings(imp) or [])
                 and not self.in_prelude(binding)
             ):
@@ -666,6 +747,11 @@ class Planner:
     # -- facts -----------------------------------------------------------------------------------
 
     @cached_property
+    def effects(self) -> Effects:
+        """Import-time effects of the project's modules (``hoist_effects``)."""
+        return Effects(self.codemod.context.project, self.codemod.context.module)
+
+    @cached_property
     def top_imports(self) -> Sequence[tuple[int, cst.BaseStatement, cst.Import | cst.ImportFrom]]:
         """(index, statement, import) of the module's statements that are one import each."""
         return [
@@ -677,13 +763,17 @@ class Planner:
     @cached_property
     def prelude(self) -> dict[str, list[tuple[Binding, cst.SimpleStatementLine]]]:
         """The module's unconditional imports above the insertion point, by bound name."""
-        return runtime_module_imports(self.module, self.insertion.index)
+        return runtime_module_imports(self.module, self.insertion.block_end)
 
     def in_prelude(self, binding: Binding) -> bool:
         """Does the module's import block already have it? Then a copy further down (which
         ``dedupe-imports`` removes) is no cycle breaker, and the function's copy simply goes."""
         # ``satisfied_by`` implies the same bound name
         return any(binding.satisfied_by(p) for p, _ in self.prelude.get(binding.bound, ()))
+
+    def moves_too(self, binding: Binding) -> bool:
+        """Does another import of this run move the same binding to module level?"""
+        return any(binding.satisfied_by(b) for h in self.hoisted for b in h.moving)
 
     def extra(self, owner: cst.Module | cst.FunctionDef) -> ExtraBindings:
         if owner not in self.extras:
@@ -727,7 +817,7 @@ class Planner:
         return found
 
     def _late_state(self) -> tuple[int, str] | None:
-        for stmt in self.module.body[self.insertion.index :]:
+        for stmt in self.module.body[self.insertion.block_end :]:
             found = import_state_change(stmt, writes_only=True)
             if found is not None:
                 return self.line(found), self.code(found)

@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from .add_imports import add_imports
+from .import_order import DEFAULT_STYLE, ImportStyle
 from .lifespan_plan import Edits, Spec, Step
 from .metadata import Wrapper
 from .positions import FastPositionProvider
@@ -42,12 +43,12 @@ def render(spec: Spec, indent: str) -> str:
     return "\n".join([*head, *(indent + line for line in body)]) + "\n"
 
 
-def apply_edits(module: cst.Module, edits: Edits) -> cst.Module:
+def apply_edits(module: cst.Module, edits: Edits, style: ImportStyle = DEFAULT_STYLE) -> cst.Module:
     wrapper = Wrapper(module)
     editor = Editor(edits, wrapper)
     result = wrapper.module.visit(editor)
     if edits.import_acm:
-        result = add_imports(result, [("contextlib", "asynccontextmanager")])
+        result = add_imports(result, [("contextlib", "asynccontextmanager")], style)
     return result
 
 

@@ -93,6 +93,9 @@ class Action:
     edits: Edits = field(default_factory=Edits)
     #: Apply only if the action before it was applied.
     needs_previous: bool = False
+    #: Report only if the action before it was not applied (a notice that the fix before it,
+    #: once applied, makes untrue).
+    unless_previous: bool = False
 
 
 @dataclass
@@ -183,6 +186,15 @@ def plan_module(analysis: ModuleAnalysis, project: Project) -> Outcome:
             e for e in obj.events if isinstance(e, Include) and project.lifted.get(e.router) == ref
         ]
         if not obj.registrations and not lifted and not obj.uses_events:
+            stale = project.unconverted(ref) if obj.kind == "app" else []
+            if stale:
+                outcome.skips.append(
+                    (
+                        obj.line,
+                        f"`{obj.name}` not converted: it includes {', '.join(stale)}, whose event "
+                        "handlers stay registered with deprecated APIs",
+                    )
+                )
             continue
         if obj.lifespan is not None:
             _dead_handlers(obj, analysis, project, names, outcome)
@@ -195,10 +207,18 @@ def plan_module(analysis: ModuleAnalysis, project: Project) -> Outcome:
             )
         if obj.kind == "router" and not reasons and not project.own_lifespan_ok(me, obj):
             why = project.not_lifted.get(ref, "its handlers cannot move into an including app")
-            reasons.append(
-                f"{why}; and a router `lifespan=` is merged by `include_router` only from "
-                f"FastAPI 0.112.2 ({project.router_lifespan().reason})"
-            )
+            order = project.order_problem(me, obj)
+            if order is not None and (
+                obj.framework == "starlette" or project.router_lifespan().ok is True
+            ):
+                reasons.append(
+                    f"{why}; and a `lifespan=` of its own would change the order: {order}"
+                )
+            else:
+                reasons.append(
+                    f"{why}; and a router `lifespan=` is merged by `include_router` only from "
+                    f"FastAPI 0.112.2 ({project.router_lifespan().reason})"
+                )
         if reasons:
             outcome.skips.append((obj.line, f"`{obj.name}` not converted: " + "; ".join(reasons)))
             continue
@@ -348,19 +368,18 @@ def _dead_handlers(
         )
     else:
         message = f"`{obj.name}` has `lifespan=`, so its event handlers {handlers} never run"
-    outcome.actions.append(
-        Action(
-            obj.line,
-            message,
-            "Merge the handlers into the lifespan (unsafe: they start running)",
-            Safety.DISPLAY_ONLY,
-        )
+    notice = Action(
+        obj.line,
+        message,
+        "Merge the handlers into the lifespan (unsafe: they start running)",
+        Safety.DISPLAY_ONLY,
     )
     existing = obj.lifespan or ""
     kind = analysis.generators.get(existing)
     if kind is None:
         reasons.append(f"`{existing}` is not an async generator function defined in this module")
     if reasons:
+        outcome.actions.append(notice)
         outcome.skips.append(
             (obj.line, f"dead handlers of `{obj.name}` not merged: " + "; ".join(reasons))
         )
@@ -374,12 +393,15 @@ def _dead_handlers(
     )
     edits.lifespans[obj.line] = spec
     edits.call_edits[obj.line] = spec.name
+    # the merge first: once it is applied, the "never run" notice is no longer true
     outcome.actions.append(
         Action(
             obj.line,
-            f"merge the never-run event handlers of `{obj.name}` ({handlers}) into a lifespan that wraps `{existing}`",
+            f"{message}; the fix merges them into a lifespan that wraps `{existing}`, which makes them run",
             f"Wrap `{existing}` in a `{spec.name}` that also runs the handlers",
             Safety.UNSAFE,
             edits,
         )
     )
+    notice.unless_previous = True
+    outcome.actions.append(notice)

@@ -6,7 +6,7 @@ same facts, so they always agree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import replace
 
 from ..components.decide import Support, supports
@@ -15,6 +15,7 @@ from ..facts import ProjectFacts
 from ..types import Options
 from .ast_names import Ref
 from .fastapi_model import UNNAMED, AppObject, Handler, Include, ModuleAnalysis, Registration
+from .lifespan_order import order_problem
 
 #: FastAPI versions: ``lifespan=`` exists, and ``include_router`` merges router lifespans.
 FASTAPI_LIFESPAN = (0, 93)
@@ -127,6 +128,8 @@ class Project:
         self.includers: dict[Ref, list[tuple[str, Include]]] = defaultdict(list)
         #: Router -> why its handlers do not move into an app.
         self.not_lifted: dict[Ref, str] = {}
+        #: Lift plan -> the routers that get a ``lifespan=`` of their own under it.
+        self._own: dict[frozenset[tuple[Ref, Ref]], frozenset[Ref]] = {}
         for module in modules.values():
             for mod, name, _line in module.foreign:
                 self.foreign[(mod, name)].add(module.name)
@@ -162,13 +165,113 @@ class Project:
         """Does every framework version the component allows take ``lifespan=`` on ``obj``?"""
         return lifespan_support(obj.framework, self.options, self.view.component)
 
-    def own_lifespan_ok(self, module: str, router: AppObject) -> bool:
+    def own_lifespan_ok(
+        self, module: str, router: AppObject, lifted: Mapping[Ref, Ref] | None = None
+    ) -> bool:
         """Can ``router`` get its own ``lifespan=`` (which ``include_router`` then merges)?"""
+        return (module, router.name) in self.own_lifespans(lifted)
+
+    def own_lifespans(self, lifted: Mapping[Ref, Ref] | None = None) -> frozenset[Ref]:
+        """The routers that get a ``lifespan=`` of their own under the lift plan ``lifted``.
+
+        Whether one keeps the order depends on which routers it sits next to stay unconverted
+        (their handlers are still copied at the include), which depends on their own order: start
+        from every router the other checks allow and drop those with an order problem or handlers
+        lost below them until nothing changes (dropping one only adds unconverted handlers)."""
+        plan = self.lifted if lifted is None else lifted
+        key = frozenset(plan.items())
+        if key not in self._own:
+            own = {
+                (module.name, obj.name)
+                for module in self.modules.values()
+                for obj in module.objects
+                if obj.kind == "router" and obj.registrations and self._may_own(module.name, obj)
+            }
+            while drop := {
+                ref
+                for ref in own
+                if self._order(ref, plan, own) is not None or self._lost(ref, plan, own)
+            }:
+                own -= drop
+            self._own[key] = frozenset(own)
+        return self._own[key]
+
+    def _may_own(self, module: str, router: AppObject) -> bool:
         if self.blockers(module, router) or router.risky:
             return False
-        if router.framework == "starlette":
-            return True
-        return self.router_lifespan().ok is True
+        return router.framework == "starlette" or self.router_lifespan().ok is True
+
+    def order_problem(self, module: str, router: AppObject) -> str | None:
+        """Why a merged ``lifespan=`` of ``router`` would run handlers in another order."""
+        ref = (module, router.name)
+        return self._order(ref, self.lifted, self.own_lifespans() | {ref})
+
+    def _order(self, ref: Ref, lifted: Mapping[Ref, Ref], own: Set[Ref]) -> str | None:
+        def old(router: Ref, includer: Ref) -> set[str]:
+            return self.old_events(router, includer, lifted, own)
+
+        return order_problem(self.modules, self.includers, lifted, ref, old)
+
+    def old_events(
+        self,
+        ref: Ref,
+        includer: Ref,
+        lifted: Mapping[Ref, Ref],
+        own: Set[Ref],
+        seen: frozenset[Ref] = frozenset(),
+    ) -> set[str]:
+        """The events whose handlers of router ``ref`` (or of routers it includes) stay
+        registered the old way; a router that cannot be read may have both."""
+        if ref in seen or ref in own or lifted.get(ref) == includer:
+            return set()
+        both = {"startup", "shutdown"}
+        if ref[0] in self.opaque:
+            return both
+        router = find_object(self.modules, ref)
+        if router is None:
+            return set() if self._plain(ref) else both
+        found = {r.event for r in router.registrations}
+        if self.foreign.get(ref):
+            found |= both
+        for event in router.events:
+            if isinstance(event, Include):
+                found |= self.old_events(event.router, ref, lifted, own, seen | {ref})
+        return found
+
+    def unconverted(self, owner: Ref, seen: frozenset[Ref] = frozenset()) -> list[str]:
+        """The routers ``owner`` includes (transitively) whose own handlers stay registered
+        the old way: neither moved into ``owner`` nor given a ``lifespan=`` of their own."""
+        found: list[str] = []
+        for _where, include in self._includes(owner):
+            router = find_object(self.modules, include.router)
+            if router is None or include.router in seen:
+                continue
+            if (
+                router.registrations
+                and self.lifted.get(include.router) != owner
+                and include.router not in self.own_lifespans()
+            ):
+                found.append(f"`{include.text}`")
+            found += self.unconverted(include.router, seen | {include.router})
+        return found
+
+    def _includes(self, owner: Ref) -> list[tuple[str, Include]]:
+        return [
+            (module.name, include)
+            for module in self.modules.values()
+            for include in module.includes
+            if include.owner == owner
+        ]
+
+    def _plain(self, ref: Ref) -> bool:
+        """Is ``ref`` a router made in a module that registers no handler, and none elsewhere?"""
+        analysis = self.modules.get(ref[0])
+        return (
+            analysis is not None
+            and analysis.event_free
+            and ref[1] in analysis.plain_routers
+            and not self.foreign.get(ref)
+        )
 
     def router_lifespan(self) -> Support:
         """Does every FastAPI version the component allows merge a router's ``lifespan=``?"""
@@ -240,10 +343,17 @@ class Project:
             return include.text in app_module.import_from
         return True  # ``users.router``: the handlers are ``users.<name>``
 
-    def pending(
-        self, owner: Ref, lifted: Mapping[Ref, Ref], seen: frozenset[Ref] = frozenset()
-    ) -> list[str]:
+    def pending(self, owner: Ref, lifted: Mapping[Ref, Ref]) -> list[str]:
         """Routers included (transitively) by ``owner`` whose handlers would be lost."""
+        return self._lost(owner, lifted, self.own_lifespans(lifted))
+
+    def _lost(
+        self,
+        owner: Ref,
+        lifted: Mapping[Ref, Ref],
+        own: Set[Ref],
+        seen: frozenset[Ref] = frozenset(),
+    ) -> list[str]:
         lost: list[str] = []
         for module in self.modules.values():
             for include in module.includes:
@@ -255,25 +365,15 @@ class Project:
                     continue
                 router = find_object(self.modules, router_ref)
                 if router is None:
-                    analysis = self.modules.get(router_ref[0])
-                    if (
-                        analysis is not None
-                        and analysis.event_free
-                        and router_ref[1] in analysis.plain_routers
-                        and not self.foreign.get(router_ref)
-                    ):
-                        continue  # made in a module that registers no handler, and none elsewhere
+                    if self._plain(router_ref):
+                        continue
                     # a router that cannot be read may register handlers: never assume it does not
                     lost.append(f"`{include.text}` ({self._unread(router_ref)})")
                     continue
                 moved = lifted.get(router_ref) == owner
-                if (
-                    router.registrations
-                    and not moved
-                    and not self.own_lifespan_ok(router_ref[0], router)
-                ):
+                if router.registrations and not moved and router_ref not in own:
                     lost.append(f"`{include.text}`")
-                lost += self.pending(router_ref, lifted, seen | {router_ref})
+                lost += self._lost(router_ref, lifted, own, seen | {router_ref})
         return lost
 
     def _component(self, module: str) -> str | None:

@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from .add_imports import add_imports
+from .import_order import DEFAULT_STYLE, ImportStyle
 from .metadata import Wrapper
 from .positions import FastPositionProvider
 
@@ -105,9 +106,11 @@ class _Editor(cst.CSTTransformer):
         return updated_node.with_changes(body=self._body(original_node.body, updated_node.body))
 
 
-def apply_policy_edits(module: cst.Module, edits: PolicyEdits) -> cst.Module:
+def apply_policy_edits(
+    module: cst.Module, edits: PolicyEdits, style: ImportStyle = DEFAULT_STYLE
+) -> cst.Module:
     wrapper = Wrapper(module)
     result = wrapper.module.visit(_Editor(edits, wrapper))
     if edits.imports:
-        result = add_imports(result, [(name, None) for name in sorted(edits.imports)])
+        result = add_imports(result, [(name, None) for name in sorted(edits.imports)], style)
     return result

@@ -175,7 +175,7 @@ def test_function_copy_of_module_import_at_any_depth() -> None:
             if flag:
                 try:
                     from datetime import datetime
-                except ImportError:
+                except KeyError:
                     raise
             return datetime.now() + timedelta(1)
         """,
@@ -186,7 +186,7 @@ def test_function_copy_of_module_import_at_any_depth() -> None:
             if flag:
                 try:
                     pass
-                except ImportError:
+                except KeyError:
                     raise
             return datetime.now() + timedelta(1)
         """,
@@ -436,7 +436,7 @@ def test_unsafe_fixes_apply_the_removal() -> None:
 def test_pragma_comments_do_not_count() -> None:
     assert_codemod(
         ID,
-        "import os\nimport os  # noqa: F401\nimport os  # type: ignore[import]\n",
+        "import os\nimport os  # noqa: E402\nimport os  # type: ignore[import]\n",
         "import os\n",
     )
 
@@ -714,3 +714,148 @@ def test_suppressions_are_read_from_this_codemods_input() -> None:
     )
     # reported on line 7 of the file as read (line 6 of dedupe's own input)
     assert [(s.line, s.reason) for s in result.skips] == [(7, "suppressed by `# noqa: F811`")]
+
+
+# -- import guards and `# noqa: F401` (issue 19) ----------------------------------------------------
+
+GUARD = """
+    import dask
+
+    def has_dask():
+        try:
+            import dask{comment}
+        {handler}
+            return False
+        return True
+    """
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        "except ImportError:",
+        "except ModuleNotFoundError:",
+        "except (ImportError, AttributeError):",
+        "except (ValueError, ModuleNotFoundError) as exc:",
+        "except:",
+        "except Exception:",
+        "except BaseException:",
+        "except OPTIONAL_ERRORS:",  # not a built-in class: it may hold ImportError
+        "except* ImportError:",
+    ],
+)
+@pytest.mark.parametrize("comment", ["  # noqa: F401", ""])
+def test_a_copy_guarding_an_optional_dependency_is_kept(handler: str, comment: str) -> None:
+    code = GUARD.format(handler=handler, comment=comment)
+    assert_codemod(ID, code, skips=["it checks that `dask` is installed"] if not comment else None)
+
+
+def test_a_try_whose_handlers_cannot_catch_import_error_is_no_guard() -> None:
+    assert_codemod(
+        ID,
+        GUARD.format(handler="except (KeyError, OSError):", comment=""),
+        """
+        import dask
+
+        def has_dask():
+            try:
+                pass
+            except (KeyError, OSError):
+                return False
+            return True
+        """,
+    )
+
+
+def test_with_suppress_import_error_is_a_guard() -> None:
+    assert_codemod(
+        ID,
+        """
+        import contextlib
+        import dask
+
+        def load():
+            with contextlib.suppress(ImportError):
+                import dask
+            return dask
+        """,
+        skips=["it checks that `dask` is installed"],
+    )
+
+
+def test_a_function_in_a_guarded_try_is_not_guarded_by_it() -> None:
+    # the `try` catches errors of the `def` statement, not of the function's body
+    assert_codemod(
+        ID,
+        """
+        import os
+
+        try:
+            def f():
+                import os
+                return os.sep
+        except ImportError:
+            f = None
+        """,
+        """
+        import os
+
+        try:
+            def f():
+                return os.sep
+        except ImportError:
+            f = None
+        """,
+    )
+
+
+def test_noqa_f401_keeps_a_copy_anywhere() -> None:
+    assert_codemod(
+        ID,
+        """
+        import os
+        import os  # noqa: F401
+
+        def f():
+            import os  # noqa: F401
+            return os.sep
+        """,
+        skips=["marked `# noqa: F401`", "marked `# noqa: F401`"],
+    )
+
+
+@pytest.mark.parametrize("module_level", ["import dask\n\n\n", ""])
+def test_default_pipeline_keeps_the_guard(tmp_path: Path, module_level: str) -> None:
+    """The whole default pipeline, through the real CLI: the module-level `import dask` is
+    either there already or made by hoist-imports from `compute`; the guard stays, so
+    `has_dask()` still answers False where dask is missing."""
+    (tmp_path / "requirements.txt").write_text("dask\n")
+    source = module_level + dedent(
+        """
+        def compute(frame):
+            import dask
+
+            return dask.delayed(frame)
+
+
+        def has_dask():
+            try:
+                import dask  # noqa: F401
+            except ImportError:
+                return False
+            return True
+        """
+    )
+    target = tmp_path / "jobs.py"
+    target.write_text(source)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codemods", "apply", "--no-cache", str(target)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    after = target.read_text()
+    assert "    try:\n        import dask  # noqa: F401\n    except ImportError:" in after, after

@@ -21,8 +21,8 @@ def test_identical_copies_move_once() -> None:
     # removed the second, and the next run hoisted the first
     result = assert_codemod(
         IMPORTS,
-        "\n\ndef f0(a, b=None):\n    import json\n    import json\n",
-        "\n\nimport json\n\ndef f0(a, b=None):\n    pass\n",
+        "\n\ndef f0(a, b=None):\n    import json\n    import json\n    return json\n",
+        "\n\nimport json\n\n\ndef f0(a, b=None):\n    return json\n",
         dedent_code=False,
     )
     assert [(c.line, c.codemod, c.fix_title) for c in result.changes] == [
@@ -46,6 +46,7 @@ def test_copy_with_a_trailing_comment_found_by_fixture_mutation() -> None:
         """,
         """
         import os
+
         from review_queue import ReviewQueueManager  # not imported at the top
 
 
@@ -68,6 +69,7 @@ def test_a_use_between_the_copies_reads_the_module_import() -> None:
         """,
         """
         import json
+
 
         def f():
             text = json.dumps({})
@@ -113,6 +115,7 @@ def test_copies_in_a_nested_function() -> None:
         """,
         """
         import json
+
 
         def outer():
             def inner():
@@ -223,6 +226,7 @@ def test_a_copy_inside_a_general_try_makes_every_copy_unsafe(unsafe: bool) -> No
     after = """
         import json
 
+
         def f():
             try:
                 run()
@@ -261,6 +265,7 @@ def test_default_codemods_converge_on_the_seed_shape() -> None:
         """
         import os
         from datetime import datetime, timedelta
+
         from review_queue import ReviewQueueManager
 
 
@@ -321,6 +326,7 @@ def test_a_repeated_name_leaves_a_statement_that_stays() -> None:
         """
         import json
 
+
         def f0(a, b=None):
             import os
             return json, os
@@ -345,6 +351,7 @@ def test_a_repeated_name_is_dropped_when_the_rest_moves() -> None:
         """,
         """
         import os
+
 
         def f():
             x = json
@@ -372,8 +379,8 @@ def test_a_repeat_after_a_sys_path_edit_is_a_no_op() -> None:
             return json
         """,
         """
-        import sys
         import json
+        import sys
 
 
         def f():
@@ -396,6 +403,7 @@ def test_non_identical_copies_of_a_package_move_together() -> None:
         import os
         import os.path
 
+
         def f():
             return os.path.join(os.sep)
         """,
@@ -415,6 +423,7 @@ def test_a_repeat_after_a_different_form_of_the_package_import() -> None:
             import os.path
             import os
             import json, os
+            return os, json
         """,
         """
         import os.path
@@ -424,6 +433,7 @@ def test_a_repeat_after_a_different_form_of_the_package_import() -> None:
 
         def f0(a, b=None):
             import json
+            return os, json
         """,
     )
 
@@ -439,42 +449,45 @@ def test_a_module_level_repeat_further_down_does_not_hold_the_function_copy() ->
 
         def f0(a, b=None):
             import json, os
+            return json, os
         import os
         """,
         """
-        import os
         import json
+        import os
 
 
         def f0(a, b=None):
-            pass
+            return json, os
         """,
     )
     assert [(c.line, c.codemod) for c in result.changes] == [
         (5, "hoist-imports"),
-        (6, "dedupe-imports"),  # line 6 as read (line 7 after hoist added `import json`)
+        (7, "dedupe-imports"),  # line 7 as read (line 8 after hoist added `import json`)
     ]
 
 
 def test_a_repeat_after_another_binding_still_repeats() -> None:
     # found by a wider fuzz run: the loop target holds `json`, but the second `json` repeats the
-    # first (dedupe removes it), so it must not hold `os`
+    # first (dedupe removes it), so it must not hold `os` (an assignment of a literal here: a
+    # loop before the import would make the move unsafe)
     assert_codemod(
         IMPORTS,
         """
         def f0(a, b=None):
-            for json in []:
-                pass
+            json = None
             import json
             import json, os
+            return json, os
         """,
         """
         import os
 
+
         def f0(a, b=None):
-            for json in []:
-                pass
+            json = None
             import json
+            return json, os
         """,
     )
 
@@ -558,6 +571,7 @@ def test_an_import_after_an_importlib_import_that_stays_is_held_too() -> None:
         """
         import importlib.metadata
         import platform
+
 
         def f():
             try:

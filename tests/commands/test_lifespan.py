@@ -13,6 +13,7 @@ from codemods.engine import transform_source
 from codemods.project import ProjectFacts, gather_project
 from codemods.types import Options, Safety
 
+from ..conftest import CLI
 from ..helpers import DECLARED, assert_codemod, dedent, run, run_tree, write_tree
 
 ID = "lifespan"
@@ -280,7 +281,10 @@ SKIPPED = {
         async def late():
             pass
         """,
-        ["`router` not converted: handlers are registered after `include_router`"],
+        [
+            "`router` not converted: handlers are registered after `include_router`",
+            "`app` not converted: it includes `router`, whose event handlers stay registered",
+        ],
     ),
 }
 
@@ -337,8 +341,9 @@ def test_basic_conversion_and_report() -> None:
             pass
         """,
         """
-        from fastapi import FastAPI
         from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
 
 
         @asynccontextmanager
@@ -464,8 +469,9 @@ def test_instance_method_handlers() -> None:
         app = FastAPI(on_startup=[cache.connect], on_shutdown=[cache.close])
         """,
         """
-        from fastapi import FastAPI
         from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
 
         class Cache:
             async def connect(self):
@@ -515,8 +521,9 @@ def test_comments_between_decorators_survive() -> None:
             pass
         """,
         """
-        from fastapi import FastAPI
         from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
 
 
         @asynccontextmanager
@@ -626,11 +633,55 @@ def test_dead_handlers_with_a_bare_generator_lifespan() -> None:
             pass
         """
     shown = assert_codemod(ID, code, changes=2)
-    assert [c.safety for c in shown.changes] == [Safety.DISPLAY_ONLY, Safety.UNSAFE]
-    assert "never run" in shown.changes[0].message and "`never`" in shown.changes[0].message
-    merged = run(ID, dedent(code), Options(unsafe_fixes=True)).code
+    by_safety = {c.safety: c.message for c in shown.changes}
+    assert set(by_safety) == {Safety.UNSAFE, Safety.DISPLAY_ONLY}
+    notice = by_safety[Safety.DISPLAY_ONLY]
+    assert "never run" in notice and "`never`" in notice
+    result = run(ID, dedent(code), Options(unsafe_fixes=True))
+    merged = result.code
     assert "async with asynccontextmanager(existing)(app) as state:" in merged
     assert "app = FastAPI(lifespan=lifespan)" in merged
+    # applied, the merge is the only change: no "never run ... not applied" notice beside it
+    assert [(c.safety, c.applied) for c in result.changes] == [(Safety.UNSAFE, True)]
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_dead_handler_messages_say_what_happened(cli: CLI, tmp_path: Path, unsafe: bool) -> None:
+    """Through the real CLI: with --unsafe-fixes the merge is applied and stderr must not say
+    "not applied"; without it, the dead handlers are reported and the file is left alone."""
+    (tmp_path / "requirements.txt").write_text("fastapi>=0.115\n")
+    app = tmp_path / "app.py"
+    app.write_text(
+        dedent(
+            """
+            from contextlib import asynccontextmanager
+
+            from fastapi import FastAPI
+
+
+            @asynccontextmanager
+            async def existing(app):
+                yield
+
+
+            app = FastAPI(lifespan=existing)
+
+
+            @app.on_event("startup")
+            async def never():
+                pass
+            """
+        )
+    )
+    flags = ["--unsafe-fixes"] if unsafe else []
+    proc = cli("apply", "--no-cache", "--select", ID, *flags, "app.py")
+    stderr = proc.stderr.decode()
+    changed = "lifespan=lifespan" in app.read_text()
+    assert changed is unsafe
+    assert ("not applied" in stderr) is not unsafe, stderr
+    if not unsafe:
+        assert "never run [display-only, not applied]" in stderr
+        assert "1 more fix(es) available with --unsafe-fixes" in stderr
 
 
 def test_dead_handlers_with_an_imported_lifespan_are_only_reported() -> None:
@@ -666,7 +717,15 @@ def test_router_included_twice_is_not_lifted() -> None:
         def start():
             pass
         """
-    assert_codemod(ID, code, skips=["`router` not converted: it is included more than once"])
+    assert_codemod(
+        ID,
+        code,
+        skips=[
+            "`router` not converted: it is included more than once",
+            "`public` not converted: it includes `router`, whose event handlers stay registered",
+            "`admin` not converted: it includes `router`, whose event handlers stay registered",
+        ],
+    )
     with_floor = run(ID, dedent(code), Options(target_fastapi=(0, 112, 2)))
     assert "router = APIRouter(lifespan=lifespan)" in with_floor.code
 
@@ -683,8 +742,9 @@ def test_starlette_router_gets_its_own_lifespan() -> None:
         router = Router(on_startup=[start])
         """,
         """
-        from starlette.routing import Router
         from contextlib import asynccontextmanager
+
+        from starlette.routing import Router
 
         def start():
             pass

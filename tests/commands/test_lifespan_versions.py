@@ -276,3 +276,94 @@ def test_handlers_of_another_components_router_do_not_move(tmp_path: Path) -> No
     results = run_tree(tmp_path, Options(select=(ID,)))
     assert not results["svc/main.py"].changed
     assert "import" not in "".join(str(c) for c in results["svc/main.py"].changes)
+
+
+_R = """
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+
+    @router.on_event("startup")
+    async def r_start():
+        pass
+    """
+_X = """
+    from fastapi import APIRouter
+
+    router = APIRouter()
+    router.add_event_handler("startup", lambda: None)
+    """
+LAYOUTS = {
+    "same module": {
+        "main.py": """
+            from fastapi import APIRouter, FastAPI
+
+            r = APIRouter()
+            x = APIRouter()
+            app = FastAPI()
+
+
+            @r.on_event("startup")
+            async def r_start():
+                pass
+
+
+            x.add_event_handler("startup", lambda: None)
+            app.include_router(r)
+            app.include_router(x)
+            """,
+    },
+    "across modules": {
+        "r.py": _R,
+        "x.py": _X,
+        "main.py": """
+            from fastapi import FastAPI
+
+            import r
+            import x
+
+            app = FastAPI()
+            app.include_router(r.router)
+            app.include_router(x.router)
+            """,
+    },
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_a_router_included_before_an_unconverted_one_is_left_alone(
+    tmp_path: Path, layout: str
+) -> None:
+    """``x`` keeps its handler (a lambda): ``include_router`` copies it into the app, whose
+    default lifespan runs it before every merged router lifespan, so a ``lifespan=`` of ``r``
+    would run ``r_start`` after it. Every object left alone says why, naming the router."""
+    write_tree(tmp_path, LAYOUTS[layout])
+    results = run_tree(tmp_path, Options(select=(ID,), target_fastapi=(0, 115, 0)))
+    assert not any(r.changed for r in results.values())
+    reasons = {name: " ".join(s.reason for s in r.skips) for name, r in results.items()}
+    x = "`x`" if layout == "same module" else "`x.router`"
+    r_file = "main.py" if layout == "same module" else "r.py"
+    assert f"includes {x}, whose startup handlers stay registered the old way" in reasons[r_file]
+    assert "is not a named function" in reasons["main.py" if layout == "same module" else "x.py"]
+    assert f"{x}, whose event handlers stay registered with deprecated APIs" in reasons["main.py"]
+
+
+def test_a_router_included_before_one_that_cannot_be_read_is_left_alone(tmp_path: Path) -> None:
+    """A router from outside the project may register startup handlers, copied at its include."""
+    write_tree(tmp_path, {
+        "r.py": _R,
+        "main.py": """
+            from fastapi import FastAPI
+            from admin_kit import admin
+
+            import r
+
+            app = FastAPI()
+            app.include_router(r.router)
+            app.include_router(admin.router)
+            """,
+    })  # fmt: skip
+    results = run_tree(tmp_path, Options(select=(ID,), target_fastapi=(0, 115, 0)))
+    assert not results["r.py"].changed
+    assert any("includes `admin.router`" in s.reason for s in results["r.py"].skips)

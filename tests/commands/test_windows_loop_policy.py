@@ -69,9 +69,10 @@ def test_guard_before_uvicorn_run_in_main_block() -> None:
             uvicorn.run("main:app")
         """,
         """
-        import uvicorn
         import asyncio
         import sys
+
+        import uvicorn
 
         if __name__ == "__main__":
             if sys.platform == "win32" and sys.version_info < (3, 14):

@@ -554,7 +554,7 @@ def test_extra_and_not_blocking() -> None:
 
 
 def test_options_are_declared() -> None:
-    assert set(Command.OPTIONS) == {"threadpool", "extra-blocking", "not-blocking"}
+    assert set(Command.OPTIONS) == {"threadpool", "extra-blocking", "not-blocking", "scripts-and-tests"}
     assert Command.OPTIONS["threadpool"].choices == ("auto", "fastapi", "starlette", "asyncio", "anyio", "trio")
 
 

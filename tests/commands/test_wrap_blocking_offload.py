@@ -35,8 +35,7 @@ REWRITES = {
             time.sleep(0.5)
         """,
         """
-        import time
-        import {lib}
+        {sleep_imports}
 
         async def f():
             await {lib}.sleep(0.5)
@@ -100,7 +99,7 @@ REWRITES = {
         """,
         """
         import subprocess
-        import {lib}
+        {section}import {lib}
 
         async def f(args):
             await {lib}.to_thread.run_sync(subprocess.run, *args)
@@ -146,13 +145,24 @@ REWRITES = {
 }
 
 
+def _with_time(lib: str) -> list[str]:
+    """The imports of a rewritten sleep read alone: ``time`` stays (who imports it is unknown),
+    the library is added in isort's order (stdlib first; a third-party library in a section of
+    its own, after a blank line)."""
+    return ["asyncio", "time"] if lib == "asyncio" else ["time", "", lib]
+
+
 @pytest.mark.parametrize("lib", LIBRARIES)
 @pytest.mark.parametrize(("before", "after"), REWRITES.values(), ids=REWRITES.keys())
 def test_rewrite(lib: str, before: str, after: str) -> None:
     # the imports are added in sorted order; assert_codemod also checks that the output
     # compiles and that a second run changes nothing
     imports = "\n        ".join(f"import {name}" for name in sorted(("functools", lib)))
-    after = after.replace("{imports}", imports).replace("{lib}", lib)
+    # read alone (no gather), the now unused ``import time`` stays: who imports it is unknown
+    sleep_imports = "\n        ".join(f"import {name}" if name else "" for name in _with_time(lib))
+    section = "" if lib == "asyncio" else "\n        "  # a third-party library: its own section
+    after = after.replace("{imports}", imports).replace("{sleep_imports}", sleep_imports)
+    after = after.replace("{section}", section).replace("{lib}", lib)
     assert_codemod(ID, before.replace("{lib}", lib), after, options=opts(lib), skips=[])
 
 
@@ -229,7 +239,9 @@ def test_library_name_bound_to_something_else_is_skipped(lib: str, code: str, co
 @pytest.mark.parametrize(("threadpool", "taken"), [("asyncio", "trio"), ("trio", "asyncio"), ("trio", "anyio")])
 def test_only_the_names_the_rewrite_uses_must_be_free(threadpool: str, taken: str) -> None:
     before = f"import time\n{taken} = None\n\nasync def f():\n    time.sleep(1)\n"
-    after = f"import time\nimport {threadpool}\n\n{taken} = None\n\nasync def f():\n    await {threadpool}.sleep(1)\n"
+    # read alone (no gather), the now unused ``import time`` stays: who imports it is unknown
+    imports = "".join(f"import {name}\n" if name else "\n" for name in _with_time(threadpool))
+    after = f"{imports}\n{taken} = None\n\nasync def f():\n    await {threadpool}.sleep(1)\n"
     assert_codemod(ID, before, after, options=opts(threadpool), skips=[])
 
 
@@ -269,7 +281,8 @@ SLEEPS = {"fastapi": "asyncio", "starlette": "asyncio", "asyncio": "asyncio", "a
 def test_sleep_follows_the_threadpool_option(threadpool: str, sleep: str) -> None:
     code = "import time\n\nasync def f():\n    time.sleep(2)\n"
     result = assert_codemod(ID, code, run(ID, code, opts(threadpool)).code, options=opts(threadpool))
-    assert result.code == f"import time\nimport {sleep}\n\nasync def f():\n    await {sleep}.sleep(2)\n"
+    imports = "".join(f"import {name}\n" if name else "\n" for name in _with_time(sleep))  # ``time`` stays: read alone
+    assert result.code == f"{imports}\nasync def f():\n    await {sleep}.sleep(2)\n"
 
 
 @pytest.mark.parametrize(("threadpool", "sleep"), SLEEPS.items())
