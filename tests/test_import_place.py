@@ -293,3 +293,31 @@ def test_open_sections_readings_that_disagree_keep_the_end_of_the_block(tmp_path
         """
     after = _bare(tmp_path, source)
     assert after.startswith("from zoneinfo import ZoneInfo\nimport os\n\n\ndef f():"), after
+
+
+def test_comments_ruff_keeps_inside_a_parenthesised_import_leave_the_block_sorted(
+    tmp_path: Path,
+) -> None:
+    """Found by ``make smoke`` in prefect: a comment after ``(`` (``# noqa: F401``) or after a
+    name's comma is printed there by ruff, so the block is still sorted; the hoisted import used
+    to go after the block's last line (a new I001)."""
+    source = """\
+        import datetime
+        import sys
+
+        from pkg.aa import (  # noqa: F401 (patch target)
+            AA,
+        )
+        from pkg.types import (
+            T,  # the type
+        )
+
+
+        def f():
+            import os
+
+            return datetime, sys, os, AA, T
+        """
+    after = _bare(tmp_path, source)
+    assert after.startswith("import datetime\nimport os\nimport sys\n"), after
+    assert _isolated_isort(tmp_path) == "", after

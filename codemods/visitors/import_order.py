@@ -214,11 +214,44 @@ def _names_text(names: Sequence[tuple[str, str]]) -> list[str]:
     return [f"{n} as {a}" if a else n for n, a in names]
 
 
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.count += 1
+
+
+def alias_comments(imp: cst.ImportFrom) -> tuple[str, list[str]] | None:
+    """The comment after the opening parenthesis (``""`` for none), which ruff prints there,
+    and the comment after each name's comma (``""`` for none), which ruff keeps with its name;
+    None when a comment sits anywhere else inside the statement."""
+    if isinstance(imp.names, cst.ImportStar):
+        return "", []
+    head = ""
+    if imp.lpar is not None and isinstance(imp.lpar.whitespace_after, cst.ParenthesizedWhitespace):
+        first = imp.lpar.whitespace_after.first_line.comment
+        head = first.value if first is not None else ""
+    found: list[str] = []
+    for alias in imp.names:
+        ws = alias.comma.whitespace_after if isinstance(alias.comma, cst.Comma) else None
+        comment = ws.first_line.comment if isinstance(ws, cst.ParenthesizedWhitespace) else None
+        found.append(comment.value if comment is not None else "")
+    counter = _Comments()
+    imp.visit(counter)
+    return (head, found) if counter.count == sum(1 for c in [head, *found] if c) else None
+
+
 def render(
-    imp: cst.Import | cst.ImportFrom, comment: str | None, style: ImportStyle, wrap: bool = False
+    imp: cst.Import | cst.ImportFrom,
+    comment: str | None,
+    style: ImportStyle,
+    wrap: bool = False,
+    comments: Sequence[str] = (),
 ) -> str | None:
     """The statement as ruff's isort prints it (``wrap``: a magic trailing comma keeps it
-    wrapped); None for a form the model does not print (several modules in one ``import``)."""
+    wrapped; ``comments``: one per name of a ``from`` import, which keep it wrapped too); None
+    for a form the model does not print (several modules in one ``import``)."""
     tail = f"  {comment}" if comment else ""
     if isinstance(imp, cst.Import):
         if len(imp.names) != 1:
@@ -229,9 +262,10 @@ def render(
         return f"{head}*{tail}"
     names = _names_text([_alias(a) for a in imp.names])
     single = head + ", ".join(names) + tail
-    if not wrap and len(single) <= style.line_length:
+    if not wrap and not any(comments) and len(single) <= style.line_length:
         return single
-    return head + "(" + tail + "\n" + "".join(f"    {n},\n" for n in names) + ")"
+    after = [f"  {c}" if c else "" for c in comments] or [""] * len(names)
+    return head + "(" + tail + "\n" + "".join(f"    {n},{c}\n" for n, c in zip(names, after, strict=True)) + ")"
 
 
 def magic_comma(imp: cst.ImportFrom) -> bool:
@@ -266,8 +300,14 @@ def canonical(stmt: cst.BaseStatement, style: ImportStyle) -> bool:
             return False
         if keys != sorted(keys):  # type: ignore[type-var]
             return False
+    comment, comments = _comment(stmt), list[str]()
+    if isinstance(imp, cst.ImportFrom):
+        found = alias_comments(imp)
+        if found is None or (found[0] and comment):
+            return False
+        comment, comments = found[0] or comment, found[1]
     wrap = isinstance(imp, cst.ImportFrom) and magic_comma(imp)
-    text = render(imp, _comment(stmt), style, wrap)
+    text = render(imp, comment, style, wrap, comments)
     return text is not None and text.isascii() and text == _code(stmt)
 
 
