@@ -56,7 +56,7 @@ from .pure_calls import (
     is_pure_base,
     is_pure_callable,
 )
-from .visitors.ast_names import bound_names, scope_statements
+from .visitors.ast_names import bound_names, name_chain, scope_statements
 
 #: (what the module does, in words with code in backticks; its line)
 Effect = tuple[str, int]
@@ -329,16 +329,11 @@ class _Module:
     def qualified(self, node: ast.expr) -> str | None:
         """The dotted name ``node`` refers to: through the module's imports, or a builtin when
         the module binds its root nowhere; None for anything else (a local object, a call)."""
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        chain = name_chain(node)
+        if chain is None or chain[0].id in self.local:
             return None
-        if node.id in self.local:
-            return None
-        root = self.imported.get(node.id, f"builtins.{node.id}")
-        return ".".join([root, *reversed(parts)])
+        name, attrs = chain
+        return ".".join([self.imported.get(name.id, f"builtins.{name.id}"), *attrs])
 
     def pure_callee(self, func: ast.expr) -> bool:
         qualified = self.qualified(func)
@@ -346,10 +341,8 @@ class _Module:
             return is_pure_callable(qualified) and qualified not in CONFIGURATION_READS
         if not isinstance(func, ast.Attribute):
             return False
-        root: ast.expr = func.value
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if isinstance(root, ast.Name) and root.id in self.owned:
+        chain = name_chain(func.value)
+        if chain is not None and chain[0].id in self.owned:
             return True  # a method of the module's own object
         if isinstance(func.value, ast.Constant) and isinstance(func.value.value, str):
             return func.attr in STR_METHODS

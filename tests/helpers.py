@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -191,3 +193,10 @@ def scope_resolutions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
     monkeypatch.setattr(MetadataWrapper, "resolve", spy)
     return resolved
+
+
+def run_python(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` in ``cwd`` with this interpreter, output captured, never raising."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )

@@ -5,28 +5,15 @@ and ``TYPE_CHECKING`` twins. Each case failed (a wrong rewrite) before these rul
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from codemods.types import Options, Safety
 
-from .helpers import assert_codemod, dedent, run, run_tree, write_tree
+from .helpers import assert_codemod, dedent, run, run_python, run_tree, write_tree
 
 ID = "hoist-imports"
-
-
-def _python(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _rewrite(tmp_path: Path, name: str, code: str, options: Options | None = None) -> Path:
@@ -54,7 +41,7 @@ def test_an_unused_standard_library_import_stays_for_its_side_effects(module: st
 def test_importing_the_module_does_not_print_the_zen(tmp_path: Path) -> None:
     path = _rewrite(tmp_path, "zen", "def zen():\n    import this\n")
     assert "    import this" in path.read_text()
-    done = _python(tmp_path, "import zen")
+    done = run_python(tmp_path, "import zen")
     assert done.returncode == 0 and done.stdout == "", done.stdout[:200]
 
 
@@ -111,7 +98,7 @@ def test_a_python_without_sqlite3_still_imports_the_module(tmp_path: Path) -> No
     )
     assert "    import sqlite3" in path.read_text()
     # a build without SQLite: the import of sqlite3 fails, the module's own import must not
-    done = _python(tmp_path, "import sys; sys.modules['sqlite3'] = None; import store; print('ok')")
+    done = run_python(tmp_path, "import sys; sys.modules['sqlite3'] = None; import store; print('ok')")
     assert done.returncode == 0 and done.stdout == "ok\n", done.stderr
 
 
@@ -253,7 +240,7 @@ def test_an_import_after_a_patch_of_its_environment_is_an_unsafe_fix(tmp_path: P
         result.changes[0].message
     )
     path = _rewrite(tmp_path, "patched", PATCHED)
-    done = _python(tmp_path, "import patched; print(patched.zen())")
+    done = run_python(tmp_path, "import patched; print(patched.zen())")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "('Gur', ['The', 'Zen', 'of'])\n", done.stdout[:300]
     assert "    import this" in path.read_text()

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from .. import astnodes
+from ..visitors.ast_names import name_chain
 
 
 class Aliases:
@@ -36,14 +37,11 @@ class Aliases:
 
     def qualify(self, expr: ast.expr) -> str | None:
         """The dotted name ``expr`` refers to (``np.linalg.norm`` -> ``numpy.linalg.norm``)."""
-        parts: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            parts.append(expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
+        chain = name_chain(expr)
+        if chain is None:
             return None
-        parts.append(self.names.get(expr.id, expr.id))
-        return ".".join(reversed(parts))
+        name, attrs = chain
+        return ".".join([self.names.get(name.id, name.id), *attrs])
 
 
 def parents(tree: ast.AST) -> dict[int, ast.AST]:

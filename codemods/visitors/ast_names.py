@@ -61,6 +61,19 @@ def scope_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from scope_statements(case.body)
 
 
+def name_chain(node: ast.expr) -> tuple[ast.Name, list[str]] | None:
+    """``a.b.c`` as its root name and the attributes after it (``a``, ``["b", "c"]``); None
+    unless ``node`` is a name or a chain of attributes on one."""
+    attrs: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    attrs.reverse()
+    return node, attrs
+
+
 def _targets(node: ast.expr) -> Iterator[str]:
     if isinstance(node, ast.Name):
         yield node.id

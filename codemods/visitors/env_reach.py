@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..audit.envsites import exit_followers, guards
 from ..audit.envvars import EnvFacts, scan_env
 from ..components.modules import ModuleInfo, resolve_relative
+from .ast_names import name_chain
 
 #: A called or registered name: its dotted form and whether its first part is an import
 #: (then the dotted form is absolute: ``app.clients.llm_client``).
@@ -144,15 +145,13 @@ class _Walker:
             self.entries.add(target)
 
     def target(self, expr: ast.expr) -> Target | None:
-        parts: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            parts.append(expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
+        chain = name_chain(expr)
+        if chain is None:
             return None
-        if expr.id in self.imports:
-            base = self.imports[expr.id]
+        name, attrs = chain
+        if name.id in self.imports:
+            base = self.imports[name.id]
             if base is None:
                 return None
-            return ".".join([base, *reversed(parts)]), True
-        return ".".join([expr.id, *reversed(parts)]), False
+            return ".".join([base, *attrs]), True
+        return ".".join([name.id, *attrs]), False

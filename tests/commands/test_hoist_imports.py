@@ -4,8 +4,6 @@ cycle checks, the prefilter, and real programs run before and after the rewrite.
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,16 @@ from codemods.engine import transform_source
 from codemods.project import ModuleInfo, gather_project
 from codemods.types import Options, Safety
 
-from ..helpers import DECLARED, FIXTURES, assert_codemod, dedent, run, run_tree, write_tree
+from ..helpers import (
+    DECLARED,
+    FIXTURES,
+    assert_codemod,
+    dedent,
+    run,
+    run_python,
+    run_tree,
+    write_tree,
+)
 
 ID = "hoist-imports"
 
@@ -794,17 +801,6 @@ def test_gather_and_combine(tmp_path: Path) -> None:
     assert Command.gather(tree, info) == ("pkg.b", "pkg.b.g", "json")
 
 
-def _python(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_hoisted_program_behaves_the_same(tmp_path: Path) -> None:
     files = {
         "shop/__init__.py": "",
@@ -834,7 +830,7 @@ def test_hoisted_program_behaves_the_same(tmp_path: Path) -> None:
     assert sum(len(r.changes) for r in results.values()) == 5
     assert "    from" not in (after / "shop/report.py").read_text()
     assert "    import" not in (after / "shop/pricing.py").read_text()
-    old, new = _python(before, program), _python(after, program)
+    old, new = run_python(before, program), run_python(after, program)
     assert old.returncode == new.returncode == 0, new.stderr
     assert old.stdout == new.stdout == '{"1": "1.20", "2": "2.40"}\n'
 
@@ -865,11 +861,11 @@ def test_cycle_guard_is_kept_and_is_needed(tmp_path: Path) -> None:
     assert [s.reason for s in results["services.py"].skips] == [
         "breaks an import cycle: `models` imports `services`"
     ]
-    assert _python(tmp_path, program).stdout == "stored\n"
+    assert run_python(tmp_path, program).stdout == "stored\n"
     # the naive hoist the codemod refuses to do: the app no longer starts
     naive = "from models import User\n\n\ndef store(user):\n    assert isinstance(user, User)\n    return 'stored'\n"
     (tmp_path / "services.py").write_text(naive)
-    broken = _python(tmp_path, program)
+    broken = run_python(tmp_path, program)
     assert broken.returncode != 0
     assert "partially initialized module" in broken.stderr
 
@@ -884,11 +880,11 @@ def test_two_function_level_imports_that_would_form_a_cycle(tmp_path: Path) -> N
     assert not any(r.changed for r in results.values())
     assert "may create an import cycle" in results["a.py"].skips[0].reason
     assert "may create an import cycle" in results["b.py"].skips[0].reason
-    assert _python(tmp_path, "import a; print(a.f())").stdout == "1\n"
+    assert run_python(tmp_path, "import a; print(a.f())").stdout == "1\n"
     # each hoist alone passes the plain cycle check; together they break the import of `a`
     (tmp_path / "a.py").write_text("from b import g\n\n\ndef f():\n    return g()\n\n\nVALUE = 1\n")
     (tmp_path / "b.py").write_text("from a import VALUE\n\n\ndef g():\n    return VALUE\n")
-    broken = _python(tmp_path, "import a; print(a.f())")
+    broken = run_python(tmp_path, "import a; print(a.f())")
     assert broken.returncode != 0 and "partially initialized module" in broken.stderr
 
 
