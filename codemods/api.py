@@ -42,6 +42,7 @@ from .project import (
     gather_project,
     resolved,
 )
+from .readfile import read_regular
 from .types import Failure, FileResult, Options
 from .visitors.import_style import forget as forget_styles
 from .visitors.import_style import style_digest
@@ -133,7 +134,7 @@ class GatherRun:
 
     def _key(self, name: str, path: Path) -> str:
         try:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            sha = hashlib.sha256(read_regular(path)).hexdigest()
         except OSError:
             return digest(self.salt, name, "unreadable", os.urandom(8))
         self.shas[name] = sha
@@ -292,16 +293,20 @@ def run_paths(
     """Process every Python file under ``paths``; yield results sorted by path.
 
     ``write=False`` computes diffs and writes nothing. Explicitly named paths that were passed
-    over (excluded) are yielded as skipped results. With ``cache_dir``, gather facts and
-    unchanged files are remembered across runs (see :mod:`codemods.cache`).
+    over (excluded) and walked files that are not regular files are yielded as skipped results;
+    what could not be examined (a directory that cannot be listed, a named path that is not a
+    regular file) as failed ones. With ``cache_dir``, gather facts and unchanged files are
+    remembered across runs (see :mod:`codemods.cache`).
     """
     forget_paths()
     asts.forget()
     forget_styles()
     codemods = select_codemods(options)
     found = discover(paths, options.exclude, options.follow_symlinks)
-    for path, reason in found.ignored:
+    for path, reason in found.ignored + found.passed:
         yield FileResult(str(path), skipped=reason)
+    for path, reason in found.errors:
+        yield FileResult(str(path), failure=Failure("read", reason))
     files = found.files
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
     cache = Cache(cache_dir) if cache_dir is not None else None

@@ -16,7 +16,9 @@ import click
 
 from . import __version__, registry
 from .cache import CACHE_DIR_NAME
+from .config import ConfigError, check_patterns
 from .options import resolve
+from .outputs import refuse_input, refuse_run_input
 from .render import Renderer
 from .reports import REPORT_FORMATS, RunInfo
 
@@ -148,6 +150,11 @@ def batch(repos: tuple[Path, ...], repos_file: Path | None, **kwargs: Any) -> in
     """Apply fixes to many git checkouts: a branch and one commit each, never pushed."""
     from . import batch as batch_run
 
+    refuse_input(kwargs["summary_json"], "--summary-json", [repos_file] if repos_file else [])
+    try:
+        check_patterns(kwargs["exclude"], "--exclude")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     settings, paths = batch_run.settings_from_cli(repos, repos_file, kwargs)
     outcomes = batch_run.run(paths, settings, jobs=kwargs["jobs"], progress=not kwargs["quiet"] and sys.stderr.isatty())
     click.echo(batch_run.table(outcomes), nl=False)
@@ -168,6 +175,8 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
     config, options, codemods = run.config, run.options, run.codemods
     fmt: str = kwargs["fmt"]
     output: Path | None = kwargs["output"]
+    named = [Path(kwargs["stdin_filename"])] if stdin and kwargs["stdin_filename"] else []
+    refuse_run_input(output, named if stdin else paths, options.exclude, options.follow_symlinks, stdin)
     report = fmt != "diff"
     renderer = Renderer(
         color="never" if output else kwargs["color"], quiet=kwargs["quiet"], verbose=kwargs["verbose"],

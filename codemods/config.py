@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import registry
+from .files import invalid_pattern
+from .readfile import read_regular
 
 GLOBAL_KEYS = {
     "select": "list of codemod ids to run (default: those on by default)",
@@ -41,35 +43,43 @@ class Config:
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` at or above ``start`` that has a ``[tool.codemod]`` table,
-    stopping at a repository root (a ``.git`` directory)."""
+    stopping at a repository root (a ``.git`` directory). Raise :class:`ConfigError` for one on
+    the way that cannot be read: whether it holds the table cannot be told (ruff and black stop
+    there too), and running without its ``exclude`` could rewrite files meant to be left alone."""
     directory = start.resolve()
     if not directory.is_dir():
         directory = directory.parent
     for candidate in [directory, *directory.parents]:
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-                data = {}
-            if "codemod" in data.get("tool", {}):
+            tool = _read_toml(pyproject).get("tool", {})
+            if isinstance(tool, dict) and "codemod" in tool:
                 return pyproject
         if (candidate / ".git").exists():
             break
     return None
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = read_regular(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (line {line})") from None
+    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line 3, column 9)"
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
 def load(path: Path | None) -> Config:
     """Read and validate ``[tool.codemod]`` from ``path`` (None: defaults)."""
     if path is None:
         return Config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("codemod", {})
+    tool = _read_toml(path).get("tool", {})
+    table = tool.get("codemod", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.codemod] must be a table")
     codemods = registry.all_codemods()
@@ -122,6 +132,8 @@ def _check_global(path: Path, key: str, value: Any) -> Any:
     if key in {"select", "ignore", "exclude"}:
         if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise ConfigError(f"{path}: tool.codemod.{key} must be a list of strings")
+        if key == "exclude":
+            check_patterns(value, f"{path}: tool.codemod.exclude")
         return tuple(value)
     if key in {"unsafe-fixes", "include-generated"}:
         if not isinstance(value, bool):
@@ -143,6 +155,13 @@ def _check_option(path: Path, key: str, value: Any, option: Any) -> Any:
     if option.choices and value not in option.choices:
         raise ConfigError(f"{path}: tool.codemod.{key} must be one of {', '.join(option.choices)}")
     return value
+
+
+def check_patterns(patterns: Iterable[str], where: str) -> None:
+    """Raise :class:`ConfigError` for an exclude pattern that is not a valid gitignore pattern."""
+    bad = invalid_pattern(patterns)
+    if bad is not None:
+        raise ConfigError(f"{where}: {bad!r} is not a valid gitignore-style pattern")
 
 
 def parse_python_version(text: str, where: str) -> tuple[int, int]:

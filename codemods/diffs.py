@@ -74,13 +74,46 @@ def _hunks(a: Sequence[str], b: Sequence[str], context: int) -> Iterator[str]:
                 yield from ("+" + line for line in b[j1:j2])
 
 
-def unified_diff(before: str, after: str, filename: str, context: int = CONTEXT) -> str:
+#: The bytes git writes as a named escape inside a quoted name (everything else it quotes: octal).
+_ESCAPES = {7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 0x22: '"', 0x5C: "\\"}
+
+
+def quote_name(name: str, non_ascii: bool = True) -> str:
+    """``name`` as git writes it in a diff header (``quote_c_style``): in double quotes, with C
+    escapes, when its bytes hold a control character, ``"``, ``\\`` or (``non_ascii``, git's
+    default ``core.quotePath``) anything past ASCII; else as it is. ``git apply`` and ``patch``
+    read both forms."""
+    raw = os.fsencode(name)
+    if not any(b < 0x20 or b == 0x7F or b in _ESCAPES or (non_ascii and b > 0x7F) for b in raw):
+        return name
+    out = []
+    for b in raw:
+        if b in _ESCAPES:
+            out.append("\\" + _ESCAPES[b])
+        elif b < 0x20 or b >= 0x7F:
+            out.append(f"\\{b:03o}")
+        else:
+            out.append(chr(b))
+    return '"' + "".join(out) + '"'
+
+
+def _header(marker: str, name: str, non_ascii: bool) -> str:
+    # as git: a tab after a name with a space, so that ``patch`` does not stop at the space
+    end = "\t\n" if " " in name else "\n"
+    return f"{marker} {quote_name(name, non_ascii)}{end}"
+
+
+def unified_diff(
+    before: str, after: str, filename: str, context: int = CONTEXT, utf8: bool = True
+) -> str:
     """The diff of ``before`` to ``after`` for ``filename`` (``a/``, ``b/`` prefixed unless it is
-    absolute); empty when they are equal."""
+    absolute); empty when they are equal. ``utf8``: the diff is written in UTF-8, so a non-ASCII
+    name is written as it is (readable, as with git's ``core.quotePath=false``); in another
+    encoding its bytes would name another file, so it is quoted."""
     if before == after:
         return ""
     old, new = (filename, filename) if os.path.isabs(filename) else (f"a/{filename}", f"b/{filename}")
-    out = [f"--- {old}\n", f"+++ {new}\n"]
+    out = [_header("---", old, not utf8), _header("+++", new, not utf8)]
     for line in _hunks(before.splitlines(True), after.splitlines(True), context):
         out.append(line)
         if not line.endswith("\n"):

@@ -9,6 +9,7 @@ counts. A file is written only when its content changed.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 import warnings
@@ -256,7 +257,8 @@ def make_diff(before: str, after: str, shown: str, encoding: str = "utf-8") -> s
         return ""
     if encoding == "utf-8-sig":
         before, after = "\ufeff" + before, "\ufeff" + after
-    return diffs.unified_diff(before, after, shown)
+    utf8 = codecs.lookup(diff_codec(encoding)).name == "utf-8"
+    return diffs.unified_diff(before, after, shown, utf8=utf8)
 
 
 def diff_codec(encoding: str) -> str:

@@ -6,16 +6,22 @@ Rules (documented in docs/decisions.md):
 - A file named explicitly is processed whatever its suffix, unless an ``--exclude`` glob matches.
 - Symlinks are not followed out of the given root unless ``follow_symlinks``; symlinked
   directories are never entered twice (no loops). A path given twice is processed once.
+- Only regular files are read: a FIFO or device named ``*.py`` met in a walk is passed over
+  (reported), one named explicitly is an error, and so is a directory that cannot be listed or
+  whose ``.gitignore`` cannot be read (what it holds is unknown, so the run is incomplete).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
+
+from .readfile import not_regular, read_regular
 
 Spec = pathspec.GitIgnoreSpec
 
@@ -36,14 +42,36 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     #: (path, reason) pairs for explicitly named paths that were not processed.
     ignored: list[tuple[Path, str]] = field(default_factory=list)
+    #: (path, reason) pairs for walked entries named like Python files that are not regular files.
+    passed: list[tuple[Path, str]] = field(default_factory=list)
+    #: (path, reason) pairs for what could not be examined: the run is incomplete.
+    errors: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def _spec(lines: Iterable[str]) -> Spec:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
+def invalid_pattern(patterns: Iterable[str]) -> str | None:
+    """The first of ``patterns`` that is not a valid gitignore-style pattern (None: all are)."""
+    for pattern in patterns:
+        try:
+            _spec([pattern])
+        except ValueError:
+            return pattern
+    return None
+
+
+def _gitignore_spec(lines: list[str]) -> Spec:
+    try:
+        return _spec(lines)
+    except ValueError:  # git passes over a pattern it cannot use ("!", a lone "\\"), as here
+        return _spec(line for line in lines if invalid_pattern([line]) is None)
+
+
 def _gitignores_above(directory: Path) -> list[tuple[Path, Spec]]:
-    """``.gitignore`` files from the repository root down to ``directory`` (exclusive)."""
+    """``.gitignore`` files from the repository root down to ``directory`` (exclusive); raise
+    :class:`OSError` for one that exists but cannot be read."""
     chain: list[Path] = []
     for parent in directory.parents:
         chain.append(parent)
@@ -58,11 +86,16 @@ def _gitignores_above(directory: Path) -> list[tuple[Path, Spec]]:
 
 
 def _read_gitignore(directory: Path, base: Path | None = None) -> list[tuple[Path, Spec]]:
-    ignore = directory / ".gitignore"
     try:
-        return [(base or directory, _spec(ignore.read_text(encoding="utf-8", errors="replace").splitlines()))]
-    except OSError:
+        data = read_regular(directory / ".gitignore")
+    except (FileNotFoundError, NotADirectoryError):
         return []
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return [(base or directory, _gitignore_spec(lines))]
+
+
+def _reason(exc: OSError, what: str) -> str:
+    return f"{what}: {exc.strerror or exc}"
 
 
 def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, Spec]]) -> bool:
@@ -97,22 +130,41 @@ def discover(
         if user_excluded(given):
             result.ignored.append((given, "excluded"))
             continue
-        if given.is_file() or (given.is_symlink() and not given.is_dir()):
+        try:
+            mode = given.stat().st_mode
+        except OSError as exc:
+            result.errors.append((given, _reason(exc, "cannot read")))
+            continue
+        if stat.S_ISREG(mode):
             found.setdefault(os.path.realpath(given), given)
             continue
+        if not stat.S_ISDIR(mode):
+            result.errors.append((given, not_regular(mode)))
+            continue
         root = given.resolve()
-        specs = _gitignores_above(root) + _read_gitignore(root)
+        try:
+            specs = _gitignores_above(root)
+        except OSError as exc:
+            result.errors.append((given, _reason(exc, "cannot read a .gitignore above it")))
+            continue
         visited = {root}
-        # (directory to list, its path below the resolved root, the .gitignore specs in force,
-        # its resolved path: an entry that is not a symlink resolves to that plus its name)
+        # (directory to list, its path below the resolved root, the .gitignore specs in force
+        # above it, its resolved path: an entry that is not a symlink resolves to that plus its
+        # name). A directory's own .gitignore is read once it is listed.
         stack: list[tuple[Path, Path, list[tuple[Path, Spec]], str]] = [(given, root, specs, str(root))]
         while stack:
             directory, logical_dir, dir_specs, real_dir = stack.pop()
             try:
                 entries = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError as exc:
-                result.ignored.append((directory, f"cannot list directory: {exc.strerror}"))
+                result.errors.append((directory, _reason(exc, "cannot list directory")))
                 continue
+            if any(entry.name == ".gitignore" for entry in entries):
+                try:
+                    dir_specs = dir_specs + _read_gitignore(directory, logical_dir)
+                except OSError as exc:
+                    result.errors.append((directory, _reason(exc, "cannot read .gitignore")))
+                    continue
             for entry in entries:
                 path = Path(entry.path)
                 logical = logical_dir / entry.name
@@ -125,7 +177,8 @@ def discover(
                         continue
                 try:
                     is_dir = entry.is_dir()
-                except OSError:
+                except OSError as exc:
+                    result.errors.append((path, _reason(exc, "cannot read")))
                     continue
                 if is_dir:
                     if entry.name in DEFAULT_EXCLUDES or entry.name.endswith(".egg-info"):
@@ -136,9 +189,15 @@ def discover(
                     visited.add(real)
                     if _ignored(logical, True, dir_specs) or user_excluded(path):
                         continue
-                    stack.append((path, logical, dir_specs + _read_gitignore(path, logical), real_path))
+                    stack.append((path, logical, dir_specs, real_path))
                 elif entry.name.endswith(".py"):
                     if _ignored(logical, False, dir_specs) or user_excluded(path):
+                        continue
+                    if not entry.is_file():
+                        try:
+                            result.passed.append((path, not_regular(entry.stat().st_mode)))
+                        except OSError as exc:
+                            result.errors.append((path, _reason(exc, "cannot read")))
                         continue
                     found.setdefault(real_path, path)
     result.files = sorted(found.values(), key=lambda p: p.as_posix())

@@ -35,7 +35,7 @@ from .engine import make_diff
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .options import resolve
 from .reports.edits import Hunk, apply_edits, hunks, render_hunks
-from .types import Change, FileResult
+from .types import Change, Failure, FileResult
 
 HELP = """\
 y - apply this change
@@ -237,18 +237,18 @@ def reviewed(result: FileResult, text: str | None, accepted: Sequence[Unit]) -> 
     return replace(result, changes=changes, after=text, diff=make_diff(result.before, text, result.path))
 
 
-def write(result: FileResult, text: str) -> str | None:
+def write(result: FileResult, text: str) -> Failure | None:
     """Write ``text`` over ``result.path`` if the file still holds ``result.before``; else why not."""
     path = Path(result.path)
     try:
         raw, current, encoding = read_source(path)
         if current != result.before:
-            return "the file changed on disk during the review; not written"
+            return Failure("conflict", "the file changed on disk during the review; not written")
         write_atomic(path, encode_source(text, encoding), digest(raw))
     except SourceError as exc:
-        return exc.message
+        return Failure(exc.stage, exc.message)
     except UnicodeEncodeError as exc:
-        return f"cannot encode the result: {exc.reason}"
+        return Failure("write", f"cannot encode the result: {exc.reason}")
     return None
 
 
@@ -263,10 +263,9 @@ def review(results: Sequence[FileResult], ask: Ask, echo: Echo, color: bool = Fa
         text, accepted = session.file(result)
         updated = reviewed(result, text, accepted)
         if text is not None:
-            error = write(result, text)
-            if error is not None:
-                echo(f"error: {result.path}: {error}")
-                updated = reviewed(result, None, [])
+            failure = write(result, text)
+            if failure is not None:  # reported with the results, and counted as failed
+                updated = replace(reviewed(result, None, []), failure=failure)
             else:
                 updated = replace(updated, written=True)
         out.append(updated)

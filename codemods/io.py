@@ -16,6 +16,8 @@ import tempfile
 import tokenize
 from pathlib import Path
 
+from .readfile import read_regular
+
 
 class SourceError(Exception):
     """A file that cannot be read or decoded; carries a one-line reason."""
@@ -58,7 +60,7 @@ def digest(data: bytes) -> str:
 def read_source(path: Path) -> tuple[bytes, str, str]:
     """Read ``path`` and return ``(raw bytes, text, encoding)``; raise :class:`SourceError`."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         raise SourceError("read", "file vanished before it could be read") from None
     except IsADirectoryError:

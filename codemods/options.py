@@ -17,6 +17,7 @@ from .components.index import Component
 from .config import (
     Config,
     ConfigError,
+    check_patterns,
     component_overrides,
     find_pyproject,
     load,
@@ -52,6 +53,7 @@ def resolve(start: Path, flags: Mapping[str, Any], config_path: Path | None = No
 
 
 def build_options(config: Config, flags: Mapping[str, Any]) -> Options:
+    """``config`` with ``flags`` over it; raise ``ConfigError`` for a flag that cannot be used."""
     values = config.values
 
     def pick(flag: str, key: str, default: Any) -> Any:
@@ -60,6 +62,7 @@ def build_options(config: Config, flags: Mapping[str, Any]) -> Options:
             return value
         return values.get(key, default)
 
+    check_patterns(flags.get("exclude") or (), "--exclude")
     exclude = tuple(values.get("exclude", ())) + tuple(flags.get("exclude") or ())
     return Options(
         select=pick("select", "select", None),

@@ -33,6 +33,7 @@ from .components.modules import (
 from .facts import ProjectFacts, fingerprint, forget_paths, resolved
 from .import_effects import Effect, import_effect
 from .io import SourceError, decode_source
+from .readfile import read_regular
 from .views import Resolutions, assemble
 from .visitors.ast_names import bound_names, scope_statements
 
@@ -214,7 +215,7 @@ def module_exports(tree: ast.Module) -> frozenset[str] | None:
 
 def _parse(path: Path) -> tuple[str, ast.Module | None]:
     try:
-        text, _ = decode_source(path.read_bytes())
+        text, _ = decode_source(read_regular(path))
     except (OSError, ValueError, UnicodeError, SourceError):
         return "", None
     try:

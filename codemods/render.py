@@ -21,6 +21,7 @@ from .engine import (
     transform_source,
 )
 from .io import SourceError, decode_source, encode_source
+from .readfile import NOT_REGULAR
 from .types import FileResult, Options, Safety
 
 _DIFF_COLOURS = {"---": "red", "+++": "green", "@": "cyan", "-": "red", "+": "green"}
@@ -97,6 +98,8 @@ class Renderer:
             stats.skipped += 1
             if self.verbose:
                 self.message(f"{result.path}: skipped: {result.skipped}")
+            elif result.skipped.startswith(NOT_REGULAR) and not self.quiet:
+                self.message(f"warning: {result.path}: skipped: {result.skipped}")
         elif result.changed:
             stats.changed += 1
         else:

@@ -13,6 +13,7 @@ import click
 
 from ..config import ConfigError, find_pyproject, load, parse_python_version
 from ..options import build_options
+from ..outputs import refuse_run_input
 from .core import audit_paths
 from .model import Risk
 from .render import RENDERERS
@@ -75,11 +76,12 @@ def audit(
         version = (
             parse_python_version(target_version, "--target-version") if target_version else None
         )
+        options = build_options(config, {"exclude": exclude, "target_version": version})
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
-    options = build_options(config, {"exclude": exclude, "target_version": version})
+    refuse_run_input(output, paths, options.exclude)
     report = audit_paths(list(paths), options, include_tests=include_tests)
     text = RENDERERS[fmt](report)
     if output is None:

@@ -93,6 +93,8 @@ def audit_paths(
         if record.parsed and isinstance(record.codemod.get(SCAN_KEY), ModuleScan)
     }
     errors, newer = _unparsed(sorted(p for p in audited if p not in all_scans), display)
+    # a directory that cannot be listed, a named path that is not a regular file: not audited
+    errors.extend(FileError(display(os.path.abspath(p)), reason) for p, reason in found.errors)
     for path, scan in sorted(all_scans.items()):
         if scan.error is not None and path in audited:
             errors.append(FileError(display(path), scan.error))
@@ -137,6 +139,7 @@ def audit_paths(
     ]
     components = {ctx.component(p).root: ctx.component(p) for p in sorted(audited)}
     notes = _notes(ctx, sorted(audited), findings, newer, result.ran)
+    notes += [f"{display(os.path.abspath(p))}: skipped: {reason}" for p, reason in found.passed]
     return AuditReport(
         root=root_label or " ".join(p.as_posix() for p in paths),
         python=f"{env.python[0]}.{env.python[1]}",

@@ -165,7 +165,6 @@ import ast
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import libcst as cst
@@ -173,6 +172,7 @@ import libcst as cst
 from ..base import Codemod, Suppressions
 from ..io import decode_source
 from ..project import ModuleInfo, ProjectFacts
+from ..readfile import read_regular
 from ..visitors.ast_names import this_module
 from ..visitors.fastapi import ModuleAnalysis, analyse, function_kinds
 from ..visitors.import_style import style_for
@@ -193,7 +193,7 @@ class Command(Codemod):
     @classmethod
     def gather(cls, tree: ast.Module, module: ModuleInfo) -> ModuleAnalysis:
         try:
-            text, _ = decode_source(Path(module.path).read_bytes())
+            text, _ = decode_source(read_regular(module.path))
         except (OSError, UnicodeError, SyntaxError, ValueError):
             return analyse(tree, module)
         if not _EVENTS.search(text):

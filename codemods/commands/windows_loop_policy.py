@@ -78,7 +78,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import libcst as cst
@@ -86,6 +85,7 @@ import libcst as cst
 from ..base import Codemod
 from ..io import decode_source
 from ..project import ModuleInfo, ProjectFacts
+from ..readfile import read_regular
 from ..types import Safety
 from ..visitors.ast_names import this_module
 from ..visitors.import_style import style_for
@@ -112,7 +112,7 @@ class Command(Codemod):
     def gather(cls, tree: ast.Module, module: ModuleInfo) -> tuple[int, ...]:
         """Lines where the module sets an event loop policy while being imported."""
         try:
-            text, _ = decode_source(Path(module.path).read_bytes())
+            text, _ = decode_source(read_regular(module.path))
         except (OSError, UnicodeError, SyntaxError, ValueError):
             text = "set_event_loop_policy"
         if "set_event_loop_policy" not in text:
