@@ -2,12 +2,15 @@
 
 For each repository (in parallel, ``jobs`` at a time):
 
+0. the path must be a repository's top level (a subdirectory would commit the whole enclosing
+   repository); what a killed earlier run left is put back first (:mod:`codemods.batch_state`);
 1. a branch that already holds a codemod commit on top of the current HEAD means the work is
    done: ``already-done``, nothing runs (a rerun resumes where the last one stopped);
 2. a working tree with changes or untracked files is refused: ``dirty``, nothing is touched;
 3. the branch is created from HEAD and the codemods run in a worker process whose working
    directory is the repository, exactly as ``codemod apply .`` would run there (its
-   ``[tool.codemod]``, its ``.gitignore``; no cache is written);
+   ``[tool.codemod]``, its ``.gitignore``; no cache is written), on the files git tracks
+   outside submodules and nested repositories (:mod:`codemods.batch_worker`);
 4. ``verify`` (the user's own shell command, run with ``shell=True`` in the repository) must
    succeed, or the repository is put back exactly as it was: ``verify-failed``;
 5. the changed files are committed with a message listing the changes per codemod, the original
@@ -18,50 +21,37 @@ any git or worker error puts it back and ends ``failed``. Putting back means: ha
 new branch, removal of what the run created outside git's view (untracked files, as the tree had
 none, and ignored files or directories that were not there before), checkout of the original
 branch (or commit), deletion of the new branch, then a check that HEAD and a clean status are
-what they were.
+what they were. An interrupted run (Ctrl-C) puts back each repository in progress, unless its
+commit is made already: then it ends back on the original branch, done. Every git call goes
+through :mod:`codemods.batch_git`, which keeps the repository's git configuration from running
+commands.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
-import sys
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
-
-from . import registry
+from . import batch_procs, batch_state, batch_worker
+from .batch_git import BatchError, Git, message
+from .batch_procs import Stop
+from .batch_settings import Settings, settings_from_cli
 from .reports.batch import STATUSES, TRAILER, Progress, commit_message, summary, table
 
 __all__ = ["NOT_DONE", "STATUSES", "Outcome", "Settings", "run", "settings_from_cli", "summary", "table", "write_summary"]
 
 #: Statuses that make ``codemod batch`` exit with 3.
 NOT_DONE = frozenset({"dirty", "failed", "verify-failed"})
-
-
-class BatchError(Exception):
-    """A step failed; the repository is put back and reported ``failed``."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    branch: str
-    codemods: tuple[str, ...]
-    #: flags for the worker, as ``codemod apply`` takes them (select, ignore, unsafe_fixes, ...)
-    flags: dict[str, Any] = field(default_factory=dict)
-    verify: str | None = None
-    verify_timeout: float | None = None
-    out: Path | None = None
-    #: worker processes inside one repository (None: all cores)
-    file_jobs: int | None = None
 
 
 @dataclass
@@ -78,15 +68,6 @@ class Outcome:
     pr_body: str | None = None
 
 
-def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, encoding="utf-8", errors="replace", check=False
-    )
-    if check and done.returncode != 0:
-        raise BatchError(f"git {' '.join(args[:2])} failed: {(done.stderr or done.stdout).strip()[-500:]}")
-    return done
-
-
 def repo_names(repos: Sequence[Path]) -> list[str]:
     """A distinct file name per repository: its directory name, ``-2``, ``-3``... on clashes."""
     seen: Counter[str] = Counter()
@@ -99,16 +80,19 @@ def repo_names(repos: Sequence[Path]) -> list[str]:
 
 
 class Repo:
-    """One repository's run; every git call goes through here."""
+    """One repository's run; every git call goes through ``self.git``."""
 
-    def __init__(self, path: Path, name: str, settings: Settings, progress: Progress) -> None:
+    def __init__(self, path: Path, name: str, settings: Settings, progress: Progress, stop: Stop) -> None:
         self.path = path
         self.settings = settings
         self.progress = progress
+        self.stop = stop
+        self.git = Git(path, settings.trust_repo_config)
         self.outcome = Outcome(repo=str(path), name=name, branch=settings.branch)
         self.head = ""
         self.original: str | None = None  # branch name, None when detached
         self.ignored: set[str] = set()  # ignored paths present before the run
+        self.state_file: Path | None = None
 
     def run(self) -> Outcome:
         try:
@@ -118,214 +102,221 @@ class Repo:
         return self.outcome
 
     def _run(self) -> None:
-        top = git(self.path, "rev-parse", "--show-toplevel", check=False)
+        self.stop.check()
+        top = self.git("rev-parse", "--show-toplevel", check=False)
         if top.returncode != 0:
-            raise BatchError("not a git repository")
-        self.path = Path(top.stdout.strip())
-        head = git(self.path, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+            raise BatchError(message(top))  # not a repository, dubious ownership, ...
+        if not _same_directory(top.stdout.strip(), self.path):
+            raise BatchError(
+                f"not the top level of a git repository: its work tree is {top.stdout.strip()} "
+                "(give that directory; batch commits the whole repository)"
+            )
+        git_dir = self.git("rev-parse", "--absolute-git-dir").stdout.strip()
+        self.state_file = batch_state.location(git_dir)
+        state = batch_state.load(self.state_file)
+        if state is not None:
+            self._recover(state)
+        head = self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
         if head.returncode != 0:
             raise BatchError("the repository has no commit yet")
         self.head = head.stdout.strip()
-        symbolic = git(self.path, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-        self.original = symbolic.stdout.strip() if symbolic.returncode == 0 else None
+        self.original = self._current_branch()
         branch = self.settings.branch
-        tip = git(self.path, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
-        if tip.returncode == 0:
-            self._existing(tip.stdout.strip())
+        tip = self._tip(branch)
+        if tip is not None:
+            if not self._codemod_commit(tip, self.head):
+                raise BatchError(f"branch {branch} already exists and is not a codemod commit on HEAD")
+            self.outcome.status, self.outcome.commit = "already-done", tip
+            self.outcome.detail = f"branch {branch} already holds the commit"
             return
-        status = git(self.path, "status", "--porcelain", "--untracked-files=normal").stdout
+        status = self._status()
         if status.strip():
             self.outcome.status = "dirty"
             self.outcome.detail = "working tree has changes: " + "; ".join(line.strip() for line in status.splitlines()[:5])
             return
         self.ignored = self._ignored()
-        git(self.path, "checkout", "--quiet", "-b", branch)
+        self.state_file = batch_state.save(
+            self.state_file,
+            batch_state.State(branch, self.original, self.head, tuple(sorted(self.ignored)), os.getpid()),
+        )
         try:
+            self.git("checkout", "--quiet", "-b", branch)
             self._apply()
         except BaseException:
             self._restore()
             raise
 
-    def _existing(self, tip: str) -> None:
-        parent = git(self.path, "rev-parse", "--verify", "--quiet", f"{tip}^", check=False).stdout.strip()
-        message = git(self.path, "log", "-1", "--format=%B", tip).stdout
-        if parent == self.head and TRAILER in message:
-            self.outcome.status, self.outcome.commit = "already-done", tip
-            self.outcome.detail = f"branch {self.settings.branch} already holds the commit"
-            return
-        raise BatchError(f"branch {self.settings.branch} already exists and is not a codemod commit on HEAD")
+    def _current_branch(self) -> str | None:
+        symbolic = self.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return symbolic.stdout.strip() if symbolic.returncode == 0 else None
+
+    def _tip(self, branch: str) -> str | None:
+        tip = self.git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
+        return tip.stdout.strip() if tip.returncode == 0 else None
+
+    def _codemod_commit(self, tip: str, head: str) -> bool:
+        """Whether ``tip`` is a codemod commit whose parent is ``head``."""
+        parent = self.git("rev-parse", "--verify", "--quiet", f"{tip}^", check=False).stdout.strip()
+        text = self.git("log", "-1", "--no-show-signature", "--format=%B", tip, "--").stdout
+        return parent == head and TRAILER in text
+
+    def _status(self) -> str:
+        return self.git("status", "--porcelain", "--untracked-files=normal", "--ignore-submodules=all").stdout
+
+    def _recover(self, state: batch_state.State) -> None:
+        """Put back what a killed run left: the uncommitted work of its branch is discarded, a
+        commit it made is kept; then this run starts afresh (and finds that commit done)."""
+        if batch_state.running(state.pid):
+            raise BatchError(
+                f"another codemod batch (process {state.pid}) is at work in this repository "
+                f"(if not, delete {self.state_file})"
+            )
+        tip = self._tip(state.branch)
+        done = tip is not None and self._codemod_commit(tip, state.head)
+        self.head, self.original, self.ignored = state.head, state.original, set(state.ignored)
+        if self._current_branch() == state.branch:
+            if tip != state.head and not done:
+                raise BatchError(
+                    f"an interrupted codemod batch left {self.state_file}, and branch {state.branch} "
+                    "has other commits since; put the repository back yourself and delete that file"
+                )
+            self.git("reset", "--quiet", "--hard")
+            self._clean()
+            self._checkout_original()
+        if tip == state.head:
+            self.git("branch", "--quiet", "-D", state.branch, check=False)
+        batch_state.remove(self.state_file)
 
     def _apply(self) -> None:
         with tempfile.TemporaryDirectory(prefix="codemod-batch-") as tmp:
             doc, body = self._worker(Path(tmp))
-            written = sorted({f["path"] for f in doc["files"] if f["status"] == "changed" and f["written"]})
-            self.outcome.files_failed = doc["summary"]["files"]["failed"]
-            if not written:
-                self._restore()
-                self.outcome.status = "unchanged"
-                if self.outcome.files_failed:
-                    self.outcome.detail = f"{self.outcome.files_failed} file(s) could not be processed"
-                return
-            self.outcome.files_changed = len(written)
-            self.outcome.changes = sum(
-                1 for f in doc["files"] if f["path"] in written for c in f["changes"] if c["applied"]
-            )
-            if self.settings.verify and not self._verify():
-                self._restore()
-                self.outcome.status = "verify-failed"
-                return
-            self._clean()
-            git(self.path, "add", "--", *written)
-            self._commit(doc)
-            self.outcome.commit = git(self.path, "rev-parse", "HEAD").stdout.strip()
-            self._checkout_original()
-            self.outcome.status = "changed"
+        written = sorted({f["path"] for f in doc["files"] if f["status"] == "changed" and f["written"]})
+        self.outcome.files_failed = doc["summary"]["files"]["failed"]
+        if not written:
+            self._restore()
+            self.outcome.status = "unchanged"
             if self.outcome.files_failed:
                 self.outcome.detail = f"{self.outcome.files_failed} file(s) could not be processed"
-            if self.settings.out is not None:
-                target = self.settings.out / f"{self.outcome.name}.md"
-                target.write_text(body, encoding="utf-8")
-                self.outcome.pr_body = str(target)
-
-    def _commit(self, doc: dict[str, Any]) -> None:
-        message = commit_message(doc, self.settings.codemods)
-        done = subprocess.run(
-            ["git", "commit", "--quiet", "--file", "-"], cwd=self.path, input=message,
-            capture_output=True, text=True, encoding="utf-8", check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise BatchError(f"git commit failed: {(done.stderr or done.stdout).strip()[-500:]}")
+            return
+        self.outcome.files_changed = len(written)
+        self.outcome.changes = sum(
+            1 for f in doc["files"] if f["path"] in written for c in f["changes"] if c["applied"]
+        )
+        if self.settings.verify and not self._verify():
+            self._restore()
+            self.outcome.status = "verify-failed"
+            return
+        self._clean()
+        self.git("add", "--pathspec-from-file=-", "--pathspec-file-nul", input="\0".join(written))
+        self.stop.check()
+        self.git("commit", "--quiet", "--file", "-", input=commit_message(doc, self.settings.codemods))
+        # committed: from here on the run completes, interrupted or not
+        self.outcome.commit = self.git("rev-parse", "HEAD").stdout.strip()
+        self._checkout_original()
+        batch_state.remove(self.state_file)
+        self.outcome.status = "changed"
+        if self.outcome.files_failed:
+            self.outcome.detail = f"{self.outcome.files_failed} file(s) could not be processed"
+        if self.settings.out is not None:
+            target = self.settings.out / f"{self.outcome.name}.md"
+            target.write_text(body, encoding="utf-8")
+            self.outcome.pr_body = str(target)
 
     def _worker(self, tmp: Path) -> tuple[dict[str, Any], str]:
+        files = batch_worker.tracked_files(self.git("ls-files", "--stage", "-z").stdout)
+        (tmp / "files.json").write_text(json.dumps(files), encoding="utf-8")
         spec = {
             "flags": self.settings.flags,
             "jobs": self.settings.file_jobs,
+            "files": str(tmp / "files.json"),
             "json": str(tmp / "report.json"),
             "markdown": str(tmp / "report.md"),
         }
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_root(), os.environ.get("PYTHONPATH")]))}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "codemods.batch", "--worker", json.dumps(spec)],
-            cwd=self.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
-        assert proc.stdout is not None and proc.stderr is not None
         errors: list[str] = []
-        reader = threading.Thread(target=lambda: errors.extend(proc.stderr.readlines()), daemon=True)  # type: ignore[union-attr]
-        reader.start()
-        for line in proc.stdout:
-            word, _, number = line.strip().partition(" ")
-            if word == "total":
-                self.progress.update(files_total=int(number))
-            elif word == "file":
-                self.progress.update(files_done=1)
-        code = proc.wait()
-        reader.join()
+        with self.stop.session(
+            batch_worker.command(spec), cwd=self.path, env=batch_worker.environment(self.path),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ) as proc:  # fmt: skip
+            readers = [
+                threading.Thread(target=self._progress, args=(proc.stdout,), daemon=True),
+                threading.Thread(target=lambda: errors.extend(proc.stderr.readlines()), daemon=True),  # type: ignore[union-attr]
+            ]
+            for reader in readers:
+                reader.start()
+            code = proc.wait()
+        # the group is gone: no process of the worker's can hold its pipes open any more
+        for reader in readers:
+            reader.join()
+        if proc.stdin is not None:
+            proc.stdin.close()  # only now: its end tells the worker that batch is gone
+        self.stop.check()
         if code != 0 or not (tmp / "report.json").is_file():
             last = "".join(errors).strip().splitlines()[-1:] or [f"exit code {code}"]
             raise BatchError(f"codemod run failed: {last[0]}")
         doc = json.loads((tmp / "report.json").read_text(encoding="utf-8"))
         return doc, (tmp / "report.md").read_text(encoding="utf-8")
 
+    def _progress(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            word, _, number = line.strip().partition(" ")
+            if word == "total":
+                self.progress.update(files_total=int(number))
+            elif word == "file":
+                self.progress.update(files_done=1)
+
     def _verify(self) -> bool:
         assert self.settings.verify is not None
-        try:
-            done = subprocess.run(
-                self.settings.verify, shell=True, cwd=self.path, capture_output=True, text=True,
-                errors="replace", timeout=self.settings.verify_timeout, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            self.outcome.detail = f"verify command timed out after {self.settings.verify_timeout}s"
-            return False
-        if done.returncode == 0:
+        code, output = batch_procs.verify(self.settings.verify, self.path, self.settings.verify_timeout, self.stop)
+        if code == 0:
             return True
-        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
-        self.outcome.detail = f"verify exited {done.returncode}: " + " | ".join(tail)
+        if code is None:
+            self.outcome.detail = f"verify command timed out after {self.settings.verify_timeout}s"
+        else:
+            self.outcome.detail = f"verify exited {code}: " + " | ".join(output.strip().splitlines()[-3:])
         return False
 
     def _ignored(self) -> set[str]:
-        out = git(self.path, "status", "--porcelain", "-z", "--ignored", "--untracked-files=normal").stdout
+        out = self.git(
+            "status", "--porcelain", "-z", "--ignored", "--untracked-files=normal", "--ignore-submodules=all"
+        ).stdout
         return {entry[3:] for entry in out.split("\0") if entry.startswith("!! ")}
 
     def _clean(self) -> None:
         """Remove what the run created that git does not track: untracked files (the tree had
         none) and ignored files or directories that were not there before (caches, build output)."""
-        git(self.path, "clean", "-fdq")
+        self.git("clean", "-fdq")
         new = sorted(self._ignored() - self.ignored)
         if new:
-            git(self.path, "clean", "-fdxq", "--", *new)
+            self.git("clean", "-fdxq", "--", *new)
 
     def _checkout_original(self) -> None:
         if self.original is not None:
-            git(self.path, "checkout", "--quiet", self.original)
+            self.git("checkout", "--quiet", self.original, "--")
         else:
-            git(self.path, "checkout", "--quiet", "--detach", self.head)
+            self.git("checkout", "--quiet", "--detach", self.head, "--")
 
     def _restore(self) -> None:
-        git(self.path, "reset", "--quiet", "--hard", self.head)
+        self.git("reset", "--quiet", "--hard", self.head)
         self._clean()
         self._checkout_original()
-        git(self.path, "branch", "--quiet", "-D", self.settings.branch, check=False)
-        head = git(self.path, "rev-parse", "HEAD").stdout.strip()
-        status = git(self.path, "status", "--porcelain", "--untracked-files=normal").stdout.strip()
+        self.git("branch", "--quiet", "-D", self.settings.branch, check=False)
+        head = self.git("rev-parse", "HEAD").stdout.strip()
+        status = self._status().strip()
         if head != self.head or status:
             raise BatchError(f"could not restore the repository (HEAD {head}, status {status!r})")
+        batch_state.remove(self.state_file)
 
 
-def read_repos_file(path: Path) -> list[Path]:
-    """One repository per line; blank lines and ``#`` comments skipped; relative to the file."""
-    repos = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        entry = line.split("#", 1)[0].strip()
-        if entry:
-            repo = Path(entry).expanduser()
-            repos.append(repo if repo.is_absolute() else path.parent / repo)
-    return repos
-
-
-def settings_from_cli(
-    repos: Sequence[Path], repos_file: Path | None, flags: dict[str, Any]
-) -> tuple[Settings, list[Path]]:
-    """Validate the ``codemod batch`` arguments; raise ``click.UsageError``."""
-    paths = list(repos) + (read_repos_file(repos_file) if repos_file else [])
-    unique: dict[str, Path] = {}
-    for repo in paths:
-        if not repo.is_dir():
-            raise click.UsageError(f"not a directory: {repo}")
-        unique.setdefault(str(repo.resolve()), repo)
-    if not unique:
-        raise click.UsageError("no repositories given (arguments or --repos-file)")
+def _same_directory(a: str, b: Path) -> bool:
     try:
-        codemods = tuple(c.ID for c in registry.selected(flags.get("select"), flags.get("ignore") or ()))
-    except registry.UnknownCodemod as exc:
-        raise click.UsageError(f"unknown codemod {exc} (known: {', '.join(registry.all_codemods())})") from None
-    if not codemods:
-        raise click.UsageError("no codemod selected")
-    branch = flags.get("branch") or "codemod/" + "+".join(codemods)
-    checked = subprocess.run(["git", "check-ref-format", "--branch", branch], capture_output=True, check=False)
-    if checked.returncode != 0:
-        raise click.UsageError(f"not a valid branch name: {branch!r}")
-    jobs = int(flags.get("jobs") or 1)
-    worker_flags = {
-        "select": list(flags["select"]) if flags.get("select") is not None else None,
-        "ignore": list(flags.get("ignore") or ()),
-        "unsafe_fixes": flags.get("unsafe_fixes"),
-        "exclude": list(flags.get("exclude") or ()),
-        "target_version": flags.get("target_version"),
-    }
-    settings = Settings(
-        branch=branch, codemods=codemods, flags=worker_flags, verify=flags.get("verify"),
-        verify_timeout=flags.get("verify_timeout"), out=flags.get("out"), file_jobs=1 if jobs > 1 else None,
-    )  # fmt: skip
-    return settings, list(unique.values())
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def write_summary(path: Path, outcomes: Sequence[Outcome], settings: Settings) -> None:
     text = json.dumps(summary(outcomes, settings), indent=2, sort_keys=True, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
-
-
-def _package_root() -> str:
-    return str(Path(__file__).resolve().parent.parent)
 
 
 def run(
@@ -335,73 +326,40 @@ def run(
     progress: bool = False,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Process ``repos``; outcomes in input order."""
+    """Process ``repos``; outcomes in input order. Interrupted (Ctrl-C), each repository in
+    progress is put back (or completed, when its commit is made) before the exception goes on."""
     if settings.out is not None:
         settings.out.mkdir(parents=True, exist_ok=True)
     bar = Progress(len(repos), progress)
     names = repo_names(repos)
+    stop = Stop()
 
     def one(index: int) -> Outcome:
-        outcome = Repo(repos[index], names[index], settings, bar).run()
+        outcome = Repo(repos[index], names[index], settings, bar, stop).run()
         bar.update(repos_done=1)
         if on_done is not None:
             on_done(outcome)
         return outcome
 
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            return list(pool.map(one, range(len(repos))))
+        futures = [pool.submit(one, index) for index in range(len(repos))]
+        return [future.result() for future in futures]
+    except BaseException:
+        stop.trigger()
+        _finish(pool)
+        raise
     finally:
+        pool.shutdown(wait=True)
         bar.close()
 
 
-def _worker(spec: dict[str, Any]) -> int:
-    """Runs in the repository (cwd): ``codemod apply .`` writing the JSON and markdown reports,
-    printing ``total N`` then one ``file`` line per file processed (the progress feed)."""
-    import click
-
-    from .api import run_paths
-    from .files import discover
-    from .options import resolve
-    from .reports import RunInfo, markdown
-    from .reports import json as json_report
-
-    root = Path(".")
-    flags = {k: tuple(v) if isinstance(v, list) else v for k, v in spec["flags"].items()}
+def _finish(pool: ThreadPoolExecutor) -> None:
+    """Wait for the repositories in progress to be put back; a second Ctrl-C does not cut that short."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
-        resolved = resolve(root, flags)
-    except click.UsageError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    options = resolved.options
-    print(f"total {len(discover([root], options.exclude, options.follow_symlinks).files)}", flush=True)
-    results = []
-    for result in run_paths([root], options, write=True, jobs=spec["jobs"], cache_dir=None):
-        results.append(result)
-        print("file", flush=True)
-    argv = ["apply", ".", *_flag_args(spec["flags"])]
-    info = RunInfo("apply", tuple(argv), None, options, tuple(c.ID for c in resolved.codemods))
-    Path(spec["markdown"]).write_text(markdown.render(info, results, resolved.codemods), encoding="utf-8")
-    Path(spec["json"]).write_text(json_report.render(info, results, resolved.codemods), encoding="utf-8")
-    return 0
-
-
-def _flag_args(flags: dict[str, Any]) -> list[str]:
-    args: list[str] = []
-    if flags.get("select") is not None:
-        args += ["--select", ",".join(flags["select"])]
-    if flags.get("ignore"):
-        args += ["--ignore", ",".join(flags["ignore"])]
-    if flags.get("unsafe_fixes") is not None:
-        args.append("--unsafe-fixes" if flags["unsafe_fixes"] else "--no-unsafe-fixes")
-    for pattern in flags.get("exclude") or ():
-        args += ["--exclude", pattern]
-    if flags.get("target_version"):
-        args += ["--target-version", flags["target_version"]]
-    return args
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] != ["--worker"] or len(sys.argv) != 3:
-        sys.exit("usage: python -m codemods.batch --worker SPEC (internal; use `codemod batch`)")
-    sys.exit(_worker(json.loads(sys.argv[2])))
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)

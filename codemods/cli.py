@@ -145,6 +145,8 @@ def explain(codemod_id: str) -> int:
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply fixes marked unsafe.")
 @click.option("--exclude", multiple=True, help="Glob of paths to leave alone (repeatable).")
 @click.option("--target-version", help="Oldest Python the code supports, e.g. 3.11.")
+@click.option("--trust-repo-config", is_flag=True,
+              help="Let each repository's git config and hooks run commands (hooks, filters, fsmonitor); only for repositories you trust.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def batch(repos: tuple[Path, ...], repos_file: Path | None, **kwargs: Any) -> int:
     """Apply fixes to many git checkouts: a branch and one commit each, never pushed."""

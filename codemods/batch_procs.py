@@ -1,0 +1,82 @@
+"""The child processes of ``codemod batch`` and how a run stops.
+
+The worker and the ``--verify`` command each run in a session of their own, so a Ctrl-C on the
+terminal reaches batch alone; batch then kills their process groups itself and puts each
+repository in progress back (see :mod:`codemods.batch`). A verify command that exits or times
+out has its whole group killed: a child it left running in the background cannot change the
+repository afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+class Interrupted(BaseException):
+    """The run is being stopped; each repository in progress is put back first."""
+
+
+def kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # gone already
+        os.killpg(pgid, signal.SIGKILL)
+
+
+class Stop:
+    """Shared by the repositories of one run: set when the run is interrupted, and the process
+    groups to kill then."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._groups: set[int] = set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Interrupted
+
+    def trigger(self) -> None:
+        with self._lock:
+            self._event.set()
+            for pgid in self._groups:
+                kill_group(pgid)
+
+    @contextmanager
+    def session(self, args: str | Sequence[str], **kwargs: Any) -> Iterator[subprocess.Popen[Any]]:
+        """Start ``args`` as the leader of a new session; its process group is killed when the
+        block ends (and at once when the run is interrupted)."""
+        with self._lock:
+            self.check()
+            proc = subprocess.Popen(args, start_new_session=True, **kwargs)
+            self._groups.add(proc.pid)
+        try:
+            yield proc
+        finally:
+            with self._lock:
+                self._groups.discard(proc.pid)
+                kill_group(proc.pid)
+            proc.wait()
+
+
+def verify(command: str, cwd: Path, timeout: float | None, stop: Stop) -> tuple[int | None, str]:
+    """Run the user's ``--verify`` command through the shell: (exit code, None on timeout; its
+    output, stdout and stderr interleaved)."""
+    with tempfile.TemporaryFile() as out:
+        with stop.session(
+            command, shell=True, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        ) as proc:
+            try:
+                code: int | None = proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                code = None
+        stop.check()
+        out.seek(0)
+        return code, out.read().decode("utf-8", errors="replace")

@@ -1,0 +1,88 @@
+"""The arguments of ``codemod batch``, validated: the repositories and the run's settings."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import registry
+from .batch_git import version_problem
+
+
+@dataclass(frozen=True)
+class Settings:
+    branch: str
+    codemods: tuple[str, ...]
+    #: flags for the worker, as ``codemod apply`` takes them (select, ignore, unsafe_fixes, ...)
+    flags: dict[str, Any] = field(default_factory=dict)
+    verify: str | None = None
+    verify_timeout: float | None = None
+    out: Path | None = None
+    #: worker processes inside one repository (None: all cores)
+    file_jobs: int | None = None
+    #: let the repositories' git configuration and hooks run (``--trust-repo-config``)
+    trust_repo_config: bool = False
+
+
+def read_repos_file(path: Path) -> list[Path]:
+    """One repository per line; blank lines and ``#`` comments skipped; relative to the file."""
+    repos = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            repo = Path(entry).expanduser()
+            repos.append(repo if repo.is_absolute() else path.parent / repo)
+    return repos
+
+
+def settings_from_cli(
+    repos: Sequence[Path], repos_file: Path | None, flags: dict[str, Any]
+) -> tuple[Settings, list[Path]]:
+    """Validate the ``codemod batch`` arguments; raise ``click.UsageError``."""
+    paths = list(repos) + (read_repos_file(repos_file) if repos_file else [])
+    unique: dict[str, Path] = {}
+    for repo in paths:
+        if not repo.is_dir():
+            raise click.UsageError(f"not a directory: {repo}")
+        unique.setdefault(str(repo.resolve()), repo)
+    if not unique:
+        raise click.UsageError("no repositories given (arguments or --repos-file)")
+    try:
+        codemods = tuple(
+            c.ID for c in registry.selected(flags.get("select"), flags.get("ignore") or ())
+        )
+    except registry.UnknownCodemod as exc:
+        raise click.UsageError(
+            f"unknown codemod {exc} (known: {', '.join(registry.all_codemods())})"
+        ) from None
+    if not codemods:
+        raise click.UsageError("no codemod selected")
+    branch = flags.get("branch") or "codemod/" + "+".join(codemods)
+    checked = subprocess.run(
+        ["git", "check-ref-format", "--branch", branch], capture_output=True, check=False
+    )
+    if checked.returncode != 0:
+        raise click.UsageError(f"not a valid branch name: {branch!r}")
+    trusted = bool(flags.get("trust_repo_config"))
+    problem = None if trusted else version_problem()
+    if problem:
+        raise click.UsageError(problem)
+    jobs = int(flags.get("jobs") or 1)
+    worker_flags = {
+        "select": list(flags["select"]) if flags.get("select") is not None else None,
+        "ignore": list(flags.get("ignore") or ()),
+        "unsafe_fixes": flags.get("unsafe_fixes"),
+        "exclude": list(flags.get("exclude") or ()),
+        "target_version": flags.get("target_version"),
+    }
+    settings = Settings(
+        branch=branch, codemods=codemods, flags=worker_flags, verify=flags.get("verify"),
+        verify_timeout=flags.get("verify_timeout"), out=flags.get("out"), file_jobs=1 if jobs > 1 else None,
+        trust_repo_config=trusted,
+    )  # fmt: skip
+    return settings, list(unique.values())
