@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from codemods.audit import AuditReport, Risk, audit_paths, fixed_environment
 from codemods.audit.cli import audit as audit_command
 from codemods.audit.environment import current_environment
-from codemods.audit.envvars import required_vars
+from codemods.audit.envrequired import required_vars
 from codemods.audit.render import render_json, render_markdown, render_sarif
 from codemods.audit.scan import ModuleScan, scan_module
 from codemods.project import ModuleInfo

@@ -316,6 +316,7 @@ def test_every_changed_fixture_is_run_here() -> None:
         "conditional",
         "router_same_module",
         "router_own_lifespan",
+        "router_nested",  # test_lifespan_nested.py
         *CONTRACT,
         "lifespan_conflict_merge",
     }
@@ -331,6 +332,7 @@ def test_every_changed_fixture_is_run_here() -> None:
     assert {p.parent.name for p in CASES.glob("*/before")} == {
         "imported_handlers",
         "router_in_other_module",
+        "router_nested_modules",  # test_lifespan_nested.py
     }
 
 
@@ -452,13 +454,31 @@ ORDER_CASES = {
         + "wrap.include_router(x)\napp.include_router(r)\napp.include_router(wrap)\n",
         False,
     ),
-    # a router included by a router: its lifespan merges where that router is included, after
-    # the app's handler registered later
+    # a router included by a router, an app handler registered later: a merged lifespan of `r`
+    # would run after `late`; the whole tree moves into the app's lifespan instead
     "app handler after the including router": (
         "r = APIRouter()\nwrap = APIRouter()\napp = FastAPI()\n"
         + _handler("r", "startup", "r_start")
         + "\n\nwrap.include_router(r)\napp.include_router(wrap)\n"
         + _handler("app", "startup", "late"),
+        True,
+    ),
+    # a sub-router included into two parents that one app includes: its handler ran twice
+    "sub-router in two parents": (
+        "rs = APIRouter()\np1 = APIRouter()\np2 = APIRouter()\napp = FastAPI()\n"
+        + _handler("rs", "startup", "rs_start")
+        + _handler("p2", "startup", "a")
+        + "\n\np1.include_router(rs)\np2.include_router(rs)\n"
+        + "app.include_router(p1)\napp.include_router(p2)\n",
+        True,
+    ),
+    # a router included twice into one app, an app handler between: [rs, a, rs]
+    "router included twice, app handler between": (
+        "rs = APIRouter()\napp = FastAPI()\n"
+        + _handler("rs", "startup", "rs_start")
+        + "\n\napp.include_router(rs)\n"
+        + _handler("app", "startup", "a")
+        + "\n\napp.include_router(rs)\n",
         False,
     ),
 }

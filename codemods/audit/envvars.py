@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .astutil import (
@@ -76,14 +75,6 @@ class EnvFacts:
     dotenv_calls: frozenset[str] = frozenset()
     #: Lines of ``load_dotenv()`` calls inside functions (they may run after a startup check).
     late_dotenv: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class RequiredVar:
-    """A required variable and where it is read: ``(module, line, how)`` triples."""
-
-    name: str
-    sites: tuple[tuple[str, int, str], ...]
 
 
 def scan_env(tree: ast.Module) -> EnvFacts:
@@ -365,46 +356,3 @@ def _required_field(value: ast.expr | None) -> str | None:
                 return alias
         return ""
     return None
-
-
-def required_vars(per_module: Mapping[str, EnvFacts], *, include_own: bool) -> list[RequiredVar]:
-    """The required variables of a project, sorted by name.
-
-    ``include_own=False`` (the audit) drops variables the ``startup-checks`` codemod's check
-    already covers; the codemod itself passes True so that its check stays stable.
-    """
-    built = {name for facts in per_module.values() for name in facts.import_time_calls}
-    from_files = {name for facts in per_module.values() for name in facts.dotenv_calls}
-    sites: dict[str, list[tuple[str, EnvRead]]] = {}
-    for module, facts in sorted(per_module.items()):
-        for read in facts.reads:
-            sites.setdefault(read.name, []).append((module, read))
-        for cls, fields in facts.settings:
-            status = "startup" if cls in built else "unchecked"
-            for read in fields:
-                # a settings class that may read a dotenv file is never required from os.environ
-                dotenv = read.status == "dotenv" or cls in from_files
-                sites.setdefault(read.name, []).append(
-                    (
-                        module,
-                        EnvRead(read.name, read.line, read.how, "dotenv" if dotenv else status),
-                    )
-                )
-    own = {name for facts in per_module.values() for name in facts.own_checked}
-    required = []
-    for name in sorted(sites):
-        statuses = {read.status for _, read in sites[name]}
-        if statuses & {"default", "optional", "startup", "dotenv"} or not statuses & {
-            "unchecked",
-            "late-check",
-        }:
-            continue
-        if not include_own and name in own:
-            continue
-        located = tuple(sorted((m, r.line, r.how) for m, r in sites[name]))
-        required.append(RequiredVar(name, located))
-    return required
-
-
-def names(required: Iterable[RequiredVar]) -> tuple[str, ...]:
-    return tuple(r.name for r in required)

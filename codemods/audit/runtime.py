@@ -10,7 +10,8 @@ from .. import registry
 from ..project import ProjectFacts, resolve_relative
 from .codemod_pass import CodemodSite
 from .context import AuditContext
-from .envvars import EnvFacts, required_vars
+from .envrequired import required_vars
+from .envvars import EnvFacts
 from .model import Finding, Risk
 from .scan import AppSite, CallSite, HandlerSite
 

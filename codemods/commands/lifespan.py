@@ -27,9 +27,22 @@ flag is set. Re-evaluating the condition at startup instead would not be exact.
 A FastAPI `APIRouter` with handlers (`APIRouter(on_startup=...)`, `@router.on_event(...)`) that
 exactly one converted app includes (`app.include_router(router)`, found across modules by the
 gather phase) has its handlers moved into that app's lifespan, at the position of the
-`include_router` call — where FastAPI used to copy them. Otherwise the router gets a
+`include_router` call — where FastAPI used to copy them. So does a tree of routers
+(`router.include_router(sub_router)`, `app.include_router(router)`: FastAPI's own router events
+test): each router's handlers go in at its include, in the order `include_router` copied them
+onto its includer and that one onto the app. Every link must be known: each router of the tree
+is included exactly once in the project, unconditionally, by a module-level statement of its
+includer's module, and used nowhere else as a value — not passed to a call (an `include_router`
+in a function or a loop: a test's app, an app factory; a helper), not put in a container or
+returned, not re-exported or imported inside a function —, since that other app would lose the
+handlers; nothing is registered on it, and no router included into it, after its include in
+the same module (those were never copied); every router below it moves too; and the app's
+module can call the handlers (they live in the app's module or in the module of the router the
+app includes). This relies only on the app's `lifespan=` (FastAPI 0.93.0): the routers are
+left without handlers. Otherwise the router gets a
 `lifespan=` of its own, which `include_router` merges from FastAPI 0.112.2 on: only when
-`target-fastapi` is at least 0.112.2 (a Starlette `Router` always can), and only when that keeps
+`target-fastapi` is at least 0.112.2 (a Starlette `Router` always can), only when it is used
+nowhere else as a value (as above), and only when that keeps
 the order of the handlers in every app or router that includes it. A merged router lifespan runs
 after all of the includer's own startup handlers and before its shutdown handlers, and merged
 routers shut down in reverse include order; so an includer that registers a startup handler
@@ -37,7 +50,9 @@ after the include, a shutdown handler before it, or includes another such router
 handlers keeps the router (and itself) unconverted, with the reason. A router included there
 that stays unconverted (or cannot be read) counts as the includer's own handlers, since
 `include_router` still copies them in at the include; a router included by a router is checked
-again where that router is included. Otherwise it is skipped. An app with no handlers of its own
+again where that router is included; an `include_router` on the includer outside a
+module-level statement, of a router that may have handlers, makes the order unknown. Otherwise
+it is skipped. An app with no handlers of its own
 that includes a router left unconverted is reported as skipped too, naming the router.
 
 An app that already has `lifespan=` *and* registers event handlers never runs those handlers
@@ -108,15 +123,24 @@ skipped, with the reason in the skip report, whenever that cannot be guaranteed:
   `lifespan_context` on the object, an app bound more than once or created inside an `if`;
 - handlers registered on the same app from another module;
 - an included router whose handlers would stop running (see above), or a router module that
-  could not be analysed.
+  could not be analysed; an `include_router` on the app outside a module-level statement (in a
+  function, a loop, a `with` or `try` block) of a router that may have handlers;
+- a router used as a value anywhere but as the router of one module-level `include_router`
+  (see above): its handlers neither move nor get a `lifespan=` of their own.
+
+Removing a router's handlers is exactly as safe as the conversion of the app they move into
+(unsafe, for instance, where the component does not declare FastAPI): applied alone, they
+would stop running.
 
 The fix is unsafe when the app is passed to a call that might register handlers itself
 (`register_tortoise(app)`, `instrument(app)`, ...): a lifespan app silently never runs them.
 `uvicorn.run`, `TestClient` and `Mangum` are known not to.
 
 On FastAPI >= 0.112.2 a router with handlers that is included into an app without a lifespan
-runs each handler twice (once as the app's copy, once through the merged router lifespan);
-after the conversion each runs once.
+runs each handler twice (once as the app's copy, once through the merged router lifespan), and
+a router included by a router once more (the sub-router of the router events test starts three
+times, its shutdown handlers interleaved); after the conversion each runs once, in the order of
+FastAPI < 0.112.2.
 
 A module-level `<Base>.metadata.create_all(...)` in the module of the (only) converted app is
 moved to the start of the lifespan as an **unsafe** fix: the tables are then created when the app
@@ -174,11 +198,14 @@ from ..io import decode_source
 from ..project import ModuleInfo, ProjectFacts
 from ..readfile import read_regular
 from ..visitors.ast_names import this_module
-from ..visitors.fastapi import ModuleAnalysis, analyse, function_kinds
+from ..visitors.fastapi import ModuleAnalysis, analyse
+from ..visitors.fastapi_light import function_kinds
 from ..visitors.import_style import style_for
+from ..visitors.lifespan_actions import Edits
+from ..visitors.lifespan_canonical import canonical
 from ..visitors.lifespan_edit import apply_edits
-from ..visitors.lifespan_plan import Edits, plan_module
-from ..visitors.lifespan_project import Project, canonical
+from ..visitors.lifespan_plan import plan_module
+from ..visitors.lifespan_project import Project
 
 #: Names a file must mention for this codemod to change it.
 _EVENTS = re.compile(r"on_event|on_startup|on_shutdown|add_event_handler|include_router")

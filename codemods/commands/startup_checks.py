@@ -40,7 +40,8 @@ to run without those. So are variables already checked at import or startup (`os
 at module level, a module-level or lifespan `if not os.getenv("X"): raise`, a settings object
 built at import time). So are the fields of a settings class that may read a dotenv file or
 a secrets directory (`env_file`/`secrets_dir` in its `model_config` or `class Config`, or
-`_env_file=`/`_secrets_dir=` where it is built): `os.environ` need not hold them. A variable
+`_env_file=`/`_secrets_dir=` where it is built): `os.environ` need not hold them. Each such
+variable the app reads is reported as skipped, naming the settings field that may read it. A variable
 counts as present when it is set, even to `""` (`os.environ["X"]` accepts that). An app whose
 closure calls `load_dotenv()` inside a function is skipped: it may set variables after the
 check; at module level it runs at import, before the check. A second run recognises its own check and updates the list when the
@@ -210,6 +211,13 @@ class Command(Codemod):
         answer = app_variables(name, scopes, project, lifespans)
         if answer.unknown is not None:
             self.skip(apps[0].line, answer.unknown)
+        for variable, fields in answer.dotenv:
+            self.skip(
+                apps[0].line,
+                f"`{variable}` is not checked: {', '.join(fields)} may read it from a dotenv "
+                "file or a secrets directory (`env_file`/`secrets_dir`, `_env_file=`/"
+                "`_secrets_dir=`), so `os.environ` need not hold it",
+            )
         return answer.names
 
     def _plan(

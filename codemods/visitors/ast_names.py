@@ -111,9 +111,12 @@ def bound_names(stmt: ast.stmt) -> Iterator[str]:
 
 
 class ModuleNames:
-    """Module-level bindings and imports of one module."""
+    """Module-level bindings and imports of one module.
 
-    def __init__(self, tree: ast.Module, info: ModuleInfo | None) -> None:
+    ``walk=False`` reads the module's statements only: no :attr:`names`, and a rebinding from
+    inside a function (``global``, ``:=``) is not counted (the caller must account for it)."""
+
+    def __init__(self, tree: ast.Module, info: ModuleInfo | None, walk: bool = True) -> None:
         self.info = info
         self.this = this_module(info)
         #: How often each name is bound at module level (a ``global`` in a function counts too).
@@ -140,7 +143,7 @@ class ModuleNames:
                 self.bindings[name] += 1
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 self._record_import(stmt, unconditional=id(stmt) in top_level)
-        for node in astnodes.nodes(tree):
+        for node in astnodes.nodes(tree) if walk else ():
             if isinstance(node, ast.Name):
                 self.names.add(node.id)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -168,9 +171,7 @@ class ModuleNames:
                     top = alias.name.split(".")[0]
                     self.imports.setdefault(top, top)
             return
-        if stmt.level and self.info is None:
-            return
-        base = resolve_relative(self.info, stmt.module, stmt.level) if self.info else stmt.module
+        base = from_base(stmt, self.info)
         if base is None:
             return
         for alias in stmt.names:
@@ -198,6 +199,14 @@ class ModuleNames:
     def is_bound_to(self, name: str, qualname: str) -> bool:
         """Is ``name`` bound (only) by an import of ``qualname``?"""
         return self.imports.get(name) == qualname
+
+
+def from_base(stmt: ast.ImportFrom, info: ModuleInfo | None) -> str | None:
+    """The absolute module ``from <stmt.module> import ...`` reads in the module ``info``; None
+    for a relative import outside a known module or beyond the top-level package."""
+    if stmt.level and info is None:
+        return None
+    return resolve_relative(info, stmt.module, stmt.level) if info else stmt.module
 
 
 def simple_assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:

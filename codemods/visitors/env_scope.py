@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..audit.envvars import names, required_vars
+from ..audit.envrequired import dotenv_backed, names, required_vars
 from ..facts import ProjectFacts
 from .env_reach import EnvScan, Target
 
@@ -44,6 +44,9 @@ class Answer:
     names: tuple[str, ...] = ()
     #: Why the variables cannot be known (then skip).
     unknown: str | None = None
+    #: Variables the app surely reads that are left out only because a settings class may read
+    #: them from a dotenv file or a secrets directory: (name, ``Cls.field`` (module, line), ...).
+    dotenv: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def app_variables(
@@ -86,8 +89,20 @@ def app_variables(
         for cls, fields in scan.env.settings:
             if cls in reach.scopes.get(name, ()):
                 reached.update(f.name for f in fields)
-    required = names(required_vars({m: s.env for m, s in scans.items()}, include_own=True))
-    return Answer(names=tuple(n for n in required if n in reached))
+    env = {m: s.env for m, s in scans.items()}
+    required = names(required_vars(env, include_own=True))
+    dotenv = tuple(
+        (
+            name,
+            tuple(
+                f"`{read.how}` ({module or 'this file'}, line {read.line})"
+                for module, read in sites
+            ),
+        )
+        for name, sites in dotenv_backed(env).items()
+        if name in reached
+    )
+    return Answer(names=tuple(n for n in required if n in reached), dotenv=dotenv)
 
 
 class _Reach:

@@ -14,17 +14,16 @@ from collections.abc import Mapping
 from ..project import ModuleInfo
 from .ast_names import (
     ModuleNames,
-    bound_names,
     call_arg,
     module_level,
     scope_statements,
     shares_line,
     simple_assignment,
     split_ref,
-    this_module,
-    walk_no_lambda,
 )
 from .fastapi_checks import acm, create_all_lines, find_risky, scan_leftovers
+from .fastapi_light import function_kinds, yields
+from .fastapi_links import hidden_includes, value_uses
 from .fastapi_model import (
     APP_CLASSES,
     EVENTS,
@@ -84,6 +83,9 @@ class Analyser:
         ]
         #: Lines of import-time registrations on objects that are not known apps (``x.on_event``).
         self.loose: list[int] = []
+        #: ``include_router`` calls recorded as module-level includes, and their router nodes.
+        self.include_calls: set[int] = set()
+        self.include_args: set[int] = set()
 
     def event_problem(self, name: str, reason: str) -> None:
         """A reason against converting ``name`` that comes from its use of the event APIs."""
@@ -153,7 +155,7 @@ class Analyser:
                 continue
             plain = all(self.registration_decorator(d) for d in stmt.decorator_list)
             functions[stmt.name] = isinstance(stmt, ast.AsyncFunctionDef) if plain else None
-            if isinstance(stmt, ast.AsyncFunctionDef) and _yields(stmt):
+            if isinstance(stmt, ast.AsyncFunctionDef) and yields(stmt):
                 # not a coroutine function: the framework would call it without awaiting
                 functions[stmt.name] = None
                 decorators = [self.qualname(d) for d in stmt.decorator_list]
@@ -267,7 +269,7 @@ class Analyser:
                 )
                 continue
             handler = Handler(stmt.name, is_async=isinstance(stmt, ast.AsyncFunctionDef))
-            if isinstance(stmt, ast.AsyncFunctionDef) and _yields(stmt):
+            if isinstance(stmt, ast.AsyncFunctionDef) and yields(stmt):
                 handler = Handler(
                     stmt.name, problem=f"`{stmt.name}` is an async generator function"
                 )
@@ -320,6 +322,8 @@ class Analyser:
         router = call_arg(call, 0, "router")
         if router is None:
             return
+        self.include_calls.add(id(call))
+        self.include_args.add(id(router))
         qual = self.qualname(router)
         owner_ref = (self.this, owner[1]) if owner[0] == "local" else split_ref(owner[1])
         include = Include(
@@ -368,75 +372,14 @@ class Analyser:
             imports=dict(self.imports),
             names=frozenset(self.names),
             acm=acm(self.module_names),
+            escapes=value_uses(self.tree, self.module_names, frozenset(self.include_args)),
+            hidden=hidden_includes(self, frozenset(self.include_calls)),
         )
 
 
 def analyse(tree: ast.Module, info: ModuleInfo | None) -> ModuleAnalysis:
     """The apps, routers, event registrations and related facts of one module."""
     return Analyser(tree, info).result()
-
-
-def function_kinds(tree: ast.Module, info: ModuleInfo | None) -> ModuleAnalysis:
-    """Only which module-level functions are ``async def``: for modules that use no event API.
-
-    Cheaper than :func:`analyse` (no walk of function bodies): a name counts as bound once when
-    the module's own statements bind it once. The caller must use :func:`analyse` instead when
-    the module contains a ``global`` statement, which could rebind a function from inside another.
-    """
-    bindings: dict[str, int] = {}
-    for stmt in scope_statements(tree.body):
-        for name in bound_names(stmt):
-            bindings[name] = bindings.get(name, 0) + 1
-    functions: dict[str, bool | None] = {}
-    for stmt in tree.body:
-        if (
-            isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
-            and bindings.get(stmt.name) == 1
-        ):
-            plain = not stmt.decorator_list and not (
-                isinstance(stmt, ast.AsyncFunctionDef) and _yields(stmt)
-            )
-            functions[stmt.name] = isinstance(stmt, ast.AsyncFunctionDef) if plain else None
-    return ModuleAnalysis(
-        name=this_module(info),
-        functions=functions,
-        event_free=True,
-        plain_routers=_plain_routers(tree, bindings),
-    )
-
-
-def _plain_routers(tree: ast.Module, bindings: Mapping[str, int]) -> frozenset[str]:
-    """Names bound once at module level, to a direct ``APIRouter(...)``/``Router(...)`` call:
-    in a module whose text names no event API, those routers have no handlers. (A name bound
-    otherwise, re-exported say, is another module's router: not known here.)"""
-    imported: dict[str, str] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Import):
-            for a in stmt.names:
-                imported[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
-            for a in stmt.names:
-                imported[a.asname or a.name] = f"{stmt.module}.{a.name}"
-    found: set[str] = set()
-    for stmt in tree.body:
-        name, value = simple_assignment(stmt)
-        if name is None or not isinstance(value, ast.Call) or bindings.get(name) != 1:
-            continue
-        if _imported_qualname(value.func, imported) in ROUTER_CLASSES:
-            found.add(name)
-    return frozenset(found)
-
-
-def _imported_qualname(node: ast.expr, imported: Mapping[str, str]) -> str | None:
-    """``fastapi.APIRouter`` for ``APIRouter`` or ``fastapi.APIRouter`` after the imports in
-    ``imported`` (local name -> what it imports)."""
-    attrs: list[str] = []
-    while isinstance(node, ast.Attribute):
-        attrs.insert(0, node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name) or node.id not in imported:
-        return None
-    return ".".join([imported[node.id], *attrs])
 
 
 def _event_arg(call: ast.Call, keyword: str) -> str | None:
@@ -456,10 +399,6 @@ def _root(node: ast.expr) -> str:
     while isinstance(node, ast.Attribute):
         node = node.value
     return node.id if isinstance(node, ast.Name) else ""
-
-
-def _yields(func: ast.AsyncFunctionDef) -> bool:
-    return any(isinstance(node, ast.Yield | ast.YieldFrom) for node in walk_no_lambda(func))
 
 
 def _is_plain_method_decorator(node: ast.expr) -> bool:

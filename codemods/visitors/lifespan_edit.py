@@ -13,8 +13,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from .add_imports import add_imports
-from .import_order import DEFAULT_STYLE, ImportStyle
-from .lifespan_plan import Edits, Spec, Step
+from .import_order import DEFAULT_STYLE, ImportStyle, canonical, reprint
+from .lifespan_actions import Edits, Spec, Step
 from .metadata import Wrapper
 from .positions import FastPositionProvider
 
@@ -45,7 +45,7 @@ def render(spec: Spec, indent: str) -> str:
 
 def apply_edits(module: cst.Module, edits: Edits, style: ImportStyle = DEFAULT_STYLE) -> cst.Module:
     wrapper = Wrapper(module)
-    editor = Editor(edits, wrapper)
+    editor = Editor(edits, wrapper, style)
     result = wrapper.module.visit(editor)
     if edits.import_acm:
         result = add_imports(result, [("contextlib", "asynccontextmanager")], style)
@@ -74,9 +74,12 @@ def _cap_blank_lines(lines: Sequence[cst.EmptyLine], limit: int = 2) -> list[cst
 class Editor(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (FastPositionProvider,)
 
-    def __init__(self, edits: Edits, wrapper: MetadataWrapper) -> None:
+    def __init__(
+        self, edits: Edits, wrapper: MetadataWrapper, style: ImportStyle = DEFAULT_STYLE
+    ) -> None:
         super().__init__()
         self.edits = edits
+        self.style = style
         self.positions = wrapper.resolve(FastPositionProvider)
         self.config = wrapper.module.config_for_parsing
         self.indent = wrapper.module.default_indent
@@ -128,7 +131,9 @@ class Editor(cst.CSTTransformer):
         if line in self.edits.call_edits:
             return self._edit_creation(updated_node, self.edits.call_edits[line])
         if line in self.edits.import_names:
-            return self._extend_import(updated_node, self.edits.import_names[line])
+            extended = self._extend_import(updated_node, self.edits.import_names[line])
+            # in ruff's order when it was (so the block stays sorted), wrapped when too long
+            return reprint(extended, self.style, order=canonical(original_node, self.style))
         return updated_node
 
     def _edit_creation(

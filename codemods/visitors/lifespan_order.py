@@ -27,25 +27,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from .ast_names import Ref
-from .fastapi_model import AppObject, Include, ModuleAnalysis, Registration
+from .fastapi_model import Include, ModuleAnalysis, Registration, find_object
 
 #: ``(router, includer)`` -> the events whose handlers of ``router`` (or of routers it includes)
 #: stay registered the old way, and so are copied into ``includer`` at the include.
 OldEvents = Callable[[Ref, Ref], set[str]]
 
 
-def _find(modules: Mapping[str, ModuleAnalysis], ref: Ref) -> AppObject | None:
-    module = modules.get(ref[0])
-    if module is None:
-        return None
-    return next((o for o in module.objects if o.name == ref[1]), None)
-
-
 def router_events(
     modules: Mapping[str, ModuleAnalysis], ref: Ref, seen: frozenset[Ref] = frozenset()
 ) -> set[str]:
     """The events (``startup``, ``shutdown``) ``ref``'s handlers, or its routers', run on."""
-    obj = _find(modules, ref)
+    obj = find_object(modules, ref)
     if obj is None or ref in seen:
         return set()
     found = {r.event for r in obj.registrations}
@@ -77,23 +70,28 @@ def _steps(
     return None
 
 
+Includes = Mapping[Ref, Sequence[tuple[str, Include]]]
+
+
 def order_problem(
     modules: Mapping[str, ModuleAnalysis],
-    includers: Mapping[Ref, Sequence[tuple[str, Include]]],
+    includers: Includes,
+    hidden: Includes,
     lifted: Mapping[Ref, Ref],
     router: Ref,
     old: OldEvents,
 ) -> str | None:
-    """Why ``router``'s own merged lifespan would run handlers in another order, if it would."""
+    """Why ``router``'s own merged lifespan would run handlers in another order, if it would.
+    ``hidden``: owner -> its ``include_router`` calls outside module-level statements."""
     kinds = router_events(modules, router)
     if not kinds:
         return None
-    return _problem(modules, includers, lifted, router, kinds, old, frozenset({router}))
+    return _problem(modules, (includers, hidden), lifted, router, kinds, old, frozenset({router}))
 
 
 def _problem(
     modules: Mapping[str, ModuleAnalysis],
-    includers: Mapping[Ref, Sequence[tuple[str, Include]]],
+    includes: tuple[Includes, Includes],
     lifted: Mapping[Ref, Ref],
     target: Ref,
     kinds: set[str],
@@ -101,8 +99,9 @@ def _problem(
     seen: frozenset[Ref],
 ) -> str | None:
     """The problem at each include of ``target`` (the router, or a router including it)."""
+    includers, hidden = includes
     for _where, include in includers.get(target, ()):
-        owner = _find(modules, include.owner)
+        owner = find_object(modules, include.owner)
         if owner is None:
             continue  # not a module-level object: its includer is blocked for that already
         events = owner.events
@@ -110,6 +109,13 @@ def _problem(
         if index is None:
             return f"`{owner.name}` includes it from another module, so the order of handlers is unknown"
         name = owner.name
+        for _module, late in hidden.get(include.owner, ()):
+            # copied into the includer at a moment the analysis does not know
+            if kinds & old(late.router, include.owner):
+                return (
+                    f"`{name}` includes `{late.text}` at line {late.line}, outside a module-level "
+                    "statement, whose handlers stay registered the old way: the order is unknown"
+                )
         if "startup" in kinds and (
             after := _steps(modules, include.owner, events[index + 1 :], lifted, "startup", old)
         ):
@@ -133,7 +139,7 @@ def _problem(
         if owner.kind == "router" and include.owner not in seen:
             # the router's lifespan is merged into the includer's, and that one where it is included
             why = _problem(
-                modules, includers, lifted, include.owner, kinds, old, seen | {include.owner}
+                modules, includes, lifted, include.owner, kinds, old, seen | {include.owner}
             )
             if why is not None:
                 return why

@@ -7,151 +7,67 @@ each, with the edits applying it) and skip reasons. Nothing here touches a synta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from ..types import Safety
 from .ast_names import Ref
-from .fastapi_model import AppObject, Include, ModuleAnalysis
-from .lifespan_project import Project, find_object, is_async
-
-
-@dataclass(frozen=True)
-class Step:
-    """One handler call inside the generated lifespan."""
-
-    code: str
-    #: Module-level flag that says whether the (conditional) registration ran.
-    flag: str | None = None
-
-
-@dataclass
-class Spec:
-    """A lifespan function to insert before an object's creation statement."""
-
-    name: str
-    #: Type of the ``app`` parameter (the app class); None for a router's lifespan.
-    annotation: str | None
-    acm: str
-    startup: list[Step] = field(default_factory=list)
-    shutdown: list[Step] = field(default_factory=list)
-    #: The existing lifespan to wrap: an expression producing its context manager.
-    wrap: str | None = None
-    param: str = "app"
-    #: Name of the wrapped lifespan's state inside the function.
-    state: str = "state"
-
-
-@dataclass
-class Edits:
-    """Line-keyed edits; lines are those of the analysed source."""
-
-    remove_decorators: set[int] = field(default_factory=set)
-    #: Module-level statements to delete (their comments move to the next statement).
-    remove_statements: set[int] = field(default_factory=set)
-    #: Registration statement line -> flag set to True in its place.
-    flag_statements: dict[int, str] = field(default_factory=dict)
-    #: ``def`` line -> flags set to True right after it.
-    flag_after_def: dict[int, list[str]] = field(default_factory=dict)
-    #: Module-level ``if`` line -> flags initialised to False just before it.
-    flag_defaults: dict[int, list[str]] = field(default_factory=dict)
-    #: Object creation line -> lifespan to insert before it.
-    lifespans: dict[int, Spec] = field(default_factory=dict)
-    #: Object creation line -> ``lifespan=`` value to set (None: only drop the event keywords).
-    #: ``on_startup=``/``on_shutdown=`` are always dropped.
-    call_edits: dict[int, str | None] = field(default_factory=dict)
-    #: Object creation line -> lines of module-level statements moved to the lifespan's start.
-    moved: dict[int, list[int]] = field(default_factory=dict)
-    #: ``from ... import`` line -> (name, alias) to add to it.
-    import_names: dict[int, list[tuple[str, str | None]]] = field(default_factory=dict)
-    import_acm: bool = False
-
-    def merge(self, other: Edits) -> None:
-        self.remove_decorators |= other.remove_decorators
-        self.remove_statements |= other.remove_statements
-        self.flag_statements.update(other.flag_statements)
-        for key, flags in other.flag_after_def.items():
-            self.flag_after_def.setdefault(key, []).extend(flags)
-        for key, flags in other.flag_defaults.items():
-            self.flag_defaults.setdefault(key, []).extend(flags)
-        self.lifespans.update(other.lifespans)
-        self.call_edits.update(other.call_edits)
-        for key, lines in other.moved.items():
-            self.moved.setdefault(key, []).extend(lines)
-        for key, names in other.import_names.items():
-            self.import_names.setdefault(key, []).extend(names)
-        self.import_acm |= other.import_acm
-
-
-@dataclass
-class Action:
-    """One reportable change and the edits that apply it."""
-
-    line: int
-    message: str
-    fix_title: str
-    safety: Safety
-    edits: Edits = field(default_factory=Edits)
-    #: Apply only if the action before it was applied.
-    needs_previous: bool = False
-    #: Report only if the action before it was not applied (a notice that the fix before it,
-    #: once applied, makes untrue).
-    unless_previous: bool = False
-
-
-@dataclass
-class Outcome:
-    actions: list[Action] = field(default_factory=list)
-    skips: list[tuple[int, str]] = field(default_factory=list)
-
-
-class Names:
-    """Fresh module-level names: ``base``, ``base_1``, ``base_2``, ..."""
-
-    def __init__(self, taken: frozenset[str]) -> None:
-        self.taken = set(taken)
-
-    def fresh(self, base: str) -> str:
-        name, n = base, 0
-        while name in self.taken:
-            n += 1
-            name = f"{base}_{n}"
-        self.taken.add(name)
-        return name
+from .fastapi_model import AppObject, Include, ModuleAnalysis, find_object
+from .lifespan_actions import Action, Edits, Names, Outcome, Spec, Step
+from .lifespan_lift import app_of
+from .lifespan_project import Project, is_async
 
 
 def _router_steps(
     project: Project, app_module: ModuleAnalysis, include: Include, names: Names, edits: Edits
 ) -> dict[str, list[Step]]:
-    """Steps for a lifted router's handlers, spelled as the app's module can call them."""
-    router = find_object(project.modules, include.router)
-    assert router is not None
+    """Steps for a lifted router's handlers, and for those of the routers lifted into it at
+    their includes (where ``include_router`` copied them), spelled as the app's module can
+    call them (``lifespan_lift``: each lives in the app's module or in the included router's)."""
     steps: dict[str, list[Step]] = {"startup": [], "shutdown": []}
-    same_module = include.router[0] == app_module.name
     prefix = include.text.rpartition(".")[0]
     aliases: dict[str, str] = {}
-    for reg in router.registrations:
-        name = reg.handler.text
-        if same_module:
-            expr = name
-        elif prefix:
-            expr = f"{prefix}.{name}"
-        elif name in aliases:
-            expr = aliases[name]
-        elif app_module.imports.get(name) == f"{include.router[0]}.{name}":
-            expr = name
-        else:
-            line = app_module.import_from[include.text]
-            local = (
-                name
-                if name not in names.taken
-                else names.fresh(f"{include.router[0].rpartition('.')[2]}_{name}")
-            )
-            names.taken.add(local)
-            edits.import_names.setdefault(line, []).append((name, None if local == name else local))
-            aliases[name] = expr = local
-        awaited = is_async(reg, project.modules)
-        steps[reg.event].append(Step(f"await {expr}()" if awaited else f"{expr}()"))
+
+    def spell(module: str, name: str) -> str:
+        if module == app_module.name:
+            return name
+        if prefix:
+            return f"{prefix}.{name}"
+        if name not in aliases:
+            if app_module.imports.get(name) == f"{module}.{name}":
+                aliases[name] = name
+            else:
+                line = app_module.import_from[include.text]
+                local = (
+                    name
+                    if name not in names.taken
+                    else names.fresh(f"{module.rpartition('.')[2]}_{name}")
+                )
+                names.taken.add(local)
+                edits.import_names.setdefault(line, []).append(
+                    (name, None if local == name else local)
+                )
+                aliases[name] = local
+        return aliases[name]
+
+    _walk(project, include.router, spell, steps)
     return steps
+
+
+def _walk(
+    project: Project, ref: Ref, spell: Callable[[str, str], str], steps: dict[str, list[Step]]
+) -> None:
+    """Add ``ref``'s handlers to ``steps``, and at each include those of the router lifted
+    into it (not a closure calling itself: that would be a reference cycle per call)."""
+    router = find_object(project.modules, ref)
+    assert router is not None
+    for event in router.events:
+        if isinstance(event, Include):
+            if project.lifted.get(event.router) == ref:
+                _walk(project, event.router, spell, steps)  # the lift plan has no cycles
+            continue
+        expr = spell(ref[0], event.handler.text)
+        awaited = is_async(event, project.modules)
+        steps[event.event].append(Step(f"await {expr}()" if awaited else f"{expr}()"))
 
 
 # -- per-module planning ---------------------------------------------------------------------
@@ -180,7 +96,8 @@ def plan_module(analysis: ModuleAnalysis, project: Project) -> Outcome:
     for obj in analysis.objects:
         ref = (me, obj.name)
         if ref in project.lifted:
-            outcome.actions.append(_lift_away(obj, project.lifted[ref], me))
+            if obj.registrations:  # a router that only includes others has nothing to remove
+                outcome.actions.append(_lift_away(obj, project, me))
             continue
         lifted = [
             e for e in obj.events if isinstance(e, Include) and project.lifted.get(e.router) == ref
@@ -206,19 +123,9 @@ def plan_module(analysis: ModuleAnalysis, project: Project) -> Outcome:
                 f"it includes {', '.join(lost)}, whose event handlers would stop running"
             )
         if obj.kind == "router" and not reasons and not project.own_lifespan_ok(me, obj):
-            why = project.not_lifted.get(ref, "its handlers cannot move into an including app")
-            order = project.order_problem(me, obj)
-            if order is not None and (
-                obj.framework == "starlette" or project.router_lifespan().ok is True
-            ):
-                reasons.append(
-                    f"{why}; and a `lifespan=` of its own would change the order: {order}"
-                )
-            else:
-                reasons.append(
-                    f"{why}; and a router `lifespan=` is merged by `include_router` only from "
-                    f"FastAPI 0.112.2 ({project.router_lifespan().reason})"
-                )
+            reasons.append(project.why_not_own(me, obj))
+        elif obj.kind == "router" and reasons and ref in project.not_lifted:
+            reasons.insert(0, project.not_lifted[ref])
         if reasons:
             outcome.skips.append((obj.line, f"`{obj.name}` not converted: " + "; ".join(reasons)))
             continue
@@ -229,8 +136,12 @@ def plan_module(analysis: ModuleAnalysis, project: Project) -> Outcome:
     return outcome
 
 
-def _lift_away(obj: AppObject, app: Ref, me: str) -> Action:
+def _lift_away(obj: AppObject, project: Project, me: str) -> Action:
+    found = app_of(project.lifted, (me, obj.name))
+    assert found is not None
+    app, top = found
     where = "" if app[0] == me else f" in `{app[0]}`"
+    through = "" if top == (me, obj.name) else f" through `{top[1]}`"
     edits = Edits()
     for reg in obj.registrations:
         if reg.kind == "decorator":
@@ -239,12 +150,16 @@ def _lift_away(obj: AppObject, app: Ref, me: str) -> Action:
             edits.remove_statements.add(reg.line)
         else:
             edits.call_edits[obj.line] = None
+    app_object = find_object(project.modules, app)
+    assert app_object is not None
+    # removed here, they run only once the app's conversion is applied: as safe as that one
+    safety, why = _safety(app_object, project)
     return Action(
         obj.line,
         f"`{obj.name}` registers deprecated event handlers; they move into the lifespan of "
-        f"`{app[1]}`{where}, which includes it",
+        f"`{app[1]}`{where}, which includes it{through}" + why,
         "Move the router's handlers into the app's lifespan",
-        Safety.SAFE,
+        safety,
         edits,
     )
 
@@ -315,10 +230,18 @@ def _convert(obj: AppObject, analysis: ModuleAnalysis, project: Project, names: 
         if kinds
         else " through the routers it includes"
     )
-    safety = Safety.SAFE
+    safety, why = _safety(obj, project)
+    return Action(
+        obj.line, message + why, f"Convert them into a `{spec.name}` context manager", safety, edits
+    )
+
+
+def _safety(obj: AppObject, project: Project) -> tuple[Safety, str]:
+    """How safe converting ``obj`` is, and what the message adds when it is not."""
+    safety, why = Safety.SAFE, ""
     if obj.risky:
         safety = Safety.UNSAFE
-        message += (
+        why += (
             f"; {', '.join(obj.risky)} receive `{obj.name}` and may register handlers of their own, "
             "which a lifespan app never runs"
         )
@@ -328,10 +251,8 @@ def _convert(obj: AppObject, analysis: ModuleAnalysis, project: Project, names: 
         # no handler at all, so without a declared version the fix waits for --unsafe-fixes
         safety = Safety.UNSAFE
         floor = "FastAPI 0.93.0" if obj.framework == "fastapi" else "Starlette 0.16.0"
-        message += f"; the {obj.framework} version is unknown ({support.reason}) and releases before {floor} ignore `lifespan=`"
-    return Action(
-        obj.line, message, f"Convert them into a `{spec.name}` context manager", safety, edits
-    )
+        why += f"; the {obj.framework} version is unknown ({support.reason}) and releases before {floor} ignore `lifespan=`"
+    return safety, why
 
 
 def _move_create_all(obj: AppObject, analysis: ModuleAnalysis) -> Action:

@@ -7,14 +7,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Set
-from dataclasses import replace
 
 from ..components.decide import Support, supports
 from ..components.index import Component
 from ..facts import ProjectFacts
 from ..types import Options
 from .ast_names import Ref
-from .fastapi_model import UNNAMED, AppObject, Handler, Include, ModuleAnalysis, Registration
+from .fastapi_links import EVERY
+from .fastapi_model import (
+    UNNAMED,
+    AppObject,
+    Include,
+    ModuleAnalysis,
+    Registration,
+    find_object,
+)
+from .lifespan_canonical import AMBIGUOUS
+from .lifespan_lift import lift_plan
 from .lifespan_order import order_problem
 
 #: FastAPI versions: ``lifespan=`` exists, and ``include_router`` merges router lifespans.
@@ -23,57 +32,6 @@ FASTAPI_ROUTER_LIFESPAN = (0, 112, 2)
 #: The first Starlette release whose ``Starlette(lifespan=...)`` takes an ``@asynccontextmanager``
 #: function (0.13.5 took generator functions only; checked by tests/test_fastapi_versions.py).
 STARLETTE_LIFESPAN = (0, 16, 0)
-
-
-def canonical(analysis: ModuleAnalysis, view: ProjectFacts) -> ModuleAnalysis:
-    """``analysis`` with every module name it refers to spelled as the view names the module
-    the analysed file's imports load (``routers.users`` -> ``backend.routers.users``); a name
-    two files answer becomes :data:`UNNAMED`, so nothing is ever linked to one of them."""
-    info = view.modules.get(analysis.name)
-    path = info.path if info is not None else None
-    names: dict[str, str | None] = {}
-
-    def module_name(module: str) -> str | None:
-        if module not in names:
-            found = view.resolve(path, module) if module != analysis.name else None
-            if found is None:  # the module itself, or a file not gathered: the view's answer
-                names[module] = view.canonical(module)
-            elif found.ambiguous:
-                names[module] = None
-            elif found.path is not None and found.path in view.by_path:
-                names[module] = view.by_path[found.path].name
-            else:
-                names[module] = module
-        return names[module]
-
-    def ref(r: Ref) -> Ref:
-        if r == UNNAMED:
-            return r
-        module = module_name(r[0])
-        return UNNAMED if module is None else (module, r[1])
-
-    def include(i: Include) -> Include:
-        return replace(i, owner=ref(i.owner), router=ref(i.router))
-
-    def handler(h: Handler) -> Handler:
-        if h.ref is None:
-            return h
-        target = ref(h.ref)
-        if target == UNNAMED:
-            return replace(h, ref=None, problem=f"`{h.text}` comes from a module two files answer")
-        return replace(h, ref=target)
-
-    def event(e: Registration | Include) -> Registration | Include:
-        return include(e) if isinstance(e, Include) else replace(e, handler=handler(e.handler))
-
-    objects = tuple(replace(o, events=tuple(event(e) for e in o.events)) for o in analysis.objects)
-    foreign = tuple((*ref((m, n)), line) for m, n, line in analysis.foreign)
-    return replace(
-        analysis,
-        objects=objects,
-        includes=tuple(include(i) for i in analysis.includes),
-        foreign=foreign,
-    )
 
 
 def is_async(reg: Registration, modules: Mapping[str, ModuleAnalysis]) -> bool | None:
@@ -95,13 +53,6 @@ def handler_problem(reg: Registration, modules: Mapping[str, ModuleAnalysis]) ->
     if is_async(reg, modules) is None:
         return f"cannot tell whether `{reg.handler.text}` is a coroutine function (defined outside the analysed modules)"
     return None
-
-
-def find_object(modules: Mapping[str, ModuleAnalysis], ref: Ref) -> AppObject | None:
-    module = modules.get(ref[0])
-    if module is None:
-        return None
-    return next((o for o in module.objects if o.name == ref[1]), None)
 
 
 class Project:
@@ -126,16 +77,23 @@ class Project:
         self.rewritten = rewritten
         self.foreign: dict[Ref, set[str]] = defaultdict(set)
         self.includers: dict[Ref, list[tuple[str, Include]]] = defaultdict(list)
-        #: Router -> why its handlers do not move into an app.
-        self.not_lifted: dict[Ref, str] = {}
+        #: Owner -> its ``include_router`` calls outside module-level statements.
+        self.hidden: dict[Ref, list[tuple[str, Include]]] = defaultdict(list)
+        #: Ref -> the first (module, line) that uses it as a value (``fastapi_links``).
+        self.uses: dict[Ref, tuple[str, int]] = {}
         #: Lift plan -> the routers that get a ``lifespan=`` of their own under it.
         self._own: dict[frozenset[tuple[Ref, Ref]], frozenset[Ref]] = {}
-        for module in modules.values():
+        for module in sorted(modules.values(), key=lambda m: m.name):
             for mod, name, _line in module.foreign:
                 self.foreign[(mod, name)].add(module.name)
             for include in module.includes:
                 self.includers[include.router].append((module.name, include))
-        self.lifted = self._lift_plan()
+            for include in module.hidden:
+                self.hidden[include.owner].append((module.name, include))
+            for ref, line in sorted(module.escapes.items()):
+                self.uses.setdefault(ref, (module.name, line))
+        #: Router -> the app or router its handlers move into; router -> why they do not.
+        self.lifted, self.not_lifted = lift_plan(self)
 
     # -- checks shared by both sides of a lift ------------------------------------------------
 
@@ -197,9 +155,27 @@ class Project:
         return self._own[key]
 
     def _may_own(self, module: str, router: AppObject) -> bool:
-        if self.blockers(module, router) or router.risky:
+        if self.blockers(module, router) or router.risky or self.escaped((module, router.name)):
             return False
         return router.framework == "starlette" or self.router_lifespan().ok is True
+
+    def why_not_own(self, module: str, router: AppObject) -> str:
+        """Why ``router`` (without other blockers) neither moves into an app nor gets a
+        ``lifespan=`` of its own."""
+        ref = (module, router.name)
+        why = self.not_lifted.get(ref, "its handlers cannot move into an including app")
+        escaped = self.escaped(ref)
+        if escaped is not None:
+            return why if why == escaped else f"{why}; {escaped}"
+        order = self.order_problem(module, router)
+        if order is not None and (
+            router.framework == "starlette" or self.router_lifespan().ok is True
+        ):
+            return f"{why}; and a `lifespan=` of its own would change the order: {order}"
+        return (
+            f"{why}; and a router `lifespan=` is merged by `include_router` only from "
+            f"FastAPI 0.112.2 ({self.router_lifespan().reason})"
+        )
 
     def order_problem(self, module: str, router: AppObject) -> str | None:
         """Why a merged ``lifespan=`` of ``router`` would run handlers in another order."""
@@ -210,7 +186,7 @@ class Project:
         def old(router: Ref, includer: Ref) -> set[str]:
             return self.old_events(router, includer, lifted, own)
 
-        return order_problem(self.modules, self.includers, lifted, ref, old)
+        return order_problem(self.modules, self.includers, self.hidden, lifted, ref, old)
 
     def old_events(
         self,
@@ -229,7 +205,7 @@ class Project:
             return both
         router = find_object(self.modules, ref)
         if router is None:
-            return set() if self._plain(ref) else both
+            return set() if self.plain(ref) else both
         found = {r.event for r in router.registrations}
         if self.foreign.get(ref):
             found |= both
@@ -256,14 +232,34 @@ class Project:
         return found
 
     def _includes(self, owner: Ref) -> list[tuple[str, Include]]:
-        return [
+        """Every ``include_router`` on ``owner``: module-level ones, then the others."""
+        found = [
             (module.name, include)
             for module in self.modules.values()
             for include in module.includes
             if include.owner == owner
         ]
+        return found + self.hidden.get(owner, [])
 
-    def _plain(self, ref: Ref) -> bool:
+    def escaped(self, ref: Ref) -> str | None:
+        """Why ``ref`` may be included somewhere the analysis does not see (None: it is not)."""
+        module, name = ref
+        keys = ((module, name), (module, EVERY), (AMBIGUOUS, name), (AMBIGUOUS, EVERY))
+        site = next((self.uses[k] for k in keys if k in self.uses), None)
+        if site is None:
+            parts = module.split(".")
+            prefixes = {".".join(parts[:i]) for i in range(1, len(parts))}
+            site = next(
+                (self.uses[(p, EVERY)] for p in sorted(prefixes) if (p, EVERY) in self.uses), None
+            )
+        if site is None:
+            return None
+        return (
+            f"it is also used at line {site[1]} of `{site[0]}`, not as the router of a "
+            "module-level `include_router`: it may be included into another app there"
+        )
+
+    def plain(self, ref: Ref) -> bool:
         """Is ``ref`` a router made in a module that registers no handler, and none elsewhere?"""
         analysis = self.modules.get(ref[0])
         return (
@@ -277,72 +273,6 @@ class Project:
         """Does every FastAPI version the component allows merge a router's ``lifespan=``?"""
         return _fastapi(FASTAPI_ROUTER_LIFESPAN, "merged router lifespans", self.options, self.view.component)
 
-    def _liftable_router(self, module: str, router: AppObject) -> bool:
-        if router.kind != "router" or router.framework != "fastapi" or not router.registrations:
-            return False
-        if self.blockers(module, router) or router.risky:
-            return False
-        if any(isinstance(e, Include) for e in router.events):
-            return False
-        return all(r.branch is None and r.handler.text.isidentifier() for r in router.registrations)
-
-    def _lift_plan(self) -> dict[Ref, Ref]:
-        candidates: dict[Ref, Ref] = {}
-        for module in self.modules.values():
-            for router in module.objects:
-                ref = (module.name, router.name)
-                if self._liftable_router(module.name, router):
-                    reason = self._lift_target(ref, router)
-                    if isinstance(reason, tuple):
-                        candidates[ref] = reason
-                    else:
-                        self.not_lifted[ref] = reason
-        # an app takes its routers' handlers only if nothing else it includes would lose some
-        lifted = {}
-        for router_ref, app in candidates.items():
-            if self.pending(app, candidates):
-                self.not_lifted[router_ref] = (
-                    f"`{app[1]}` includes other routers whose handlers cannot move"
-                )
-            else:
-                lifted[router_ref] = app
-        return lifted
-
-    def _lift_target(self, ref: Ref, router: AppObject) -> Ref | str:
-        """The app whose lifespan can take ``router``'s handlers, or why there is none."""
-        includers = self.includers.get(ref, [])
-        if not includers:
-            return "no app including it was found"
-        if len(includers) > 1:
-            return "it is included more than once"
-        where, include = includers[0]
-        if self._component(ref[0]) != self._component(where):
-            # the app's module would import the router's handlers from a component it may
-            # not even require
-            return "it belongs to another component than the app including it"
-        if not (self.rewritten(ref[0]) and self.rewritten(where)):
-            return "it or the app including it is not among the files rewritten in this run"
-        if include.conditional or include.owner[0] != where or self.suppressed(where, include.line):
-            return "it is included conditionally, from another module than the app's, or under a skip comment"
-        app = find_object(self.modules, include.owner)
-        if app is None or app.kind != "app" or app.framework != "fastapi":
-            return f"`{include.owner[1]}`, which includes it, is not a module-level FastAPI app"
-        if self.blockers(where, app) or app.risky:
-            return f"`{app.name}`, which includes it, cannot be converted"
-        if not self._reachable_name(self.modules[where], include):
-            return f"the module of `{app.name}` cannot name its handlers"
-        if where == ref[0] and any(r.line > include.line for r in router.registrations):
-            return "handlers are registered after `include_router`, which copied none of them"
-        return include.owner
-
-    def _reachable_name(self, app_module: ModuleAnalysis, include: Include) -> bool:
-        """Can the app's module name the router's handlers?"""
-        if include.router[0] == app_module.name:
-            return include.text.isidentifier()
-        if include.text.isidentifier():
-            return include.text in app_module.import_from
-        return True  # ``users.router``: the handlers are ``users.<name>``
-
     def pending(self, owner: Ref, lifted: Mapping[Ref, Ref]) -> list[str]:
         """Routers included (transitively) by ``owner`` whose handlers would be lost."""
         return self._lost(owner, lifted, self.own_lifespans(lifted))
@@ -355,28 +285,31 @@ class Project:
         seen: frozenset[Ref] = frozenset(),
     ) -> list[str]:
         lost: list[str] = []
-        for module in self.modules.values():
-            for include in module.includes:
-                if include.owner != owner or include.router in seen:
+        hidden = [i for _m, i in self.hidden.get(owner, [])]
+        for _module, include in self._includes(owner):
+            router_ref = include.router
+            if router_ref in seen:
+                continue
+            notes = (
+                [f"line {include.line}, not a module-level statement"] if include in hidden else []
+            )
+            if router_ref[0] in self.opaque:
+                lost.append(_named(include, [*notes, "its module could not be analysed"]))
+                continue
+            router = find_object(self.modules, router_ref)
+            if router is None:
+                if self.plain(router_ref):
                     continue
-                router_ref = include.router
-                if router_ref[0] in self.opaque:
-                    lost.append(f"`{include.text}` (its module could not be analysed)")
-                    continue
-                router = find_object(self.modules, router_ref)
-                if router is None:
-                    if self._plain(router_ref):
-                        continue
-                    # a router that cannot be read may register handlers: never assume it does not
-                    lost.append(f"`{include.text}` ({self._unread(router_ref)})")
-                    continue
-                moved = lifted.get(router_ref) == owner
-                if router.registrations and not moved and router_ref not in own:
-                    lost.append(f"`{include.text}`")
-                lost += self._lost(router_ref, lifted, own, seen | {router_ref})
+                # a router that cannot be read may register handlers: never assume it does not
+                lost.append(_named(include, [*notes, self._unread(router_ref)]))
+                continue
+            moved = lifted.get(router_ref) == owner
+            if router.registrations and not moved and router_ref not in own:
+                lost.append(_named(include, notes))
+            lost += self._lost(router_ref, lifted, own, seen | {router_ref})
         return lost
 
-    def _component(self, module: str) -> str | None:
+    def component_of(self, module: str) -> str | None:
         info = self.view.modules.get(module)
         return info.component if info is not None else self.view.component.root
 
@@ -389,6 +322,10 @@ class Project:
         return f"`{ref[1]}` is not a module-level router of `{ref[0]}`"
 
     # -- handler calls ------------------------------------------------------------------------
+
+
+def _named(include: Include, notes: list[str]) -> str:
+    return f"`{include.text}`" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def lifespan_support(framework: str, options: Options, component: Component) -> Support:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from codemods.types import Options
 
+from ..conftest import CLI
 from ..helpers import assert_codemod, dedent, run, run_tree, write_tree
 
 ID = "startup-checks"
@@ -393,3 +394,68 @@ def test_an_empty_value_still_starts_the_app(
             pass
     finally:
         sys.modules.pop("empty_app", None)
+
+
+def test_a_variable_left_to_a_dotenv_file_is_reported_as_skipped() -> None:
+    """Left out of the check, but never silently: the skip names the variable and the field."""
+    config = '        model_config = SettingsConfigDict(env_file=".env")'
+    code = dedent(_SETTINGS.replace("{config}", config).replace("{call}", ""))
+    result = run(ID, code, OPTIONS)
+    assert not result.changes
+    (skip,) = result.skips
+    assert skip.line == code.splitlines().index("app = FastAPI()") + 1
+    assert skip.reason.startswith(
+        "`DATABASE_URL` is not checked: `Settings.database_url` (this file, line 7) may read it "
+        "from a dotenv file or a secrets directory"
+    ), skip.reason
+
+
+_DOTENV_TREE = {
+    "pyproject.toml": '[project]\nname = "shop"\nversion = "1"\ndependencies = ["fastapi>=0.100"]\n',
+    "shop/__init__.py": "",
+    "shop/settings.py": """
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+            secret_key: str
+
+
+        def settings() -> Settings:
+            return Settings(_env_file=".env")
+    """,
+    "shop/main.py": """
+        import os
+
+        from fastapi import FastAPI
+
+        from shop.settings import settings
+
+        app = FastAPI()
+
+
+        @app.get("/")
+        def home():
+            return {"db": settings().database_url, "token": os.environ["API_TOKEN"]}
+    """,
+}
+
+
+def test_the_cli_shows_why_dotenv_variables_are_not_checked(cli: CLI, tmp_path: Path) -> None:
+    write_tree(tmp_path, _DOTENV_TREE)
+    proc = cli(
+        "check", "--no-cache", "--select", ID, "--unsafe-fixes", "--show-skips", "--diff", "."
+    )
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 1, out + err
+    assert '("API_TOKEN",) if name not in os.environ' in out
+    skipped = [line for line in err.splitlines() if "is not checked" in line]
+    assert [line.split("skipped: ")[1].split(" is not checked")[0] for line in skipped] == [
+        "`DATABASE_URL`",
+        "`SECRET_KEY`",
+    ], err
+    assert all(line.startswith("shop/main.py:7: startup-checks: skipped: ") for line in skipped), (
+        err
+    )
+    assert "`Settings.database_url` (shop.settings, line 5) may read it from a dotenv file" in err
