@@ -20,6 +20,7 @@ from .cache import Cache, digest
 from .components.index import ComponentIndex
 from .components.modules import listing
 from .engine import (
+    SYMLINK_REFUSED,
     SourceResult,
     TransformError,
     display_path,
@@ -29,6 +30,7 @@ from .engine import (
     write_result,
 )
 from .files import discover
+from .isolation import run_file_here
 from .project import (
     FACTS_FORMAT,
     CandidateFn,
@@ -308,6 +310,10 @@ def run_paths(
     for path, reason in found.errors:
         yield FileResult(str(path), failure=Failure("read", reason))
     files = found.files
+    if not options.follow_symlinks:  # a symlink named explicitly (a walk passes them over)
+        for path in [p for p in files if os.path.islink(p)]:
+            yield FileResult(display_path(path), failure=Failure("read", SYMLINK_REFUSED))
+        files = [p for p in files if not os.path.islink(p)]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
     cache = Cache(cache_dir) if cache_dir is not None else None
     try:
@@ -354,7 +360,7 @@ def _transform_all(
     pool: WorkerPool | None = None
     project = run.facts() if todo else ProjectFacts()  # not built when every result is cached
     if jobs == 1 or len(todo) < 2:
-        computed = (run_file(p, codemods, options, project, write) for p in todo)
+        computed = (run_file_here(p, codemods, options, project, write) for p in todo)
     else:
         # Workers never write: this process writes each result as it arrives. A worker that dies
         # (and takes the results in flight with it) has then written nothing, so running its
@@ -365,7 +371,8 @@ def _transform_all(
         chunk = _chunksize(len(todo), jobs)
         computed = pool.map(_work, todo, chunk, _died)
         if write:
-            computed = (write_result(p, r) for p, r in zip(todo, computed, strict=True))
+            follow = options.follow_symlinks
+            computed = (write_result(p, r, follow) for p, r in zip(todo, computed, strict=True))
     try:
         for path in files:
             key = keys.get(path)

@@ -9,6 +9,7 @@ tree once, in ``ast.walk``'s order, and keeps the list on the tree for the next 
 from __future__ import annotations
 
 import ast
+import operator
 
 _ATTR = "_codemod_nodes"
 _CHILDREN = "_codemod_children"
@@ -79,3 +80,19 @@ def children(node: ast.AST) -> list[ast.AST]:
                 found.append(value)
         node.__dict__[_CHILDREN] = found
     return found
+
+
+def depth(tree: ast.AST) -> int:
+    """The number of levels of ``tree`` (a lone node: 1), counted on :func:`nodes`' breadth-first
+    list: each level is as long as the children of the one above (no recursion, no walk)."""
+    below: list[ast.AST] | None = getattr(tree, _ATTR, None)
+    if below is None:
+        below = nodes(tree)[1:]
+    child_lists = operator.attrgetter(_CHILDREN)  # every listed node's, filled in by nodes()
+    levels, start, size = 1, 0, len(children(tree))
+    while size:
+        levels += 1
+        following = sum(map(len, map(child_lists, below[start : start + size])))
+        start += size
+        size = following
+    return levels

@@ -36,6 +36,8 @@ RECURSION_LIMIT = 5000
 #: Files carrying this marker in their first lines are left alone unless asked otherwise.
 GENERATED_MARKER = "@generated"
 GENERATED_LINES = 10
+#: Why such a file is skipped.
+GENERATED = "generated file (@generated marker)"
 
 
 class TransformError(Exception):
@@ -289,6 +291,8 @@ def _run_file(
     write: bool,
 ) -> FileResult:
     shown = display_path(path)
+    if not options.follow_symlinks and os.path.islink(path):
+        return FileResult(shown, failure=Failure("read", SYMLINK_REFUSED))
     try:
         raw, text, encoding = read_source(path)
     except SourceError as exc:
@@ -296,7 +300,7 @@ def _run_file(
     source_digest = digest(raw)
     if not options.include_generated and is_generated(text):
         return FileResult(
-            shown, encoding=encoding, skipped="generated file (@generated marker)", source_digest=source_digest
+            shown, encoding=encoding, skipped=GENERATED, source_digest=source_digest
         )
     try:
         result = transform_source(text, codemods, options, project, path)
@@ -306,14 +310,23 @@ def _run_file(
         return FileResult(shown, failure=Failure("internal", f"{type(exc).__name__}: {exc}"))
     if result.code == text:
         return FileResult(shown, result.changes, result.skips, encoding=encoding, source_digest=source_digest)
+    computed = changed_result(shown, text, result, encoding, source_digest)
+    return write_result(path, computed, options.follow_symlinks) if write else computed
+
+
+def changed_result(
+    shown: str, text: str, result: SourceResult, encoding: str, source_digest: str = ""
+) -> FileResult:
+    """The result of ``text`` changed into ``result.code``, with its diff; a ``write`` failure
+    when the new code cannot be encoded as the file was (checked before anything is written)."""
     try:
-        encode_source(result.code, encoding)  # checked here, before anything is written
+        encode_source(result.code, encoding)
     except UnicodeEncodeError as exc:
         return FileResult(
             shown, failure=Failure("write", f"result cannot be encoded as {encoding}: {exc.reason}")
         )
     diff = make_diff(text, result.code, shown, encoding)
-    computed = FileResult(
+    return FileResult(
         shown,
         result.changes,
         result.skips,
@@ -323,18 +336,24 @@ def _run_file(
         encoding=encoding,
         source_digest=source_digest,
     )
-    return write_result(path, computed) if write else computed
 
 
-def write_result(path: Path, result: FileResult) -> FileResult:
+#: Why a symlink is not processed: a file is read and written under its own name, and through a
+#: symlink only with ``--follow-symlinks`` (docs/security.md).
+SYMLINK_REFUSED = "is a symlink; not followed without --follow-symlinks"
+
+
+def write_result(path: Path, result: FileResult, follow_symlinks: bool = False) -> FileResult:
     """Write a changed result computed without writing (by a worker process: the parent
     writes, so a worker that dies can never have written a file whose result is then lost).
-    Never raises; refuses when the file no longer holds the bytes the result was computed from."""
+    Never raises; refuses when the file no longer holds the bytes the result was computed from,
+    and writes through a symlink only when ``follow_symlinks``."""
     if not result.changed or result.written or result.failure is not None:
         return result
     assert result.after is not None
     try:
-        write_atomic(path, encode_source(result.after, result.encoding), result.source_digest)
+        data = encode_source(result.after, result.encoding)
+        write_atomic(path, data, result.source_digest, follow_symlinks)
     except Exception as exc:  # never raises
         failure = (
             Failure(exc.stage, exc.message)

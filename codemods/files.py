@@ -175,6 +175,8 @@ def discover(
                     inside = target == root or root in target.parents
                     if not (follow_symlinks or inside) or not target.exists():
                         continue
+                    if not follow_symlinks and not target.is_dir():
+                        continue  # a file is processed under its own name, never through a link
                 try:
                     is_dir = entry.is_dir()
                 except OSError as exc:

@@ -1,11 +1,16 @@
 """Checks made before a source text is handed to libcst, and how its parse errors are reported.
 
 libcst's native parser crashes the whole process (a stack overflow, SIGSEGV) on brackets nested
-about 1,500 deep, and needs a few KB of memory per syntax node (a 5 MB one-line data literal
-would take ~8 GB and many minutes). Python itself refuses brackets nested more than 200 deep, so
-such input is never a working program: it is reported as Python reports it, without calling
-libcst. Everything here is cheap for ordinary files: the gather phase already read them with
-``ast``, and the few other checks are ``str.count`` and ``len``.
+about 1,500 deep or on any other nesting about 5,000 deep (:mod:`codemods.nesting`), and needs a
+few KB of memory per syntax node (a 5 MB one-line data literal would take ~8 GB and many
+minutes). Python itself refuses brackets nested more than 200 deep, so such input is never a
+working program: it is reported as Python reports it, without calling libcst; so is a text whose
+nesting makes Python's own parser give up, and one nested deeper than
+:data:`~codemods.nesting.MAX_DEPTH` is refused. Everything here is cheap for ordinary files: the
+gather phase already read them with ``ast`` and measured their nesting; any other text is read
+with ``ast`` here (the engine's prefilter has usually just done so: :mod:`codemods.asts` keeps
+the tree). Text ``ast`` cannot read (syntax newer than the running Python) is not measured: only
+libcst reads it, in a process whose crash costs nothing (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from . import astnodes, asts
+from . import astnodes, asts, nesting
 from .project import ProjectFacts
 from .types import Failure
 
@@ -24,9 +29,9 @@ MAX_NODES = 400_000
 COUNT_NODES_ABOVE = 512 * 1024
 #: A file ``ast`` cannot read cannot be counted; above this size it is not given to libcst.
 MAX_UNCOUNTED_CHARS = 2 * 1024 * 1024
-#: Python's own limit on bracket nesting (the tokenizer's MAXLEVEL, the same since 3.x).
-MAX_BRACKET_DEPTH = 200
+#: How Python's tokenizer refuses brackets nested more than 200 deep (its MAXLEVEL).
 NESTING_MESSAGE = "too many nested parentheses"
+TOO_DEEP_FOR_PYTHON = "too deeply nested: Python's own parser gives up on this file"
 _AST_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
 
 
@@ -52,31 +57,33 @@ def check(text: str, project: ProjectFacts, path: Path | None) -> Failure | None
     """The failure to report instead of giving ``text`` to libcst, if any (see the module
     docstring); None when libcst may parse it."""
     small = len(text) <= COUNT_NODES_ABOVE
-    if small and (_gathered(text, project, path) or _brackets(text) <= MAX_BRACKET_DEPTH):
-        return None
+    if small and _gathered(text, project, path):
+        return None  # read by the gather phase, which refuses a text nested too deeply
     try:
         tree = asts.parse(text)
     except SyntaxError as exc:
         if exc.msg.startswith(NESTING_MESSAGE):
             return Failure("parse", exc.msg, line=exc.lineno)
         tree = None
-    except (ValueError, RecursionError, MemoryError, OverflowError):
+    except (RecursionError, MemoryError) as exc:
+        if len(text) <= MAX_UNCOUNTED_CHARS:  # not a lack of memory: Python's parser gave up
+            return Failure("parse", f"{TOO_DEEP_FOR_PYTHON} ({type(exc).__name__})")
+        tree = None
+    except (ValueError, OverflowError):
         tree = None
     if tree is None:
         if len(text) > MAX_UNCOUNTED_CHARS:
             return Failure("size", f"too large to parse: {len(text):,} characters Python's ast cannot read")
         return None  # libcst decides: it reads newer syntax, or reports the syntax error
+    too_deep = nesting.refusal(text, tree)
+    if too_deep is not None:
+        return Failure("size", too_deep)
     if small:
         return None
     nodes = len(astnodes.nodes(tree))
     if nodes > MAX_NODES:
         return Failure("size", f"too large to transform: {nodes:,} syntax nodes (limit {MAX_NODES:,})")
     return None
-
-
-def _brackets(text: str) -> int:
-    """An upper bound on the bracket nesting depth (brackets in strings and comments count)."""
-    return text.count("(") + text.count("[") + text.count("{")
 
 
 def parse_failure(text: str, exc: cst.ParserSyntaxError) -> Failure:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import astnodes, asts
+from . import astnodes, asts, nesting
 from .collector import paused
 from .components.index import ComponentIndex
 from .components.modules import (
@@ -118,7 +118,7 @@ def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> li
 #: Part of every cached gather key (``api.GatherRun``): change it whenever :class:`FileFacts`
 #: gains a field or a fact's meaning changes, so facts cached by an older tool are not read
 #: with the new field at its default (a missing ``effect`` would read as "no effect").
-FACTS_FORMAT = "5: effect, loaded, wrap-blocking-calls stars and dotted strings, env guards, lifespan router uses"
+FACTS_FORMAT = "6: effect, loaded, wrap-blocking-calls stars and dotted strings, env guards, lifespan router uses, depth"
 
 GatherFn = Callable[[ast.Module, ModuleInfo], Any]
 CandidateFn = Callable[[ast.Module], bool]
@@ -219,9 +219,11 @@ def _parse(path: Path) -> tuple[str, ast.Module | None]:
     except (OSError, ValueError, UnicodeError, SourceError):
         return "", None
     try:
-        return text, asts.parse(text)
+        tree = asts.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text, None
+    # nested too deeply for libcst: not analysed, as if unparsable (the transform reports why)
+    return text, None if nesting.refusal(text, tree) else tree
 
 
 class Namer:

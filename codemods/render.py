@@ -10,17 +10,9 @@ from pathlib import Path
 
 import click
 
-from .api import component_facts
+from . import stdin_mode
 from .base import Codemod
-from .engine import (
-    TransformError,
-    diff_codec,
-    display_path,
-    is_generated,
-    make_diff,
-    transform_source,
-)
-from .io import SourceError, decode_source, encode_source
+from .engine import diff_codec, display_path
 from .readfile import NOT_REGULAR
 from .types import FileResult, Options, Safety
 
@@ -121,38 +113,19 @@ class Renderer:
             self.diff(result)
 
     def stdin(self, codemods: Sequence[type[Codemod]], options: Options, filename: str | None) -> Stats:
-        """``-`` as PATH: read stdin, write the result (or the diff) to stdout."""
+        """``-`` as PATH: read stdin, write the result (or the diff) to stdout. In apply mode
+        stdout gets a whole program whatever happens: the input itself unless it was fixed,
+        even when the run is interrupted (:mod:`codemods.stdin_mode`)."""
         raw = sys.stdin.buffer.read()
-        shown = display_path_or(filename)
         stats = Stats()
+        output = raw
         try:
-            text, encoding = decode_source(raw)
-        except SourceError as exc:
-            self.message(f"error: {shown}: {exc.stage} error: {exc.message}")
-            stats.failed = 1
+            result, output = stdin_mode.process(raw, display_path_or(filename), codemods, options, filename)
+            self.one(result, stats)
+        finally:
             if not self.show_diff:
-                sys.stdout.buffer.write(raw)
-            return stats
-        after = text
-        result: FileResult
-        if not options.include_generated and is_generated(text):
-            result = FileResult(shown, encoding=encoding, skipped="generated file (@generated marker)")
-        else:
-            try:
-                project = component_facts(Path(filename)) if filename else None
-                outcome = transform_source(text, codemods, options, project)
-                after = outcome.code
-                result = FileResult(
-                    shown, outcome.changes, outcome.skips, before=text, after=after,
-                    diff=make_diff(text, after, shown, encoding), encoding=encoding,
-                )  # fmt: skip
-            except TransformError as exc:
-                result = FileResult(shown, failure=exc.failure, encoding=encoding)
-        self.one(result, stats)
-        if not self.show_diff:
-            # apply mode: the (possibly unchanged) source goes to stdout, nothing is lost.
-            sys.stdout.buffer.write(encode_source(after, encoding) if result.failure is None else raw)
-            sys.stdout.buffer.flush()
+                sys.stdout.buffer.write(output)
+                sys.stdout.buffer.flush()
         return stats
 
     def summary(self, stats: Stats, codemods: Sequence[type[Codemod]]) -> None:

@@ -85,6 +85,10 @@ class WorkerPool:
             else:
                 yield from results
 
+    def run_one(self, fn: Callable[[T], R], item: T, on_error: Callable[[T, str], R]) -> R:
+        """``fn(item)`` in a worker process, run once: ``on_error(item, reason)`` when it dies."""
+        return next(self._one_at_a_time(fn, [item], on_error))
+
     def _one_at_a_time(self, fn: Callable[[T], R], chunk: list[T], on_error: Callable[[T, str], R]) -> Iterator[R]:
         for item in chunk:
             if self._single is None:

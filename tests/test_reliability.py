@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -175,25 +175,32 @@ def shared_dir(tmp_path: Path) -> Iterator[Path]:
 
 # From <linux/prctl.h> and <linux/capability.h>.
 PR_CAPBSET_DROP = 24
-CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
+CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 0, 1, 2, 3
+FILE_CAPABILITIES = (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER)
 
 
-def _drop_file_capabilities() -> None:
-    """In the child, before exec: remove from the bounding set the capabilities that let root
-    ignore file permissions, so the program exec'd next is checked like any other user."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+def _dropping(capabilities: tuple[int, ...]) -> Callable[[], None]:
+    def drop() -> None:
+        """In the child, before exec: remove ``capabilities`` from the bounding set (by default
+        those that let root ignore file permissions), so the program exec'd next is checked
+        like any other user."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in capabilities:
+            if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    return drop
 
 
-def run_without_file_privileges(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    """Run the CLI without the power to bypass file permissions.
+def run_without_file_privileges(
+    args: list[str], cwd: Path, capabilities: tuple[int, ...] = FILE_CAPABILITIES
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the CLI without the power to bypass file permissions (or without ``capabilities``).
 
     As root, switching to ``nobody`` is not possible here (the interpreter lives under the
     private ``/root``); dropping ``CAP_DAC_OVERRIDE`` and friends gives the same permission
     checks while keeping the same interpreter."""
-    preexec = _drop_file_capabilities if os.geteuid() == 0 else None
+    preexec = _dropping(capabilities) if os.geteuid() == 0 else None
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     try:
         return subprocess.run(

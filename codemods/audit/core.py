@@ -13,10 +13,10 @@ from pathlib import Path
 
 import libcst as cst
 
-from .. import registry
+from .. import preflight, registry
 from ..files import discover
 from ..io import SourceError, read_source
-from ..project import FileFacts, GatherFn, Item, gather_file, gather_project
+from ..project import FileFacts, GatherFn, Item, ProjectFacts, gather_file, gather_project
 from ..types import Options
 from .codemod_pass import AUDIT_CODEMODS, available_codemods, run_codemods
 from .context import AuditContext
@@ -190,6 +190,10 @@ def _unparsed(paths: list[str], display: Callable[[str], str]) -> tuple[list[Fil
             _, text, _ = read_source(Path(path))
         except SourceError as exc:
             errors.append(FileError(display(path), f"{exc.stage} error: {exc.message}"))
+            continue
+        refused = preflight.check(text, ProjectFacts(), None)  # what would crash libcst
+        if refused is not None:
+            errors.append(FileError(display(path), f"{refused.stage} error: {refused.message}"))
             continue
         try:
             cst.parse_module(text)
