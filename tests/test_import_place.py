@@ -278,10 +278,13 @@ def test_open_sections_a_standard_library_import_has_its_sorted_place(tmp_path: 
     assert _isolated_isort(tmp_path) == "", after
 
 
-def test_open_sections_readings_that_disagree_keep_the_end_of_the_block(tmp_path: Path) -> None:
+def test_open_sections_readings_that_disagree_take_the_first_when_the_end_is_never_sorted(
+    tmp_path: Path,
+) -> None:
     # zoneinfo in any section makes the block sorted; ``import os`` goes above it if it is the
-    # standard library, in a section of its own above it otherwise: no place is
-    # provably sorted, so it goes after the block's last line, as before
+    # standard library, in a section of its own above it otherwise: the readings disagree, and
+    # after the block's last line it is unsorted under every one (an ``import`` after a
+    # ``from``), so the most plausible reading (standard library) places it
     source = """\
         from zoneinfo import ZoneInfo
 
@@ -292,7 +295,59 @@ def test_open_sections_readings_that_disagree_keep_the_end_of_the_block(tmp_path
             return ZoneInfo, os
         """
     after = _bare(tmp_path, source)
-    assert after.startswith("from zoneinfo import ZoneInfo\nimport os\n\n\ndef f():"), after
+    assert after.startswith("import os\nfrom zoneinfo import ZoneInfo\n\n\ndef f():"), after
+    assert _isolated_isort(tmp_path) == "", after
+
+
+def test_open_sections_a_sibling_module_named_like_a_package_reads_as_third_party(
+    tmp_path: Path,
+) -> None:
+    """Found by ``make smoke-apps`` (a module next to one named like a third-party distribution):
+    ruff run in the package's directory would call ``starlette`` first party, run from the
+    project's root third party. The block does not tell; the new lines went after its relative
+    imports (unsorted under both readings), and the component's view decides now."""
+    source = """\
+        import os
+
+        from pkg.types import T
+
+        from .helpers import H
+
+
+        def f():
+            from starlette import status
+
+            from .starlette import S
+
+            return os, T, H, status, S
+        """
+    files = {
+        "app/pyproject.toml": "[project]\nname = 'pkg'\nversion = '0'\ndependencies = ['starlette']\n",
+        "app/pkg/__init__.py": "",
+        "app/pkg/types.py": "T = 1\n",
+        "app/pkg/sub/__init__.py": "",
+        "app/pkg/sub/helpers.py": "H = 1\n",
+        "app/pkg/sub/starlette.py": "S = 1\n",
+        "app/pkg/sub/mod.py": source,
+    }
+    write_tree(tmp_path, files)
+    assert _isolated_isort(tmp_path / "app") == "", "the input is sorted"
+    run_tree(tmp_path / "app", Options(select=("hoist-imports",)), write=True)
+    after = (tmp_path / "app/pkg/sub/mod.py").read_text(encoding="utf-8")
+    expected = """\
+import os
+
+from starlette import status
+
+from pkg.types import T
+
+from .helpers import H
+from .starlette import S
+
+
+def f():"""
+    assert after.startswith(expected), after
+    assert _isolated_isort(tmp_path / "app") == "", after
 
 
 def test_comments_ruff_keeps_inside_a_parenthesised_import_leave_the_block_sorted(

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .import_order import DEFAULT_STYLE, ImportStyle, reprint
-from .import_place import block_keys, import_run, insert_sorted, split_header
+from .import_place import (
+    block_keys,
+    import_run,
+    insert_sorted,
+    lines_after,
+    split_header,
+    with_blank,
+)
 from .import_top import movable, top_end
 from .imports import (
     Binding,
@@ -252,8 +259,6 @@ def plan_edits(
 
 # -- the transformer -----------------------------------------------------------------------------
 
-_BLANK = cst.EmptyLine()
-
 
 def _join(first: list[cst.EmptyLine], second: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     """Concatenate two runs of leading lines without doubling the blank line between them."""
@@ -268,18 +273,6 @@ def _strip_blanks(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     while result and result[0].comment is None:
         result.pop(0)
     return result
-
-
-def _with_blank(lines: Sequence[cst.EmptyLine], count: int = 1) -> list[cst.EmptyLine]:
-    """``lines`` opening with at least ``count`` blank lines."""
-    have = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
-    return [*([_BLANK] * max(0, count - have)), *lines]
-
-
-def _after_imports(stmt: cst.BaseStatement) -> int:
-    """The blank lines ruff (isort's ``lines-after-imports``, and ``ruff format``) wants between
-    an import block and the statement after it: two before a ``def`` or ``class``, else one."""
-    return 2 if isinstance(stmt, cst.FunctionDef | cst.ClassDef) else 1
 
 
 #: The nodes that can hold a statement. Every edit is to a statement, a block or the module,
@@ -407,7 +400,7 @@ class _Editor(cst.CSTTransformer):
                 nxt = body[start + len(placed)] if start + len(placed) < len(body) else None
                 if at.after_future and nxt is not None:
                     body[start + len(placed)] = nxt.with_changes(
-                        leading_lines=_with_blank(nxt.leading_lines, _after_imports(nxt))
+                        leading_lines=with_blank(nxt.leading_lines, lines_after(nxt))
                     )
                 return updated_node.with_changes(body=body, header=header)
         elif ordered:  # no block: the new lines are one of their own
@@ -419,10 +412,14 @@ class _Editor(cst.CSTTransformer):
                 if nxt is not None:
                     nxt = nxt.with_changes(leading_lines=[*attached, *nxt.leading_lines])
             else:
-                new[0] = new[0].with_changes(leading_lines=_with_blank(new[0].leading_lines))
-            if nxt is not None:
-                blanks = _after_imports(nxt)
-                nxt = nxt.with_changes(leading_lines=_with_blank(nxt.leading_lines, blanks))
+                new[0] = new[0].with_changes(leading_lines=with_blank(new[0].leading_lines))
+        # the new lines end an import block: a block of their own (no import above them) takes
+        # exactly the blank lines ruff wants after it; after the future import, at least those;
+        # another block keeps the lines it had
+        alone = at.index == 0 or sole_import(original_node.body[at.index - 1]) is None
+        if nxt is not None and (alone or at.after_future):
+            lines = with_blank(nxt.leading_lines, lines_after(nxt), exact=alone)
+            nxt = nxt.with_changes(leading_lines=lines)
         if nxt is not None:
             body[at.index] = nxt
         body[at.index : at.index] = new

@@ -78,6 +78,10 @@ class ImportStyle:
     #: ruff may decide either way; a module outside ``first_party`` and the standard library
     #: has a section only when this and ``is_first`` agree.
     ruff_first: Callable[[str], bool | None] | None = None
+    #: ruff's view of a top-level name from the directory it most plausibly runs in (first
+    #: party or not), None when that directory is not known: which of the sections left open
+    #: is tried first (:func:`open_sections`), never a section by itself
+    ruff_home: Callable[[str], bool] | None = None
     #: False when the project configures isort options this model does not follow.
     sorting: bool = True
     #: ``force-single-line``: never add a name to an existing ``from`` line.
@@ -171,7 +175,13 @@ def open_sections(
     config: the directory it runs in), and for a standard-library module that some supported
     Python lacks, also the standard library (by its target version). None when the section is
     known, or open in a way the model does not follow (a component module that shadows the
-    standard library)."""
+    standard library).
+
+    The most plausible section comes first: first party for a name ruff sees as first party
+    from the directory it most plausibly runs in (the repository's root, else the project's;
+    when neither is known, for a module of the component), else the standard library for a
+    standard-library module (ruff 0.17 with no target version configured calls each of them
+    standard library), else third party."""
     if isinstance(imp, cst.ImportFrom) and imp.relative:
         return None
     name = module_of(imp) if isinstance(imp, cst.ImportFrom) else _alias(imp.names[0])[0]
@@ -179,8 +189,15 @@ def open_sections(
     if top == "__future__" or not top or section(imp, style) is not None:
         return None
     if top in _VERSION_DEPENDENT:
-        return top, (STDLIB, THIRD, FIRST)
-    return None if top in _STDLIB else (top, (THIRD, FIRST))
+        order: tuple[int, ...] = (STDLIB, THIRD, FIRST)
+    elif top in _STDLIB:
+        return None
+    else:
+        order = (THIRD, FIRST)
+    view = style.ruff_home if style.ruff_home is not None else style.is_first
+    if view is not None and view(top):
+        order = (FIRST, *(sec for sec in order if sec != FIRST))
+    return top, order
 
 
 def sort_key(imp: cst.Import | cst.ImportFrom, style: ImportStyle) -> Key | None:
@@ -248,24 +265,29 @@ def render(
     style: ImportStyle,
     wrap: bool = False,
     comments: Sequence[str] = (),
+    trailing: str = "",
 ) -> str | None:
     """The statement as ruff's isort prints it (``wrap``: a magic trailing comma keeps it
-    wrapped; ``comments``: one per name of a ``from`` import, which keep it wrapped too); None
-    for a form the model does not print (several modules in one ``import``)."""
+    wrapped; ``comments``: one per name of a ``from`` import, which keep it wrapped too;
+    ``trailing``: the comment after a wrapped import's ``)``, printed there, or at the end of
+    the single line, after ``comment``); None for a form the model does not print (several
+    modules in one ``import``)."""
     tail = f"  {comment}" if comment else ""
+    end = f"  {trailing}" if trailing else ""
     if isinstance(imp, cst.Import):
         if len(imp.names) != 1:
             return None
-        return f"import {_names_text([_alias(imp.names[0])])[0]}{tail}"
+        return f"import {_names_text([_alias(imp.names[0])])[0]}{tail}{end}"
     head = f"from {module_of(imp)} import "
     if isinstance(imp.names, cst.ImportStar):
-        return f"{head}*{tail}"
+        return f"{head}*{tail}{end}"
     names = _names_text([_alias(a) for a in imp.names])
-    single = head + ", ".join(names) + tail
+    single = head + ", ".join(names) + tail + end
     if not wrap and not any(comments) and len(single) <= style.line_length:
         return single
     after = [f"  {c}" if c else "" for c in comments] or [""] * len(names)
-    return head + "(" + tail + "\n" + "".join(f"    {n},{c}\n" for n, c in zip(names, after, strict=True)) + ")"
+    lines = "".join(f"    {n},{c}\n" for n, c in zip(names, after, strict=True))
+    return f"{head}({tail}\n{lines}){end}"
 
 
 def magic_comma(imp: cst.ImportFrom) -> bool:
@@ -279,6 +301,17 @@ def magic_comma(imp: cst.ImportFrom) -> bool:
 def _comment(stmt: cst.SimpleStatementLine) -> str | None:
     comment = stmt.trailing_whitespace.comment
     return comment.value if comment is not None else None
+
+
+def _ends(stmt: cst.SimpleStatementLine) -> tuple[str | None, str]:
+    """The comment at the end of the statement's line, as ruff reads it: on a one-line
+    statement one to print at the end of that line (or, wrapped, after ``(``); after the ``)``
+    of a statement on several lines, one that stays after the ``)`` (``trailing``). (comment,
+    trailing)."""
+    comment = _comment(stmt)
+    if comment is not None and "\n" in _code(stmt):
+        return None, comment
+    return comment, ""
 
 
 def _code(stmt: cst.SimpleStatementLine) -> str:
@@ -300,14 +333,14 @@ def canonical(stmt: cst.BaseStatement, style: ImportStyle) -> bool:
             return False
         if keys != sorted(keys):  # type: ignore[type-var]
             return False
-    comment, comments = _comment(stmt), list[str]()
+    (comment, trailing), comments = _ends(stmt), list[str]()
     if isinstance(imp, cst.ImportFrom):
         found = alias_comments(imp)
         if found is None or (found[0] and comment):
             return False
         comment, comments = found[0] or comment, found[1]
     wrap = isinstance(imp, cst.ImportFrom) and magic_comma(imp)
-    text = render(imp, comment, style, wrap, comments)
+    text = render(imp, comment, style, wrap, comments, trailing)
     return text is not None and text.isascii() and text == _code(stmt)
 
 
@@ -330,7 +363,8 @@ def reprint(
             return stmt
         ranked = sorted(range(len(names)), key=lambda i: keys[i])  # type: ignore[arg-type, return-value]
         names = [names[i] for i in ranked]
-    text = render(imp.with_changes(names=names), _comment(stmt), style, magic_comma(imp))
+    comment, trailing = _ends(stmt)
+    text = render(imp.with_changes(names=names), comment, style, magic_comma(imp), (), trailing)
     if text is None or (not order and ("\n" not in text or "\n" in _code(stmt))):
         return stmt
     parsed = cst.parse_statement(text + "\n")

@@ -114,22 +114,16 @@ def insert_sorted(
     When ruff's section of some module is open (:func:`.import_order.open_sections`), the
     readings under which the block is sorted are the candidates for ruff's own: the block was
     sorted, so ruff's reading is one of them (if the block was not, it has its ``I001``
-    already). The new lines are placed only when every candidate places them the same way."""
-    placed: list[cst.SimpleStatementLine] | None = None
+    already). When they place the new lines differently, the most plausible candidate decides
+    (the first: :func:`.import_order.open_sections` lists the sections most plausible first).
+    The end of the block, where they went before, is only some candidates' place too, and on
+    real apps was none's (an ``I001`` under every reading)."""
     pieces = [piece for stmt in new for piece in _pieces(stmt)]
     for reading in _readings([*block, *pieces], style):
         keys = _keys(block, reading)
-        if keys is None:
-            continue
-        here = _insert(block, keys, pieces, reading, prefix)
-        if here is None or (placed is not None and _text(here) != _text(placed)):
-            return None
-        placed = here
-    return placed
-
-
-def _text(lines: Sequence[cst.SimpleStatementLine]) -> list[str]:
-    return [cst.Module([]).code_for_node(line) for line in lines]
+        if keys is not None:
+            return _insert(block, keys, pieces, reading, prefix)
+    return None
 
 
 def _insert(
@@ -202,6 +196,28 @@ def split_header(
     blanks = [i for i, line in enumerate(header) if line.comment is None]
     cut = blanks[-1] + 1 if blanks else len(header)
     return list(header[:cut]), list(header[cut:])
+
+
+def with_blank(
+    lines: Sequence[cst.EmptyLine], count: int = 1, exact: bool = False
+) -> list[cst.EmptyLine]:
+    """``lines`` opening with at least (``exact``: exactly) ``count`` blank lines."""
+    have = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    rest = lines[have:] if exact else lines
+    return [*([cst.EmptyLine()] * (count if exact else max(0, count - have))), *rest]
+
+
+def lines_after(stmt: cst.BaseStatement) -> int:
+    """The blank lines ruff (isort's ``lines-after-imports``, and ``ruff format``) wants between
+    an import block and the statement after it: two before a ``def`` or ``class`` (counted to
+    the comment lines directly above it), else one. A comment with a blank line after it is a
+    statement of its own to ruff: one (``tests/test_import_place.py``)."""
+    if not isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+        return 1
+    comments = list(stmt.leading_lines)
+    while comments and comments[0].comment is None:
+        comments.pop(0)
+    return 2 if all(line.comment is not None for line in comments) else 1
 
 
 def _pieces(stmt: cst.SimpleStatementLine) -> list[cst.SimpleStatementLine]:

@@ -14,6 +14,8 @@ effect, or, with no ruff config, the directory ruff runs in. With a config the r
 without one, ruff may run in any directory from the file's up to the repository root, and a
 name counts only when every one of those roots sees it the same way. A configured ``src`` is not
 modelled: then no module outside the standard library and ``known-first-party`` has a section.
+Where the roots disagree, the one ruff most plausibly runs in (the repository's root, else the
+outermost directory with a ``pyproject.toml``) orders the readings :mod:`.import_place` tries.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class _Settings:
     single_line: bool = False
     #: the directories ruff may take as its project root (one when a ruff config is in effect)
     roots: tuple[str, ...] = ()
+    #: the one of them ruff most plausibly runs in: the repository's root, else the outermost
+    #: directory with a pyproject.toml; None when neither is there
+    home: str | None = None
     #: the config files read, by path and content
     digest: str = ""
 
@@ -58,8 +63,12 @@ def _settings(directory: str) -> _Settings:
     here = Path(directory)
     seen = hashlib.sha256()
     walked: list[str] = []
+    projects: list[str] = []
+    git = False
     for folder in [here, *here.parents]:
         walked.append(str(folder))
+        if (folder / "pyproject.toml").is_file():
+            projects.append(str(folder))
         ruff: dict[str, Any] | None = None
         black: dict[str, Any] | None = None
         for name in (".ruff.toml", "ruff.toml", "pyproject.toml"):
@@ -82,8 +91,10 @@ def _settings(directory: str) -> _Settings:
         if black is not None:  # ruff may still find its own config further up
             return _style({}, black, (), seen.hexdigest())
         if (folder / ".git").exists():
+            git = True
             break
-    return _Settings(roots=tuple(walked), digest=seen.hexdigest())
+    home = walked[-1] if git else projects[-1] if projects else None
+    return _Settings(roots=tuple(walked), home=home, digest=seen.hexdigest())
 
 
 def _style(
@@ -103,6 +114,7 @@ def _style(
         ok,
         single,
         roots,
+        roots[0] if roots else None,
         seen,
     )
 
@@ -142,12 +154,13 @@ def style_for(context: FileContext) -> ImportStyle:
         if module is not None and module.name
         else frozenset()
     )
-    roots = found.roots
+    roots, home = found.roots, found.home
     return ImportStyle(
         line_length=found.length,
         first_party=found.known | own,
         is_first=context.project.is_first_party if context.project.modules else None,
         ruff_first=(lambda top: _ruff_first(roots, top)) if roots else None,
+        ruff_home=(lambda top: _ruff_first((home,), top) is True) if home else None,
         sorting=found.sorting,
         single_line=found.single_line,
     )

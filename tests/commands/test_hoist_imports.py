@@ -741,8 +741,8 @@ def test_general_try_is_an_unsafe_fix() -> None:
         ID,
         before,
         """
-        from fastapi import HTTPException
         from constitutional_ai import validate
+        from fastapi import HTTPException
 
 
         async def finalize(request):

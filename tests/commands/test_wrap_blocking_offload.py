@@ -49,8 +49,7 @@ REWRITES = {
             return requests.get(u)
         """,
         """
-        import requests
-        import {lib}
+        {third}
 
         async def f(u):
             return await {lib}.to_thread.run_sync(requests.get, u)
@@ -68,8 +67,9 @@ REWRITES = {
             return requests.get(u, timeout=5).json()
         """,
         """
-        import requests
-        {imports}
+        import functools
+
+        {third}
 
         async def f(u):
             return (await {lib}.to_thread.run_sync(functools.partial(requests.get, u, timeout=5))).json()
@@ -83,8 +83,9 @@ REWRITES = {
             return requests.get(u, **kw)
         """,
         """
-        import requests
-        {imports}
+        import functools
+
+        {third}
 
         async def f(u, kw):
             return await {lib}.to_thread.run_sync(functools.partial(requests.get, u, **kw))
@@ -114,8 +115,7 @@ REWRITES = {
             return session.get(u).text
         """,
         """
-        import requests
-        import {lib}
+        {third}
 
         async def f(u):
             session = requests.Session()
@@ -155,13 +155,14 @@ def _with_time(lib: str) -> list[str]:
 @pytest.mark.parametrize("lib", LIBRARIES)
 @pytest.mark.parametrize(("before", "after"), REWRITES.values(), ids=REWRITES.keys())
 def test_rewrite(lib: str, before: str, after: str) -> None:
-    # the imports are added in sorted order; assert_codemod also checks that the output
+    # the imports are added in sorted order (``requests`` and the library: third party, the
+    # reading of ruff run from the project's root); assert_codemod also checks that the output
     # compiles and that a second run changes nothing
-    imports = "\n        ".join(f"import {name}" for name in sorted(("functools", lib)))
+    third = "\n        ".join(f"import {name}" for name in sorted(("requests", lib)))
     # read alone (no gather), the now unused ``import time`` stays: who imports it is unknown
     sleep_imports = "\n        ".join(f"import {name}" if name else "" for name in _with_time(lib))
     section = "" if lib == "asyncio" else "\n        "  # a third-party library: its own section
-    after = after.replace("{imports}", imports).replace("{sleep_imports}", sleep_imports)
+    after = after.replace("{third}", third).replace("{sleep_imports}", sleep_imports)
     after = after.replace("{section}", section).replace("{lib}", lib)
     assert_codemod(ID, before.replace("{lib}", lib), after, options=opts(lib), skips=[])
 
