@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from codemods.api import component_facts
-from codemods.components.decide import dependency, python_floor, supports
+from codemods.components.decide import below, dependency, python_floor, supports
 from codemods.components.index import ComponentIndex
 from codemods.components.modules import module_info
 from codemods.project import gather_project
@@ -270,6 +270,46 @@ def test_dependency_status(tmp_path: Path, files: dict[str, str], module: str, s
 )
 def test_fastapi_lifespan_support(tmp_path: Path, files: dict[str, str], ok: bool | None, reason: str) -> None:
     found = supports(component(tmp_path, {".git/HEAD": "", **files}), "fastapi", "0.93.0", "`lifespan=`")
+    assert found.ok is ok
+    assert reason in found.reason
+
+
+@pytest.mark.parametrize(
+    ("files", "ok", "reason"),
+    [
+        ({"requirements.txt": "fastapi<0.112.2\n"}, True, "requirements.txt:1: fastapi<0.112.2"),
+        ({"requirements.txt": "fastapi>=0.100,<=0.112.1\n"}, True, ""),
+        ({"requirements.txt": "fastapi==0.110.0\n"}, True, ""),
+        ({"requirements.txt": "fastapi==0.111.*\n"}, True, ""),
+        ({"requirements.txt": "fastapi~=0.111.0\n"}, True, ""),
+        ({"pyproject.toml": "[tool.poetry.dependencies]\nfastapi = '^0.110.0'\n"}, True, ""),
+        # no upper bound: a fresh install gets the newest release
+        ({"requirements.txt": "fastapi\n"}, False, "requirements.txt:1: fastapi allows 0.112.2 or later"),
+        ({"requirements.txt": "fastapi>=0.100\n"}, False, ""),
+        ({"requirements.txt": "fastapi<0.113\n"}, False, ""),
+        ({"requirements.txt": "fastapi<=0.112.2\n"}, False, ""),
+        ({"requirements.txt": "fastapi==0.112.*\n"}, False, ""),
+        ({"requirements.txt": "fastapi~=0.111\n"}, False, ""),
+        ({"requirements.txt": "fastapi!=0.112.2,<0.113\n"}, False, ""),
+        # every declaration must agree; a constraint file narrows them
+        ({"requirements.txt": "fastapi<0.112\n", "requirements-test.txt": "fastapi>=0.115\n"}, False, ""),
+        ({"requirements.txt": "fastapi>=0.100\n-c constraints.txt\n", "constraints.txt": "fastapi<0.112\n"}, True, ""),
+        (
+            {"pyproject.toml": "[tool.poetry.dependencies]\nfastapi = '>=0.100'\n", "poetry.lock": "[[package]]\nname = 'fastapi'\nversion = '0.112.1'\n"},
+            True, "poetry.lock: fastapi 0.112.1",
+        ),
+        (
+            {"pyproject.toml": "[tool.poetry.dependencies]\nfastapi = '<0.112'\n", "poetry.lock": "[[package]]\nname = 'fastapi'\nversion = '0.112.2'\n"},
+            False, "poetry.lock: fastapi 0.112.2",
+        ),
+        ({"requirements.txt": "fastapi @ git+https://github.com/fastapi/fastapi\n"}, None, "direct reference"),
+        ({"requirements.txt": "uvicorn\n"}, None, "not declared"),
+        ({}, None, "not declared"),
+    ],
+)
+def test_fastapi_before_merged_router_lifespans(tmp_path: Path, files: dict[str, str], ok: bool | None, reason: str) -> None:
+    """``below``: does every version the component allows stay below 0.112.2?"""
+    found = below(component(tmp_path, {".git/HEAD": "", **files}), "fastapi", "0.112.2")
     assert found.ok is ok
     assert reason in found.reason
 

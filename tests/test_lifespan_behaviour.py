@@ -11,8 +11,10 @@ Which "before" sequence an "after" run is compared with:
   and ``on_startup=``, with a DeprecationWarning).
 - Routers: FastAPI >= 0.112.2 runs a router's handlers twice when the app has no lifespan (the
   app's copy plus the merged router lifespan; domain facts A4). The "before" run therefore
-  emulates FastAPI < 0.112.2, whose ``include_router`` only copied the handlers: the contract
-  the rewrite keeps. A separate test pins the double run of the unpatched "before".
+  emulates FastAPI < 0.112.2, whose ``include_router`` only copied the handlers: the sequence
+  the rewrite keeps (an unsafe fix where the component allows 0.112.2 or later, whose double
+  runs it drops: ``test_lifespan_runs.py``). A separate test pins the double run of the
+  unpatched "before".
 - Plain Starlette ``on_startup=``/``on_event`` and ``FastAPI.add_event_handler`` cannot run on
   the installed versions at all (TypeError / AttributeError, checked below). For those the
   expected sequence is written out from the framework contract: registration order, ``async``
@@ -491,7 +493,10 @@ def test_router_lifespans_keep_the_handler_order(case: str, tmp_path: Path) -> N
     for directory in (before, after):
         directory.mkdir()
         (directory / "app_module.py").write_text(_LOGGING + source, encoding="utf-8")
-    run_tree(after, Options(select=("lifespan",), target_fastapi=(0, 112, 2)), write=True)
+    # unsafe fixes: on FastAPI >= 0.112.2 the routers' handlers ran more than once before
+    # (tests/test_lifespan_runs.py); compared here with the copy contract
+    options = Options(select=("lifespan",), target_fastapi=(0, 112, 2), unsafe_fixes=True)
+    run_tree(after, options, write=True)
     rewritten = (after / "app_module.py").read_text(encoding="utf-8")
     assert ("on_event" not in rewritten) is converts, rewritten
     expected = run_app(before, "app_module", after=False, old_include=True)

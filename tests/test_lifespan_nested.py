@@ -2,9 +2,10 @@
 the app's lifespan with the same startup and shutdown sequence, and a router whose inclusions are
 not all known stays as it is.
 
-The "before" contract is FastAPI < 0.112.2's: ``include_router`` copied a router's handlers onto
-the includer's lists (and a router included by a router was copied into it first), so the app ran
-the whole tree flattened at the include positions. Each rewritten app is run three ways:
+The "before" sequence is FastAPI < 0.112.2's (the rewrite is an unsafe fix where the component
+allows a later release: ``test_lifespan_runs.py``): ``include_router`` copied a router's
+handlers onto the includer's lists (and a router included by a router was copied into it
+first), so the app ran the whole tree flattened at the include positions. Each rewritten app is run three ways:
 
 - on the installed FastAPI, against the emulated copy semantics (``old_include``, as in
   ``test_lifespan_behaviour``);
@@ -28,7 +29,7 @@ import pytest
 
 from codemods.types import Options
 
-from .helpers import FIXTURES, run_tree, write_tree
+from .helpers import FIXTURES, case_options, run_tree, write_tree
 from .test_lifespan_behaviour import _LOGGING, HARNESS, _handler, run_app
 from .venvs import fastapi_venv, run_in_venv
 
@@ -91,10 +92,14 @@ NESTED = {
 def test_nested_routers_keep_the_sequence(case: str, tmp_path: Path) -> None:
     module, startup, shutdown = NESTED[case]
     before, after = pair(case, tmp_path)
-    # the fixture's "after" is what the tool writes (default options, the declared versions)
+    # the fixture's "after" is what the tool writes (the case's options, the declared versions:
+    # `router_nested` allows FastAPI >= 0.112.2, where the move is an unsafe fix)
     rewritten = tmp_path / "rewritten"
     shutil.copytree(before, rewritten)
-    run_tree(rewritten, Options(select=("lifespan",)), write=True)
+    options, _meta = case_options(CASES / case)
+    run_tree(
+        rewritten, Options(select=("lifespan",), unsafe_fixes=options.unsafe_fixes), write=True
+    )
     for path in after.rglob("*.py"):
         assert (rewritten / path.relative_to(after)).read_text() == path.read_text(), path
     expected = messages(run_app(before, module, after=False, old_include=True))

@@ -39,7 +39,8 @@ handlers; nothing is registered on it, and no router included into it, after its
 the same module (those were never copied); every router below it moves too; and the app's
 module can call the handlers (they live in the app's module or in the module of the router the
 app includes). This relies only on the app's `lifespan=` (FastAPI 0.93.0): the routers are
-left without handlers. Otherwise the router gets a
+left without handlers (which changes how often FastAPI >= 0.112.2 ran them: an unsafe fix
+there, see "Fix safety"). Otherwise the router gets a
 `lifespan=` of its own, which `include_router` merges from FastAPI 0.112.2 on: only when
 `target-fastapi` is at least 0.112.2 (a Starlette `Router` always can), only when it is used
 nowhere else as a value (as above), and only when that keeps
@@ -109,7 +110,8 @@ def close_files():
 ```
 
 ## Fix safety
-The conversion is safe: the same functions run at the same moments in the same order. It is
+The conversion is safe: the same functions run at the same moments in the same order (for the
+handlers of included routers, as often as FastAPI < 0.112.2 ran them: see below). It is
 skipped, with the reason in the skip report, whenever that cannot be guaranteed:
 - a handler is not a named function whose kind (`def` or `async def`) is known. Known are:
   functions defined at module level, functions imported from a first-party module the gather
@@ -132,15 +134,27 @@ Removing a router's handlers is exactly as safe as the conversion of the app the
 (unsafe, for instance, where the component does not declare FastAPI): applied alone, they
 would stop running.
 
+Moving a router's handlers (into the app's lifespan, or into a `lifespan=` of the router's own)
+is **unsafe** wherever the component allows FastAPI 0.112.2 or later, or its FastAPI version is
+unknown: from 0.112.2 (to 0.165.0 at least) `include_router` copies a router's handlers into
+the includer *and* merges the router's default lifespan, which runs them again. A router an app
+without a lifespan includes ran each handler twice, a sub-router three times (FastAPI's router
+events test), a router included along several paths once per default lifespan on each; after
+the fix each runs once per include, as FastAPI < 0.112.2 ran them. The message says how often
+they ran ("on FastAPI >= 0.112.2 `include_router` runs this router's event handlers twice
+(copied into `app` and again through the router's merged lifespan); after the fix they run
+once"), or "may run ... more than once" when a link of the tree is unknown; the app's conversion
+says the same of the routers it includes and is unsafe with them, so both are applied (with
+`--unsafe-fixes`) or neither. Where every FastAPI version the component allows is older than
+0.112.2 (an upper bound, a pin or a locked version below it; `target-fastapi`, the oldest version
+supported, counts only when it is 0.112.2 or later), `include_router` only copied the handlers
+and the move keeps how often and in which order they run: it stays safe. A router's own
+`lifespan=` under an app that already has one stays safe too: the app's copy never ran, only
+the router's merged default lifespan did, where its own now runs.
+
 The fix is unsafe when the app is passed to a call that might register handlers itself
 (`register_tortoise(app)`, `instrument(app)`, ...): a lifespan app silently never runs them.
 `uvicorn.run`, `TestClient` and `Mangum` are known not to.
-
-On FastAPI >= 0.112.2 a router with handlers that is included into an app without a lifespan
-runs each handler twice (once as the app's copy, once through the merged router lifespan), and
-a router included by a router once more (the sub-router of the router events test starts three
-times, its shutdown handlers interleaved); after the conversion each runs once, in the order of
-FastAPI < 0.112.2.
 
 A module-level `<Base>.metadata.create_all(...)` in the module of the (only) converted app is
 moved to the start of the lifespan as an **unsafe** fix: the tables are then created when the app
@@ -174,7 +188,8 @@ rewritten.
 ## Options
 None. `target-fastapi` (in `[tool.codemod]`, or in the `pyproject.toml` of the file's component)
 overrides the declarations: below 0.93 nothing is converted (no `lifespan=`); from 0.112.2 routers
-may get their own `lifespan=`.
+may get their own `lifespan=`, and moving a router's handlers is unsafe where they ran more than
+once.
 
 ## References
 - [FastAPI: Lifespan Events](https://fastapi.tiangolo.com/advanced/events/)

@@ -6,7 +6,7 @@ must never treat it as "safe" (docs/decisions.md, "Components").
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -102,8 +102,42 @@ def supports(component: Component, distribution: str, floor: str, feature: str) 
     those versions are supported; a declaration without one installs the newest release its
     upper bound allows; a direct reference (URL, path, VCS) has an unknown version. Constraint
     files narrow each declaration, except where they carry a marker."""
-    name = normalize(distribution)
     minimum = Version(floor)
+    return _every_version(
+        component,
+        distribution,
+        lambda version: version >= minimum,
+        lambda text: _admits_only_newer(text, minimum),
+        f"allows versions before {floor}, which lack {feature}",
+    )
+
+
+def below(component: Component, distribution: str, ceiling: str) -> Support:
+    """Do all versions of ``distribution`` the component allows stay below ``ceiling`` (where a
+    behaviour changed)? The mirror of :func:`supports`, by the same rules: a lock file's exact
+    version wins; otherwise every declaration must have an upper bound at or below ``ceiling``
+    (a declaration without one installs the newest release, which is not below it)."""
+    limit = Version(ceiling)
+    return _every_version(
+        component,
+        distribution,
+        lambda version: version < limit,
+        lambda text: _admits_only_older(text, limit),
+        f"allows {ceiling} or later",
+    )
+
+
+def _every_version(
+    component: Component,
+    distribution: str,
+    locked_ok: Callable[[Version], bool],
+    range_ok: Callable[[str], bool | None],
+    otherwise: str,
+) -> Support:
+    """Does every version the component allows pass: the locked one by ``locked_ok``, else each
+    declaration's range (narrowed by the constraint files) by ``range_ok``? ``otherwise`` says
+    why a declaration fails, after its source."""
+    name = normalize(distribution)
     decl = component.declarations
     if decl is None or (not component.declares and not decl.locked):
         return Support(None, f"`{name}` is not declared (no dependency declarations were found)")
@@ -112,7 +146,7 @@ def supports(component: Component, distribution: str, floor: str, feature: str) 
     if locked is not None and os.path.basename(locked[1].split(":", 1)[0].split(" ", 1)[0]) in LOCK_FILES:
         version, source = locked
         try:
-            ok = Version(version) >= minimum
+            ok = locked_ok(Version(version))
         except InvalidVersion:
             return Support(None, f"{source}: `{name}` {version} is not a version")
         declared = f", for {found[0].source}" if found else ""
@@ -124,14 +158,41 @@ def supports(component: Component, distribution: str, floor: str, feature: str) 
         if requirement.direct:
             return Support(None, f"{requirement.source}: a direct reference, whose version is unknown")
         for alternative in requirement.specifier:
-            verdict = _admits_only_newer(",".join(s for s in [alternative, *narrowing] if s), minimum)
+            verdict = range_ok(",".join(s for s in [alternative, *narrowing] if s))
             if verdict is None:
                 return Support(None, f"{requirement.source}: cannot read the version range")
             if not verdict:
-                return Support(
-                    False, f"{requirement.source} allows versions before {floor}, which lack {feature}"
-                )
+                return Support(False, f"{requirement.source} {otherwise}")
     return Support(True, found[0].source)
+
+
+def _admits_only_older(text: str, ceiling: Version) -> bool | None:
+    """Does the specifier set admit only versions < ``ceiling``: does one of its specifiers
+    bound it from above below ``ceiling``?"""
+    try:
+        specifiers = list(SpecifierSet(text))
+    except InvalidSpecifier:
+        return None
+    verdicts = [_under(s, ceiling) for s in specifiers]
+    return True if True in verdicts else None if None in verdicts else False
+
+
+def _under(spec: Specifier, ceiling: Version) -> bool | None:
+    """Does ``spec`` alone admit only versions < ``ceiling`` (None: its version is unreadable)?"""
+    op, text = spec.operator, spec.version
+    if op in (">", ">=", "!="):
+        return False
+    try:
+        if op == "==" and text.endswith(".*"):  # ``==0.110.*``: below 0.111
+            release = Version(text[:-2]).release
+            return Version(".".join(map(str, (*release[:-1], release[-1] + 1)))) <= ceiling
+        version = Version(text)
+    except InvalidVersion:
+        return None
+    if op == "~=":  # ``~=0.110.0``: below 0.111
+        release = version.release[:-1]
+        return Version(".".join(map(str, (*release[:-1], release[-1] + 1)))) <= ceiling
+    return version <= ceiling if op == "<" else version < ceiling  # ``<=``, ``==``, ``===``
 
 
 def _admits_only_newer(text: str, floor: Version) -> bool | None:

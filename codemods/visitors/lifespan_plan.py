@@ -15,6 +15,7 @@ from .fastapi_model import AppObject, Include, ModuleAnalysis, find_object
 from .lifespan_actions import Action, Edits, Names, Outcome, Spec, Step
 from .lifespan_lift import app_of
 from .lifespan_project import Project, is_async
+from .lifespan_runs import changed_runs
 
 
 def _router_steps(
@@ -153,7 +154,11 @@ def _lift_away(obj: AppObject, project: Project, me: str) -> Action:
     app_object = find_object(project.modules, app)
     assert app_object is not None
     # removed here, they run only once the app's conversion is applied: as safe as that one
+    # (which is unsafe for the same reason when they run more than once today)
     safety, why = _safety(app_object, project)
+    moved = changed_runs(project, obj, me)
+    if moved:
+        safety, why = Safety.UNSAFE, why + moved
     return Action(
         obj.line,
         f"`{obj.name}` registers deprecated event handlers; they move into the lifespan of "
@@ -231,6 +236,9 @@ def _convert(obj: AppObject, analysis: ModuleAnalysis, project: Project, names: 
         else " through the routers it includes"
     )
     safety, why = _safety(obj, project)
+    moved = changed_runs(project, obj, analysis.name)
+    if moved:
+        safety, why = Safety.UNSAFE, why + moved
     return Action(
         obj.line, message + why, f"Convert them into a `{spec.name}` context manager", safety, edits
     )

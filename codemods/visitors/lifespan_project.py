@@ -218,7 +218,7 @@ class Project:
         """The routers ``owner`` includes (transitively) whose own handlers stay registered
         the old way: neither moved into ``owner`` nor given a ``lifespan=`` of their own."""
         found: list[str] = []
-        for _where, include in self._includes(owner):
+        for _where, include in self.includes_into(owner):
             router = find_object(self.modules, include.router)
             if router is None or include.router in seen:
                 continue
@@ -231,7 +231,7 @@ class Project:
             found += self.unconverted(include.router, seen | {include.router})
         return found
 
-    def _includes(self, owner: Ref) -> list[tuple[str, Include]]:
+    def includes_into(self, owner: Ref) -> list[tuple[str, Include]]:
         """Every ``include_router`` on ``owner``: module-level ones, then the others."""
         found = [
             (module.name, include)
@@ -286,7 +286,7 @@ class Project:
     ) -> list[str]:
         lost: list[str] = []
         hidden = [i for _m, i in self.hidden.get(owner, [])]
-        for _module, include in self._includes(owner):
+        for _module, include in self.includes_into(owner):
             router_ref = include.router
             if router_ref in seen:
                 continue

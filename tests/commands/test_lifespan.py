@@ -17,6 +17,10 @@ from ..conftest import CLI
 from ..helpers import DECLARED, assert_codemod, dedent, run, run_tree, write_tree
 
 ID = "lifespan"
+#: FastAPI releases whose ``include_router`` only copies a router's handlers: moving them into the
+#: app's lifespan keeps how often they run (on 0.112.2 and later it does not, an unsafe fix:
+#: tests/commands/test_lifespan_runs.py).
+COPY_ONLY = "fastapi>=0.93,<0.112.2\n"
 
 NOOPS = {
     "no app": "x = 1\n",
@@ -726,8 +730,19 @@ def test_router_included_twice_is_not_lifted() -> None:
             "`admin` not converted: it includes `router`, whose event handlers stay registered",
         ],
     )
+    # its own lifespan= is merged by both apps: each ran `start` twice (its copy, then the
+    # router's merged default lifespan), and once after the fix: unsafe
     with_floor = run(ID, dedent(code), Options(target_fastapi=(0, 112, 2)))
-    assert "router = APIRouter(lifespan=lifespan)" in with_floor.code
+    assert "APIRouter(lifespan=" not in with_floor.code
+    (change,) = with_floor.changes
+    assert change.safety is Safety.UNSAFE and not change.applied
+    assert (
+        "on FastAPI >= 0.112.2 `include_router` runs this router's event handlers twice (copied "
+        "into each includer and again through each router's merged lifespan); after the fix they "
+        "run once (target-fastapi is 0.112.2)"
+    ) in change.message
+    unsafe = run(ID, dedent(code), Options(target_fastapi=(0, 112, 2), unsafe_fixes=True))
+    assert "router = APIRouter(lifespan=lifespan)" in unsafe.code
 
 
 def test_starlette_router_gets_its_own_lifespan() -> None:
@@ -805,7 +820,7 @@ def test_lifted_handler_name_clash_gets_an_alias(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
-            "requirements.txt": "fastapi\n",
+            "requirements.txt": COPY_ONLY,
             "main.py": """
                 from fastapi import FastAPI
                 from users import router
@@ -842,7 +857,7 @@ def test_lifted_handlers_join_a_parenthesized_import(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
-            "requirements.txt": "fastapi\n",
+            "requirements.txt": COPY_ONLY,
             "main.py": """
                 from fastapi import FastAPI
 
@@ -896,7 +911,7 @@ def test_handlers_move_only_when_both_modules_are_rewritten(tmp_path: Path) -> N
     write_tree(
         tmp_path,
         {
-            "requirements.txt": "fastapi\n",
+            "requirements.txt": COPY_ONLY,
             "main.py": "from fastapi import FastAPI\nfrom users import router\napp = FastAPI()\napp.include_router(router)\n",
             "users.py": "from fastapi import APIRouter\nrouter = APIRouter()\n\n@router.on_event('startup')\ndef start():\n    pass\n",
         },

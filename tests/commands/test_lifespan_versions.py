@@ -168,13 +168,18 @@ def test_a_router_gets_its_own_lifespan_only_where_include_router_merges_it(
     tmp_path: Path, pin: str, own_lifespan: bool
 ) -> None:
     """Included by two apps, the router's handlers cannot move into one app's lifespan; a
-    router ``lifespan=`` is merged only from FastAPI 0.112.2 (ignored before)."""
+    router ``lifespan=`` is merged only from FastAPI 0.112.2 (ignored before). There each app
+    ran `start` twice (its copy and the router's merged default lifespan), once after the fix:
+    an unsafe fix."""
     write_tree(tmp_path, {**ROUTER_TREE, "requirements.txt": pin})
-    results = run_tree(tmp_path, Options(select=(ID,)), write=True)
+    results = run_tree(tmp_path, Options(select=(ID,), unsafe_fixes=True), write=True)
     users = (tmp_path / "users.py").read_text()
     assert ("APIRouter(lifespan=lifespan)" in users) is own_lifespan
     if not own_lifespan:
         assert any("only from FastAPI 0.112.2" in s.reason for s in results["users.py"].skips)
+    else:
+        (change,) = results["users.py"].changes
+        assert change.safety is Safety.UNSAFE and "runs this router's event handlers twice" in change.message
 
 
 @pytest.mark.parametrize(
