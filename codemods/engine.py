@@ -18,7 +18,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from . import asts, diffs, preflight
+from . import asts, diffs, interrupts, preflight
 from .base import Codemod, FileContext, Suppressions
 from .collector import paused
 from .config import ConfigError
@@ -332,7 +332,8 @@ def write_result(path: Path, result: FileResult) -> FileResult:
         return result
     assert result.after is not None
     try:
-        write_atomic(path, encode_source(result.after, result.encoding), result.source_digest)
+        with interrupts.deferred():  # a signal waits for the rename: no stray temporary file
+            write_atomic(path, encode_source(result.after, result.encoding), result.source_digest)
     except Exception as exc:  # never raises
         failure = (
             Failure(exc.stage, exc.message)

@@ -30,7 +30,8 @@ from typing import Any
 import click
 import libcst as cst
 
-from .cache import CACHE_DIR_NAME
+from . import interrupts
+from .cache import chosen_dir
 from .engine import make_diff
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .options import resolve
@@ -244,7 +245,8 @@ def write(result: FileResult, text: str) -> str | None:
         raw, current, encoding = read_source(path)
         if current != result.before:
             return "the file changed on disk during the review; not written"
-        write_atomic(path, encode_source(text, encoding), digest(raw))
+        with interrupts.deferred():
+            write_atomic(path, encode_source(text, encoding), digest(raw))
     except SourceError as exc:
         return exc.message
     except UnicodeEncodeError as exc:
@@ -292,7 +294,7 @@ def command(kwargs: dict[str, Any]) -> int:
     )  # fmt: skip
     for warning in run.config.warnings:
         renderer.message(f"warning: {warning}")
-    cache_dir = None if kwargs["no_cache"] else (kwargs["cache_dir"] or Path(CACHE_DIR_NAME))
+    cache_dir = chosen_dir(kwargs["no_cache"], kwargs["cache_dir"], renderer.message)
     results = list(run_paths(list(paths), run.options, write=False, jobs=kwargs["jobs"], cache_dir=cache_dir))
     updated = review(
         results,
