@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import asts, registry
+from . import asts, interrupts, registry
 from .base import Codemod
 from .cache import Cache, digest
 from .components.index import ComponentIndex
@@ -291,7 +291,7 @@ def run_paths(
     write: bool = False,
     jobs: int | None = None,
     cache_dir: Path | None = None,
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """Process every Python file under ``paths``; yield results sorted by path.
 
     ``write=False`` computes diffs and writes nothing. Explicitly named paths that were passed
@@ -375,6 +375,7 @@ def _transform_all(
             computed = (write_result(p, r, follow) for p, r in zip(todo, computed, strict=True))
     try:
         for path in files:
+            interrupts.check()
             key = keys.get(path)
             hit = cached.get(key) if key else None
             if isinstance(hit, FileResult):
@@ -394,6 +395,9 @@ def _transform_all(
             ):
                 cache.put(key, result)
             yield result
-    finally:
+    except BaseException:  # stopped (Ctrl-C, SIGTERM, the consumer gone): the workers too
         if pool is not None:
-            pool.close()
+            pool.terminate()
+        raise
+    if pool is not None:
+        pool.close()

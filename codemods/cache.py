@@ -9,9 +9,16 @@ while ``apply`` reuses only "nothing to change" and always processes (and writes
 A project entry (``api.GatherRun``) remembers the digest of the gather keys for a set of given
 files, with what else it depended on, so an unchanged project is re-checked without gathering.
 
-Entries are pickled and signed with HMAC-SHA256 under a per-user secret key
-(``~/.cache/codemod/key``, created with mode 0600): an entry that does not verify — a cache
-directory copied from elsewhere, a corrupt file — is ignored, never unpickled.
+Entries are plain values (:mod:`codemods.cache_codec`: no format that can run code on loading)
+signed with HMAC-SHA256 under a per-user secret key (``~/.cache/codemod/key``): an entry that
+does not verify (a cache directory copied from elsewhere, a corrupt file) is ignored, never
+decoded. The key is trusted only as a regular file of :data:`KEY_BYTES` bytes, owned by this user
+and readable by no one else; anything else (an empty file left by a full disk, a symlink) is
+replaced, atomically, by a new key.
+
+Nothing under the cache directory is followed through a symlink: the directory (a repository can
+commit ``.codemod_cache``) must be a real directory owned by this user, and its files regular
+files; otherwise the cache is not used (:func:`refusal`, :class:`Cache`).
 """
 
 from __future__ import annotations
@@ -20,38 +27,83 @@ import contextlib
 import hashlib
 import hmac
 import os
-import pickle
 import secrets
 import sqlite3
-from collections.abc import Iterable
+import stat
+import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, cache_codec
 
 CACHE_DIR_NAME = ".codemod_cache"
-SCHEMA = 2
+#: 3: entries in cache_codec's format instead of pickle
+SCHEMA = 3
+KEY_BYTES = 32
+DB_NAME = f"v{SCHEMA}.sqlite"
+#: every name SQLite may open or create next to the database, and ours
+_FILES = (".gitignore", DB_NAME, f"{DB_NAME}-journal", f"{DB_NAME}-wal", f"{DB_NAME}-shm")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
+def _key_file() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "codemod" / "key"
+
+
+def _mine(info: os.stat_result) -> bool:
+    return not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key in ``path`` if it can be trusted: a regular file, not a symlink, owned by this
+    user, readable and writable by no one else, exactly :data:`KEY_BYTES` long."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not (stat.S_ISREG(info.st_mode) and _mine(info) and info.st_mode & 0o077 == 0):
+            return None
+        key = os.read(fd, KEY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return key if len(key) == KEY_BYTES else None
 
 
 def _user_key() -> bytes:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "codemod"
-    key_file = base / "key"
-    try:
-        return key_file.read_bytes()
-    except OSError:
-        pass
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
+    path = _key_file()
+    key = _read_key(path)
+    if key is not None:
         return key
-    except FileExistsError:
-        return key_file.read_bytes()
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # a complete key or none: written in full under another name (mode 0600, O_EXCL,
+        # O_NOFOLLOW), then renamed over the path, which replaces a bad key or a symlink itself
+        fd, tmp = tempfile.mkstemp(prefix=".key-", dir=path.parent)
+        try:
+            try:
+                written = os.write(fd, key)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if written != KEY_BYTES:
+                raise OSError(f"wrote {written} of {KEY_BYTES} bytes")
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except OSError:
-        # no writable home: a per-process key still makes the cache safe (just not reusable)
-        return secrets.token_bytes(32)
+        # no usable home: a per-process key still makes the cache safe (just not reusable)
+        return key
+    # another process may have renamed its own key over ours in the meantime: use the one kept
+    return _read_key(path) or key
 
 
 def digest(*parts: str | bytes) -> str:
@@ -63,6 +115,93 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def _problem(name: str, info: os.stat_result, directory: bool = False) -> str | None:
+    if stat.S_ISLNK(info.st_mode):
+        return f"{name} is a symbolic link"
+    if not (stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)):
+        return f"{name} is not a {'directory' if directory else 'regular file'}"
+    if directory and not _mine(info):
+        return f"{name} belongs to another user"
+    return None
+
+
+def refusal(directory: Path) -> str | None:
+    """Why ``directory`` must not hold the cache (None: it may, or it does not exist yet).
+    Looks only, creates nothing; :class:`Cache` checks again as it opens each file."""
+    try:
+        problem = _problem(str(directory), directory.lstat(), directory=True)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{directory}: {exc.strerror or exc}"
+    for name in _FILES:
+        if problem is not None:
+            break
+        path = directory / name
+        try:
+            problem = _problem(str(path), path.lstat())
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problem = f"{path}: {exc.strerror or exc}"
+    return problem
+
+
+def chosen_dir(no_cache: bool, cache_dir: Path | None, warn: Callable[[str], None]) -> Path | None:
+    """The command line's cache directory, or None (``--no-cache``, or one that :func:`refusal`
+    rejects: then ``warn`` is told why, once)."""
+    if no_cache:
+        return None
+    directory = cache_dir or Path(CACHE_DIR_NAME)
+    problem = refusal(directory)
+    if problem is not None:
+        warn(f"warning: not using the cache: {problem}")
+        return None
+    return directory
+
+
+def _open_dir(directory: Path) -> int:
+    """A descriptor of ``directory``, created if missing (mode 0700), never through a symlink;
+    raises OSError (or ValueError with the reason) when it must not be used."""
+    with contextlib.suppress(FileExistsError):
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        os.mkdir(directory, 0o700)
+    fd = os.open(directory, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
+    try:
+        info = os.fstat(fd)
+        problem = _problem(str(directory), info, directory=True)
+        if problem is not None:
+            raise ValueError(problem)
+        if info.st_mode & 0o022:  # no one else may add a symlink while it is used
+            os.fchmod(fd, stat.S_IMODE(info.st_mode) & ~0o022)
+        for name in _FILES:
+            with contextlib.suppress(FileNotFoundError):
+                problem = _problem(name, os.stat(name, dir_fd=fd, follow_symlinks=False))
+                if problem is not None:
+                    raise ValueError(problem)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _create(name: str, dir_fd: int, data: bytes | None) -> None:
+    """Create ``name`` (``data``: only if missing) or open the existing regular file, never
+    following a symlink."""
+    flags = os.O_WRONLY | os.O_CREAT | _NOFOLLOW | (os.O_EXCL if data is not None else 0)
+    try:
+        fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
+    except FileExistsError:
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{name} is not a regular file")
+        if data is not None:
+            os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
 class Cache:
     """A small signed key-value store in SQLite. Every failure degrades to a cache miss."""
 
@@ -72,13 +211,15 @@ class Cache:
         self._pending: dict[str, bytes] = {}
         self._db: sqlite3.Connection | None = None
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            gitignore = directory / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# created by codemod\n*\n", encoding="utf-8")
-            self._db = sqlite3.connect(directory / f"v{SCHEMA}.sqlite", timeout=5)
+            fd = _open_dir(directory)
+            try:
+                _create(".gitignore", fd, b"# created by codemod\n*\n")
+                _create(DB_NAME, fd, None)
+            finally:
+                os.close(fd)
+            self._db = sqlite3.connect(directory / DB_NAME, timeout=5)
             self._db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB)")
-        except (OSError, sqlite3.Error):
+        except (OSError, ValueError, sqlite3.Error):
             self._db = None
 
     def salt(self, *parts: str) -> str:
@@ -104,8 +245,8 @@ class Cache:
 
     def put(self, key: str, value: Any) -> None:
         try:
-            payload = pickle.dumps((value,), protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError):
+            payload = cache_codec.dumps(value)
+        except cache_codec.FormatError:
             return
         mac = hmac.new(self._key, key.encode() + payload, hashlib.sha256).digest()
         self._pending[key] = mac + payload
@@ -116,10 +257,9 @@ class Cache:
         if not hmac.compare_digest(mac, expected):
             return None
         try:
-            value = pickle.loads(payload)
-        except Exception:  # a stale entry from an incompatible version: a miss
+            return (cache_codec.loads(payload),)
+        except cache_codec.FormatError:  # an entry of an incompatible version: a miss
             return None
-        return value if isinstance(value, tuple) and len(value) == 1 else None
 
     def flush(self) -> None:
         if self._db is None or not self._pending:

@@ -7,6 +7,8 @@ files could not be processed (every other file still is; 3 wins over 1).
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,8 +16,8 @@ from typing import Any
 
 import click
 
-from . import __version__, registry
-from .cache import CACHE_DIR_NAME
+from . import __version__, interrupts, registry
+from .cache import chosen_dir
 from .config import ConfigError, check_patterns
 from .options import resolve
 from .outputs import refuse_input, refuse_run_input
@@ -192,10 +194,13 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
     else:
         from .api import run_paths
 
-        cache_dir = None if kwargs["no_cache"] else (kwargs["cache_dir"] or Path(CACHE_DIR_NAME))
-        stats = renderer.results(
-            run_paths(list(paths), options, write=write, jobs=kwargs["jobs"], cache_dir=cache_dir)
-        )
+        cache_dir = chosen_dir(kwargs["no_cache"], kwargs["cache_dir"], renderer.message)
+        jobs = kwargs["jobs"]
+        results = run_paths(list(paths), options, write=write, jobs=jobs, cache_dir=cache_dir)
+        try:
+            stats = renderer.results(results)
+        finally:  # stopped while rendering: the run (and its workers) stops here, not at exit
+            results.close()
     reporter = REPORT_FORMATS[fmt]
     if reporter is not None:
         info = RunInfo(
@@ -229,18 +234,42 @@ def _write_report(text: str, output: Path | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``codemod`` console script; returns the exit code."""
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="codemod", standalone_mode=False)
+        with interrupts.handled():
+            args = list(argv) if argv is not None else None
+            result = cli.main(args=args, prog_name="codemod", standalone_mode=False)
+            interrupts.check()  # a signal whose exception Python swallowed: still an abort
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        return 130
+    except (click.Abort, interrupts.Interrupted) as exc:
+        return _aborted(exc)
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # e.g. stderr gone with the terminal that sent SIGHUP
+        if _signal(exc) is None:
+            raise
+        return _aborted(exc)
     return int(result) if isinstance(result, int) else EXIT_OK
+
+
+def _signal(exc: BaseException | None) -> int | None:
+    """The signal that stopped the run, if ``exc`` comes from one."""
+    while exc is not None:
+        if isinstance(exc, interrupts.Interrupted):
+            return exc.signum
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _aborted(exc: BaseException) -> int:
+    """Ctrl-C (or SIGTERM, SIGHUP): the exit code is 128 + the signal's number, as a shell shows."""
+    signum = _signal(exc) or signal.SIGINT
+    with contextlib.suppress(OSError):
+        name = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
+        click.echo(f"Aborted{name}.", err=True)
+    return interrupts.exit_code(signum)
 
 
 if __name__ == "__main__":

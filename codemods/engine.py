@@ -19,7 +19,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from . import asts, diffs, preflight
+from . import asts, diffs, interrupts, preflight
 from .base import Codemod, FileContext, Suppressions
 from .collector import paused
 from .config import ConfigError
@@ -353,7 +353,8 @@ def write_result(path: Path, result: FileResult, follow_symlinks: bool = False) 
     assert result.after is not None
     try:
         data = encode_source(result.after, result.encoding)
-        write_atomic(path, data, result.source_digest, follow_symlinks)
+        with interrupts.deferred():  # a signal waits for the rename: no stray temporary file
+            write_atomic(path, data, result.source_digest, follow_symlinks)
     except Exception as exc:  # never raises
         failure = (
             Failure(exc.stage, exc.message)

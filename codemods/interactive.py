@@ -30,7 +30,8 @@ from typing import Any
 import click
 import libcst as cst
 
-from .cache import CACHE_DIR_NAME
+from . import interrupts
+from .cache import chosen_dir
 from .engine import make_diff
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .options import resolve
@@ -237,14 +238,15 @@ def reviewed(result: FileResult, text: str | None, accepted: Sequence[Unit]) -> 
     return replace(result, changes=changes, after=text, diff=make_diff(result.before, text, result.path))
 
 
-def write(result: FileResult, text: str) -> Failure | None:
+def write(result: FileResult, text: str, follow_symlinks: bool = False) -> Failure | None:
     """Write ``text`` over ``result.path`` if the file still holds ``result.before``; else why not."""
     path = Path(result.path)
     try:
         raw, current, encoding = read_source(path)
         if current != result.before:
             return Failure("conflict", "the file changed on disk during the review; not written")
-        write_atomic(path, encode_source(text, encoding), digest(raw))
+        with interrupts.deferred():
+            write_atomic(path, encode_source(text, encoding), digest(raw), follow_symlinks)
     except SourceError as exc:
         return Failure(exc.stage, exc.message)
     except UnicodeEncodeError as exc:
@@ -252,7 +254,9 @@ def write(result: FileResult, text: str) -> Failure | None:
     return None
 
 
-def review(results: Sequence[FileResult], ask: Ask, echo: Echo, color: bool = False) -> list[FileResult]:
+def review(
+    results: Sequence[FileResult], ask: Ask, echo: Echo, color: bool = False, follow_symlinks: bool = False
+) -> list[FileResult]:
     """Review every changed result in order; write accepted changes; return the updated results."""
     session = Review(ask, echo, color)
     out: list[FileResult] = []
@@ -263,7 +267,7 @@ def review(results: Sequence[FileResult], ask: Ask, echo: Echo, color: bool = Fa
         text, accepted = session.file(result)
         updated = reviewed(result, text, accepted)
         if text is not None:
-            failure = write(result, text)
+            failure = write(result, text, follow_symlinks)
             if failure is not None:  # reported with the results, and counted as failed
                 updated = replace(reviewed(result, None, []), failure=failure)
             else:
@@ -291,13 +295,14 @@ def command(kwargs: dict[str, Any]) -> int:
     )  # fmt: skip
     for warning in run.config.warnings:
         renderer.message(f"warning: {warning}")
-    cache_dir = None if kwargs["no_cache"] else (kwargs["cache_dir"] or Path(CACHE_DIR_NAME))
+    cache_dir = chosen_dir(kwargs["no_cache"], kwargs["cache_dir"], renderer.message)
     results = list(run_paths(list(paths), run.options, write=False, jobs=kwargs["jobs"], cache_dir=cache_dir))
     updated = review(
         results,
         ask=lambda question: str(click.prompt(question, default="", show_default=False)),
         echo=click.echo,
         color=renderer.color,
+        follow_symlinks=run.options.follow_symlinks,
     )
     stats = renderer.results(updated)
     renderer.summary(stats, run.codemods)

@@ -7,11 +7,18 @@ in flight. When a chunk fails, results already computed are kept, and the items 
 chunk are run again one at a time in a separate single-worker pool, so the one item that kills
 a worker is pinned exactly and reported through ``on_error``; a fresh pool carries on with the
 rest. Results come back in the order of ``items`` whatever happens.
+
+Workers never write a file, so a run that is stopped (Ctrl-C, SIGTERM, SIGHUP: see
+:mod:`codemods.interrupts`) kills them at once (:meth:`WorkerPool.terminate`); they ignore the
+signals the main process handles, and on Linux they are killed by the kernel when the main
+process dies in any other way (``PR_SET_PDEATHSIG``), so none is ever left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, TypeVar
 
+from . import interrupts
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -27,10 +36,26 @@ R = TypeVar("R")
 #: workers idle, few enough that a worker's death sends only these through the one-at-a-time path.
 WINDOW_ITEMS = 256
 DIED = "a worker process died while processing this file (a crash in native code, or killed)"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
     return [fn(item) for item in chunk]
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    """Runs first in each worker: the signals (:func:`interrupts.in_worker`), and on Linux a
+    SIGKILL from the kernel when ``parent`` dies, however it dies."""
+    interrupts.in_worker()
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+    initializer(*initargs)
 
 
 class WorkerPool:
@@ -46,8 +71,8 @@ class WorkerPool:
         return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context(method),
-            initializer=self._initializer,
-            initargs=self._initargs,
+            initializer=_start_worker,
+            initargs=(os.getpid(), self._initializer, self._initargs),
         )
 
     def map(
@@ -66,10 +91,12 @@ class WorkerPool:
         window: deque[tuple[list[T], Future[list[R]], ProcessPoolExecutor]] = deque()
         most = max(2 * self._jobs, WINDOW_ITEMS // chunksize)
         while True:
-            while len(window) < most and (chunk := next(chunks, None)):
-                if self._pool is None:
-                    self._pool = self._new(self._jobs)
-                window.append((chunk, self._pool.submit(_run_chunk, fn, chunk), self._pool))
+            interrupts.check()
+            with interrupts.deferred():  # a worker is forked and registered whole, or not at all
+                while len(window) < most and (chunk := next(chunks, None)):
+                    if self._pool is None:
+                        self._pool = self._new(self._jobs)
+                    window.append((chunk, self._pool.submit(_run_chunk, fn, chunk), self._pool))
             if not window:
                 return
             chunk, future, pool = window.popleft()
@@ -91,10 +118,13 @@ class WorkerPool:
 
     def _one_at_a_time(self, fn: Callable[[T], R], chunk: list[T], on_error: Callable[[T, str], R]) -> Iterator[R]:
         for item in chunk:
+            interrupts.check()
             if self._single is None:
                 self._single = self._new(1)
             try:
-                yield self._single.submit(fn, item).result()
+                with interrupts.deferred():
+                    future = self._single.submit(fn, item)
+                yield future.result()
             except BrokenProcessPool:
                 self._single.shutdown(wait=True)
                 self._single = None
@@ -108,10 +138,27 @@ class WorkerPool:
                 pool.shutdown(wait=True, cancel_futures=True)
         self._pool = self._single = None
 
+    def terminate(self) -> None:
+        """Stop at once: kill the workers (they never write) and wait until they are gone."""
+        with interrupts.deferred():  # a second Ctrl-C must not leave workers behind
+            for pool in (self._pool, self._single):
+                if pool is None:
+                    continue
+                for process in list((pool._processes or {}).values()):
+                    with contextlib.suppress(OSError, ValueError):
+                        process.kill()
+                # the pool's own thread sees them die, fails what was pending and reaps them;
+                # waiting for it also keeps it from racing the interpreter's exit
+                pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = self._single = None
+
     def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if kind is None:
+            self.close()
+        else:  # an error or an interrupt: nothing more is wanted from the workers
+            self.terminate()

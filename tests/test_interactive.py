@@ -249,3 +249,17 @@ def test_an_invalid_partial_result_is_refused_or_completed() -> None:
         assert text == expected
         assert any("uses names it no longer defines: x" in line for line in said)
         assert [len(u.hunks) for u in accepted] == ([1, 1] if final == "y" else [])
+
+
+def test_follow_symlinks_writes_the_target_of_an_accepted_link(tmp_path: Path) -> None:
+    """``--follow-symlinks`` reaches the interactive write too (it refused the link before)."""
+    (tmp_path / "target.py").write_text(ONE_HOIST, encoding="utf-8")
+    (tmp_path / "link.py").symlink_to("target.py")
+    term = Terminal(
+        ["apply", "--interactive", "--no-cache", "--follow-symlinks", "--select", "hoist-imports", "link.py"],
+        tmp_path,
+    )
+    term.answer("y")
+    assert term.finish() == 0, term.text
+    assert (tmp_path / "link.py").is_symlink()
+    assert (tmp_path / "target.py").read_text(encoding="utf-8") == applied(tmp_path, "target.py", ONE_HOIST)
