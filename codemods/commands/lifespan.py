@@ -24,8 +24,9 @@ condition evaluated where it was, at import time: the registration becomes a fla
 decorated `def`, the flag is set right after it) and the lifespan calls the handler only when the
 flag is set. Re-evaluating the condition at startup instead would not be exact.
 
-A FastAPI `APIRouter` with handlers (`APIRouter(on_startup=...)`, `@router.on_event(...)`) that
-exactly one converted app includes (`app.include_router(router)`, found across modules by the
+A FastAPI `APIRouter` with handlers (`APIRouter(on_startup=...)`, `@router.on_event(...)`), or a
+Starlette `Router` (which `include_router` copies the same way), that exactly one converted app
+includes (`app.include_router(router)`, found across modules by the
 gather phase) has its handlers moved into that app's lifespan, at the position of the
 `include_router` call — where FastAPI used to copy them. So does a tree of routers
 (`router.include_router(sub_router)`, `app.include_router(router)`: FastAPI's own router events
@@ -42,8 +43,9 @@ app includes). This relies only on the app's `lifespan=` (FastAPI 0.93.0): the r
 left without handlers (which changes how often FastAPI >= 0.112.2 ran them: an unsafe fix
 there, see "Fix safety"). Otherwise the router gets a
 `lifespan=` of its own, which `include_router` merges from FastAPI 0.112.2 on: only when
-`target-fastapi` is at least 0.112.2 (a Starlette `Router` always can), only when it is used
-nowhere else as a value (as above), and only when that keeps
+`target-fastapi` is at least 0.112.2 (a Starlette `Router` no `include_router` takes always
+can: served as an app, it runs its own lifespan), only when it is used nowhere else as a value
+(as above), and only when that keeps
 the order of the handlers in every app or router that includes it. A merged router lifespan runs
 after all of the includer's own startup handlers and before its shutdown handlers, and merged
 routers shut down in reverse include order; so an includer that registers a startup handler
@@ -128,7 +130,9 @@ skipped, with the reason in the skip report, whenever that cannot be guaranteed:
   could not be analysed; an `include_router` on the app outside a module-level statement (in a
   function, a loop, a `with` or `try` block) of a router that may have handlers;
 - a router used as a value anywhere but as the router of one module-level `include_router`
-  (see above): its handlers neither move nor get a `lifespan=` of their own.
+  (see above): its handlers neither move nor get a `lifespan=` of their own. So is a router
+  mounted with `Mount`/`app.mount`: Starlette sends no lifespan events to a mounted app, so
+  its handlers never ran, and moving them into the app's lifespan would make them run.
 
 Removing a router's handlers is exactly as safe as the conversion of the app they move into
 (unsafe, for instance, where the component does not declare FastAPI): applied alone, they

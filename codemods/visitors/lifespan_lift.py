@@ -8,8 +8,10 @@ whole tree flattened, each router's handlers at its include's position (FastAPI'
 ``tests/test_router_events.py`` shape: app, router, sub-router). The lift plan moves them into
 the app's new lifespan at the same positions, when every link of the tree is known:
 
-- each router is a module-level FastAPI ``APIRouter`` without blockers, whose handlers (or its
-  routers') are all plain named functions registered unconditionally;
+- each router is a module-level FastAPI ``APIRouter`` or Starlette ``Router`` (which
+  ``include_router`` copies the same way) without blockers, whose handlers (or its routers')
+  are all plain named functions registered unconditionally; its includer is a FastAPI app or
+  router;
 - it is included exactly once in the project, unconditionally, by a module-level statement of
   its includer's module, and used nowhere else as a value (``Project.escaped``: a test's app, a
   factory or a helper may include it too);
@@ -77,7 +79,7 @@ def app_of(lifted: Mapping[Ref, Ref], ref: Ref) -> tuple[Ref, Ref] | None:
 
 
 def _may_lift(project: Project, module: str, router: AppObject) -> bool:
-    if router.kind != "router" or router.framework != "fastapi":
+    if router.kind != "router":
         return False
     if not router_events(project.modules, (module, router.name)):
         return False  # nothing below it to move

@@ -157,7 +157,14 @@ class Project:
     def _may_own(self, module: str, router: AppObject) -> bool:
         if self.blockers(module, router) or router.risky or self.escaped((module, router.name)):
             return False
-        return router.framework == "starlette" or self.router_lifespan().ok is True
+        return not self.merged_only(module, router) or self.router_lifespan().ok is True
+
+    def merged_only(self, module: str, router: AppObject) -> bool:
+        """Does a ``lifespan=`` of ``router``'s own run only through ``include_router``'s merge
+        (FastAPI >= 0.112.2)? Yes for an ``APIRouter``, and for a Starlette ``Router`` that an
+        ``include_router`` takes: before 0.112.2 that copied its ``on_startup`` lists only. A
+        Starlette ``Router`` nothing includes runs its lifespan itself, served as the app."""
+        return router.framework != "starlette" or bool(self.includers.get((module, router.name)))
 
     def why_not_own(self, module: str, router: AppObject) -> str:
         """Why ``router`` (without other blockers) neither moves into an app nor gets a
@@ -169,7 +176,7 @@ class Project:
             return why if why == escaped else f"{why}; {escaped}"
         order = self.order_problem(module, router)
         if order is not None and (
-            router.framework == "starlette" or self.router_lifespan().ok is True
+            not self.merged_only(module, router) or self.router_lifespan().ok is True
         ):
             return f"{why}; and a `lifespan=` of its own would change the order: {order}"
         return (

@@ -92,7 +92,7 @@ def changed_runs(project: Project, obj: AppObject, module: str) -> str:
     """Why moving the handlers of router ``obj`` (or of the routers app ``obj`` includes)
     changes how often they run: the message of an unsafe fix ("" when it does not)."""
     if obj.kind == "router":
-        if obj.framework == "starlette" and not project.includers.get((module, obj.name)):
+        if not project.merged_only(module, obj):
             return ""  # not included by FastAPI's `include_router`
         routers = [(module, obj.name)]
     else:
