@@ -55,6 +55,8 @@ class SourceResult:
     code: str
     changes: tuple[Change, ...]
     skips: tuple[Skip, ...]
+    #: A codemod read files outside the run (``Codemod.volatile``).
+    volatile: bool = False
 
 
 def is_generated(text: str) -> bool:
@@ -186,6 +188,7 @@ def transform_source(
     )
     changes: list[Change] = []
     skips: list[Skip] = []
+    volatile = False
     code = text
     printer = Printer(text, module)
     #: (input, output) of every codemod that changed the code, and their line maps (made lazily)
@@ -219,6 +222,7 @@ def transform_source(
             raise TransformError(
                 Failure("internal", f"{type(exc).__name__}: {exc}", codemod=codemod.ID)
             ) from exc
+        volatile = volatile or command.volatile
         if edits and (command.changes or command.skips):
             # report lines of the file as read, not of an earlier codemod's output
             while len(maps) < len(edits):
@@ -238,7 +242,7 @@ def transform_source(
         code = new_code
     if edits:
         _verify(text, [after for _, after in edits], authors)
-    return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)))
+    return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)), volatile)
 
 
 def display_path(path: Path) -> str:
@@ -303,7 +307,14 @@ def _run_file(
     except Exception as exc:  # the engine itself must never take the run down
         return FileResult(shown, failure=Failure("internal", f"{type(exc).__name__}: {exc}"))
     if result.code == text:
-        return FileResult(shown, result.changes, result.skips, encoding=encoding, source_digest=source_digest)
+        return FileResult(
+            shown,
+            result.changes,
+            result.skips,
+            encoding=encoding,
+            source_digest=source_digest,
+            volatile=result.volatile,
+        )
     try:
         encode_source(result.code, encoding)  # checked here, before anything is written
     except UnicodeEncodeError as exc:
@@ -320,6 +331,7 @@ def _run_file(
         diff=diff,
         encoding=encoding,
         source_digest=source_digest,
+        volatile=result.volatile,
     )
     return write_result(path, computed) if write else computed
 

@@ -93,3 +93,18 @@ def test_the_view_still_judges_the_files_it_holds(tmp_path: Path) -> None:
     assert "import time" not in code
     assert run_python(tmp_path, "import app.tasks").returncode == 0
 
+
+def test_a_cached_result_that_read_files_outside_the_run_is_not_reused(tmp_path: Path) -> None:
+    """With the cache on, the result of a one-file run depends on the files the scan read:
+    reused after an outside file starts importing ``time`` from the module, ``check`` would show
+    the removal that ``apply`` then must not make."""
+    tree(tmp_path, **{"app/api.py": "VALUE = 1\n"})
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+
+    def shown() -> str:
+        done = run_cli(["check", "--diff", *cache, "--select", ID, "app/worker.py"], cwd=tmp_path)
+        return done.stdout.decode()
+
+    assert "-import time" in shown()
+    (tmp_path / "app/api.py").write_text("from app.worker import time\n", encoding="utf-8")
+    assert "-import time" not in shown()
