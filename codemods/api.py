@@ -392,6 +392,7 @@ def _transform_all(
                 and not result.written
                 and result.failure is None
                 and result.source_digest == shas.get(path)
+                and not result.volatile
             ):
                 cache.put(key, result)
             yield result

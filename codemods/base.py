@@ -152,6 +152,9 @@ class Codemod:
         self.context = context
         self.changes: list[Change] = []
         self.skips: list[Skip] = []
+        #: Set when a decision read files outside the run (not in the facts the result cache is
+        #: keyed by): the file's result is then never cached.
+        self.volatile = False
 
     # -- what subclasses implement -------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 Keys are SHA-256 digests of everything the answer depends on: the file's bytes and resolved path,
 the tool version, the selected codemods and the effective options; results also depend on the
 project facts, keyed by the gather keys of *every* file in the run, so editing any file
-invalidates cached results (per-file gather facts stay valid). Results that did not fail are
+invalidates cached results (per-file gather facts stay valid); a result that read files outside
+the run (``FileResult.volatile``: who else names a module, for a run given part of a project) is
+not cached. Results that did not fail are
 cached, including the diff of a file that would change: ``check`` and ``--dry-run`` reuse both,
 while ``apply`` reuses only "nothing to change" and always processes (and writes) a changed file.
 A project entry (``api.GatherRun``) remembers the digest of the gather keys for a set of given

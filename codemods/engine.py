@@ -58,6 +58,8 @@ class SourceResult:
     code: str
     changes: tuple[Change, ...]
     skips: tuple[Skip, ...]
+    #: A codemod read files outside the run (``Codemod.volatile``).
+    volatile: bool = False
 
 
 def is_generated(text: str) -> bool:
@@ -189,6 +191,7 @@ def transform_source(
     )
     changes: list[Change] = []
     skips: list[Skip] = []
+    volatile = False
     code = text
     printer = Printer(text, module)
     #: (input, output) of every codemod that changed the code, and their line maps (made lazily)
@@ -222,6 +225,7 @@ def transform_source(
             raise TransformError(
                 Failure("internal", f"{type(exc).__name__}: {exc}", codemod=codemod.ID)
             ) from exc
+        volatile = volatile or command.volatile
         if edits and (command.changes or command.skips):
             # report lines of the file as read, not of an earlier codemod's output
             while len(maps) < len(edits):
@@ -241,7 +245,7 @@ def transform_source(
         code = new_code
     if edits:
         _verify(text, [after for _, after in edits], authors)
-    return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)))
+    return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)), volatile)
 
 
 def display_path(path: Path) -> str:
@@ -309,7 +313,14 @@ def _run_file(
     except Exception as exc:  # the engine itself must never take the run down
         return FileResult(shown, failure=Failure("internal", f"{type(exc).__name__}: {exc}"))
     if result.code == text:
-        return FileResult(shown, result.changes, result.skips, encoding=encoding, source_digest=source_digest)
+        return FileResult(
+            shown,
+            result.changes,
+            result.skips,
+            encoding=encoding,
+            source_digest=source_digest,
+            volatile=result.volatile,
+        )
     computed = changed_result(shown, text, result, encoding, source_digest)
     return write_result(path, computed, options.follow_symlinks) if write else computed
 
@@ -335,6 +346,7 @@ def changed_result(
         diff=diff,
         encoding=encoding,
         source_digest=source_digest,
+        volatile=result.volatile,
     )
 
 

@@ -118,7 +118,7 @@ def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> li
 #: Part of every cached gather key (``api.GatherRun``): change it whenever :class:`FileFacts`
 #: gains a field or a fact's meaning changes, so facts cached by an older tool are not read
 #: with the new field at its default (a missing ``effect`` would read as "no effect").
-FACTS_FORMAT = "6: effect, loaded, wrap-blocking-calls stars and dotted strings, env guards, lifespan router uses, depth"
+FACTS_FORMAT = "7: effect, loaded, wrap-blocking-calls stars, dotted strings, escapes, reads, instances, env guards, lifespan router uses, depth"
 
 GatherFn = Callable[[ast.Module, ModuleInfo], Any]
 CandidateFn = Callable[[ast.Module], bool]

@@ -78,6 +78,8 @@ class FileResult:
     written: bool = False
     #: SHA-256 of the bytes that were read (empty when the file could not be read).
     source_digest: str = ""
+    #: It depends on files the run did not read (``Codemod.volatile``): never cached.
+    volatile: bool = False
 
     @property
     def changed(self) -> bool:

@@ -18,8 +18,10 @@ sleep`) is removed with them; one still read, or seen from elsewhere (its name a
 string of the file: `__all__`, an annotation, a doctest, `eval`; a `# noqa` or a comment line
 above it; another module importing it, star-importing the module, or naming it in a dotted
 string such as `mock.patch("app.worker.time.sleep")`; a package `__init__`), stays, and so does
-one that was unused before. Read without the other files (stdin, or a run given only this
-file), who else reads it is unknown, and the import stays.
+one that was unused before. A run given only this file (pre-commit) or part of the project
+also reads the component's other Python files, as bytes, for the module's name: one that names
+it and holds the removed name or a star import keeps the import. Read alone (stdin), or where
+a directory cannot be listed, who else reads it is unknown, and the import stays.
 
 What counts as blocking, resolved by qualified name (so `import requests as r` and
 `from requests import get as fetch` are both caught):
@@ -42,7 +44,10 @@ scope: bound from its constructor (also by `a, b = Path(x), Path(y)`), annotated
 a `self.<attr>` every assignment of which agrees (also one built from another such attribute:
 `self.users = self.client["app"]["users"]`), a module-level instance, or a local of the
 enclosing function of a nested `async def` on which all its bindings agree. Unknown receivers
-are left alone.
+are left alone. The project's own methods are followed through `self` and through a
+module-level instance bound once to the class's constructor (`db = Database(path)`, then
+`db.fetch_user(1)` runs `Database.fetch_user`; not for a class with a decorator, a metaclass
+other than `ABCMeta` or its own `__getattr__`, which may run something else).
 
 Reported but never rewritten (display-only), each with its reason:
 - `with open(...) as f:` and other blocking context managers: the whole block blocks;
@@ -51,9 +56,18 @@ Reported but never rewritten (display-only), each with its reason:
   and sync ORM session blocks (`with SessionLocal() as db:`);
 - project functions that make a thread-bound object (`conn = get_conn(path)` where `get_conn`
   returns `sqlite3.connect(path)`), when the call's result is used or the function may keep
-  what it makes (`global`, `self.conn = ...`): the object would belong to the worker thread.
+  what it makes (`global`, `self.conn = ...`, a result passed on or stored, named or not:
+  `_pool.append(sqlite3.connect(path))`): the object would belong to the worker thread.
   Where the result is dropped and nothing is kept (`purge_inactive()` making, using and closing
   its own session), the call is offloaded;
+- project functions and methods that use a thread-bound object another thread made, directly
+  or through the project functions they call: a module-level connection (`CONN.execute(...)`),
+  a `self.conn` that is one, or the state of an object whose class keeps one (`db.fetch_user(1)`
+  where `Database.__init__` connects, also through a project base class);
+- methods of a module-level instance that every request shares and whose state may change
+  (a method other than `__init__` stores into it or calls a method of one of its attributes, or
+  a base class is not the project's): the loop ran such calls one at a time, worker threads
+  would run them concurrently;
 - project functions whose decorator may change what they return, and project functions that
   also use the running event loop (`asyncio.get_running_loop()`, `asyncio.create_task()`), which
   a worker thread does not have.
@@ -64,9 +78,10 @@ file (under a `tests`/`test` directory of its component, or named `test_*.py`, `
 `conftest.py` and importing `pytest`/`unittest`/`hypothesis` or defining `test*` functions or
 `Test*` classes; never one a non-test file imports) or in a one-shot script: a module whose
 `if __name__ == "__main__":` calls `asyncio.run` (`anyio.run`, `trio.run`, `uvloop.run`), that
-imports no module of the project, that no other file of its component imports (unknown, so
-rewritten, when the run was given only that file), that imports no server or callback framework (FastAPI, uvicorn, aiohttp, a bot or
-message-queue library, ...), and whose async functions are only called directly (none
+imports no module of the project, that no other file of its component imports (a file the run
+was not given must not even name it), that imports no server or callback framework (FastAPI,
+uvicorn, aiohttp, a bot or message-queue library, ...), and whose async functions are only
+called directly (none
 decorated but `@asynccontextmanager`, none a method of a subclass, none passed as a value).
 Neither counts when the file runs work concurrently or builds an app: `gather`, `create_task`,
 task groups and nurseries, `wait`/`wait_for`/timeouts, threads and executors, signal handlers,
@@ -194,6 +209,7 @@ from ..visitors.blocking_facts import BlockingFacts, combine
 from ..visitors.blocking_gather import ModuleFacts, gather_module
 from ..visitors.blocking_rewrite import Rewriter
 from ..visitors.blocking_role import quiet_role
+from ..visitors.blocking_view import read_outside
 from ..visitors.hoist_deps import unconditional_imports
 from ..visitors.import_style import style_for
 from ..visitors.offload import Offload, from_threadpool
@@ -229,6 +245,13 @@ class Command(Codemod):
         return combine(per_module, project.aliases)
 
     def transform(self, module: cst.Module) -> cst.Module:
+        try:
+            return self._transform(module)
+        finally:
+            path = self.context.path
+            self.volatile = read_outside(str(path) if path is not None else None, self.context.project)
+
+    def _transform(self, module: cst.Module) -> cst.Module:
         info = self._module_info()
         facts = self._facts(info)
         catalogue = cat.Catalogue(tuple(self.option("extra-blocking")), tuple(self.option("not-blocking")))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import blocking as cat
 from .blocking_gather import FunctionFacts, ModuleFacts
+from .blocking_threads import Threads
 
 #: How many alias hops are followed (re-export chains are short; cycles must end).
 _MAX_HOPS = 8
@@ -38,10 +39,20 @@ class BlockingFacts:
     blocking: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Project functions that use the running event loop (they fail in a worker thread).
     loop_bound: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The project's classes -> their bases (:func:`.blocking_objects.class_facts`).
+    classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The classes whose methods but ``__init__`` store nothing into the object.
+    settled: frozenset[str] = frozenset()
+    #: Module-level instances of the project's resolvable classes: ``module.name`` -> class.
+    instances: Mapping[str, str] = field(default_factory=dict)
+    #: ``module.name`` of each instance -> (what its constructor's arguments read, call).
+    instance_args: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     #: :meth:`resolve`'s answers (the same callee is called from many places).
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
-    #: :meth:`thread_bound`'s two propagations, made on the first question.
-    _thread: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    #: The thread-bound propagations (:class:`~.blocking_threads.Threads`), on first question.
+    _threads: list[Threads] = field(default_factory=list, repr=False)
+    #: :meth:`steady`'s answers.
+    _steady: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, modules: Iterable[ModuleFacts], module_aliases: Mapping[str, str] | None = None) -> BlockingFacts:
@@ -56,9 +67,22 @@ class BlockingFacts:
             inits=dict(i for m in by_name.values() for i in m.inits),
             aliases={**(module_aliases or {}), **dict(a for m in by_name.values() for a in m.aliases)},
             bindings=dict(b for m in by_name.values() for b in m.bindings),
+            classes={key: bases for m in by_name.values() for key, _, _, bases in m.classes},
+            settled=frozenset(key for m in by_name.values() for key, _, ok, _ in m.classes if ok),
         )
+        resolvable = {key for m in by_name.values() for key, ok, _, _ in m.classes if ok}
+        instances: dict[str, str] = {}
+        instance_args: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for module in by_name.values():
+            for name, callee, chains, callees in module.instances:
+                made = facts.unalias(callee)
+                if made in resolvable:
+                    instances[name] = made
+                    instance_args[name] = (chains, callees)
+        object.__setattr__(facts, "instances", instances)
+        object.__setattr__(facts, "instance_args", instance_args)
         object.__setattr__(facts, "blocking", facts.compute(cat.DEFAULT))
-        object.__setattr__(facts, "loop_bound", facts._propagate(cat.LOOP_APIS.__contains__))
+        object.__setattr__(facts, "loop_bound", facts.propagate(cat.LOOP_APIS.__contains__))
         return facts
 
     def merged(self, module: ModuleFacts) -> BlockingFacts:
@@ -93,30 +117,81 @@ class BlockingFacts:
         if key in self.inits:
             return self.inits[key]
         owner, _, attr = key.rpartition(".")
-        cls = self.bindings.get(owner)
+        cls = self.binding(owner)
+        if cls is None and (made := self.instances.get(owner)) is not None and self.steady(made):
+            cls = made
         return f"{cls}.{attr}" if cls else key
 
+    def steady(self, cls: str) -> bool:
+        """Is the project class ``cls`` settled (no method but ``__init__`` stores into the
+        object), and each of its bases a steady class of the project? A module-level instance is
+        shared by every request: on the event loop its methods run one at a time, in worker
+        threads concurrently, so only a steady one's methods are followed and offloaded."""
+        found = self._steady.get(cls)
+        if found is None:
+            self._steady[cls] = False  # a cycle of bases: not steady
+            bases = [self.unalias(base) for base in self.classes.get(cls, ())]
+            found = self._steady[cls] = cls in self.settled and all(
+                base in self.classes and self.steady(base) for base in bases
+            )
+        return found
+
+    def resolve_any(self, key: str) -> str:
+        """:meth:`resolve`, also through module-level instances that are not steady (for the
+        questions about threads: what such a method makes or uses still counts)."""
+        found = self.resolve(key)
+        if found not in self.functions:
+            owner, _, attr = self.unalias(key).rpartition(".")
+            cls = self.instances.get(owner)
+            if cls is not None and f"{cls}.{attr}" in self.functions:
+                return f"{cls}.{attr}"
+        return found
+
+    def unsteady_method(self, name: str) -> tuple[str, str] | None:
+        """For ``instance.method`` (``name``, unaliased) of a module-level instance whose class is
+        not steady: (the method's key, why it stays on the loop); None otherwise."""
+        owner, _, attr = name.rpartition(".")
+        cls = self.instances.get(owner)
+        if cls is None or self.steady(cls) or f"{cls}.{attr}" not in self.functions:
+            return None
+        return f"{cls}.{attr}", (
+            f"it is a method of `{self.short(owner)}`, one `{self.short(cls)}` shared by every "
+            "request, whose state its methods or a base class not read here may change (in worker "
+            "threads the calls would run concurrently on it)"
+        )
+
     def binding(self, qualname: str) -> str | None:
-        """The catalogue class of the module-level instance or attribute ``qualname``."""
+        """The catalogue class of the module-level instance or attribute ``qualname`` (also an
+        attribute of a module-level instance of a project class: ``db.conn``)."""
         found = self.bindings.get(qualname)
-        return found if found is not None else self.bindings.get(self.unalias(qualname))
+        if found is None:
+            qualname = self.unalias(qualname)
+            found = self.bindings.get(qualname)
+        if found is None and self.instances:
+            owner, _, attr = qualname.rpartition(".")
+            cls = self.instances.get(owner)
+            found = self.bindings.get(f"{cls}.{attr}") if cls else None
+        return found
 
     def compute(self, catalogue: cat.Catalogue) -> dict[str, tuple[str, ...]]:
         """Blocking project functions under ``catalogue``, each with its shortest why-chain."""
-        return self._propagate(
+        return self.propagate(
             lambda callee: catalogue.blocks(callee, transitive=True),
             added=catalogue.added,
             excluded=catalogue.excluded,
         )
 
-    def _propagate(
+    def propagate(
         self,
         direct: Callable[[str], bool],
         added: Callable[[str], bool] = lambda key: False,
         excluded: Callable[[str], bool] = lambda key: False,
+        resolve: Callable[[str], str] | None = None,
     ) -> dict[str, tuple[str, ...]]:
         """Functions that call something ``direct`` accepts, directly or through project
-        functions (shortest chain first; deterministic)."""
+        functions (shortest chain first; deterministic). ``resolve``: what a callee runs
+        (default :meth:`resolve`)."""
+        resolve = resolve or self.resolve
         found: dict[str, tuple[str, ...]] = {}
         callers: dict[str, list[str]] = {}
         accepted: dict[str, bool] = {}  # ``direct``'s answers: callees repeat across functions
@@ -126,7 +201,7 @@ class BlockingFacts:
             if added(key):
                 found[key] = (key,)
             for callee, _line in self.functions[key].calls:
-                resolved = self.resolve(callee)
+                resolved = resolve(callee)
                 if resolved in self.functions:
                     if resolved != key:
                         callers.setdefault(resolved, []).append(key)
@@ -155,15 +230,39 @@ class BlockingFacts:
             found = cat.method_result(owner, method) if owner else None
         return found if cat.is_thread_bound(found) else None
 
+    @property
+    def threads(self) -> Threads:
+        if not self._threads:
+            self._threads.append(Threads(self))
+        return self._threads[0]
+
     def thread_bound(self, key: str) -> tuple[tuple[str, ...], bool] | None:
         """For a project function that makes a thread-bound object, directly or through other
         project functions: (the chain to what makes it, whether it or a function it calls may
-        keep something beyond the call); None when it makes none."""
-        if not self._thread:
-            self._thread["makes"] = self._propagate(lambda callee: self.made_class(callee) is not None)
-            self._thread["keeps"] = self._propagate(lambda callee: False, added=lambda k: self.functions[k].keeps)
-        chain = self._thread["makes"].get(key)
-        return None if chain is None else (chain, key in self._thread["keeps"])
+        keep it beyond the call); None when it makes none."""
+        chain = self.threads.makes.get(key)
+        return None if chain is None else (chain, key in self.threads.keeps)
+
+    def shared(self, ref: str) -> str | None:
+        """:meth:`.Threads.shared`: the state ``ref`` may be bound to another thread (why)."""
+        return self.threads.shared(self, ref)
+
+    def shares(self, key: str) -> str | None:
+        """Why the project function ``key`` uses an object another thread may have made
+        (directly or through the project functions it calls); None when it does not."""
+        chain = self.threads.shares.get(key)
+        if chain is None:
+            return None
+        subject = "it" if len(chain) == 1 else f"`{self.display(chain[-1])}`, which it calls,"
+        return f"{subject} uses {self.threads.direct[chain[-1]]}"
+
+    def short(self, name: str) -> str:
+        """``name`` without the module it is in (``CONN``, ``Database.conn``)."""
+        parts = name.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            if ".".join(parts[:end]) in self.modules:
+                return ".".join(parts[end:])
+        return name
 
     def blocking_for(self, catalogue: cat.Catalogue) -> Mapping[str, tuple[str, ...]]:
         if catalogue == cat.DEFAULT:

@@ -5,7 +5,9 @@ the callee key of each call in its own body (nested ``def``/``lambda``/``class``
 module-level names bound once to an instance of a catalogue class (``s3 = boto3.client(...)``);
 ``self.<attr>`` attributes of classes whose class is provable; and module-level import aliases
 (to follow re-exports); the modules it star-imports and its strings spelled like dotted names
-(who may read an import the rewrite leaves unused). :mod:`.blocking_facts` folds these across modules.
+(who may read an import the rewrite leaves unused); what each function lets out and reads
+(:mod:`.blocking_escape`), each class's bases and the module-level instances
+(:mod:`.blocking_objects`). :mod:`.blocking_facts` folds these across modules.
 
 Names are resolved conservatively: a name bound more than once, or bound by anything but the
 import/def/constructor we understand, is unknown, and unknown calls are never blocking.
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from .. import astnodes
 from ..project import ModuleInfo, resolve_relative
 from . import blocking as cat
+from .blocking_escape import escaping_callees, local_root, reads
+from .blocking_objects import ClassFacts, Instance, class_facts, module_instances
 from .blocking_scope import Env, ModuleScope, Source, scope_bindings, single_import
 
 
@@ -36,10 +40,15 @@ class FunctionFacts:
     decorator: str
     #: (callee key, line) for each call in the function's own body.
     calls: tuple[tuple[str, int], ...]
-    #: It may keep what it makes beyond the call: it declares ``global``/``nonlocal``, assigns
-    #: to an attribute or an item (``self.conn = ...``, ``cache[k] = ...``), or lets a call's
-    #: result escape (:func:`_escapes`: ``_pool.append(conn)``).
+    #: It may keep what it makes beyond the call: it declares ``global``/``nonlocal``, or
+    #: assigns to an attribute or an item (``self.conn = ...``, ``cache[k] = ...``) of anything
+    #: but a local.
     keeps: bool = False
+    #: The callees whose result may outlive the call (:func:`.blocking_escape.escaping_callees`:
+    #: ``_pool.append(conn)``, ``_pool.append(connect())``); empty when ``keeps``.
+    escapes: tuple[str, ...] = ()
+    #: Module-level and ``self`` state it reads (:func:`.blocking_escape.reads`).
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,10 @@ class ModuleFacts:
     #: String constants spelled like a dotted name (``"app.worker.time.sleep"`` for
     #: ``mock.patch``): they may name another module's attribute.
     dotted: tuple[str, ...] = ()
+    #: Each class, resolvable or not, with its bases (:func:`.blocking_objects.class_facts`).
+    classes: tuple[ClassFacts, ...] = ()
+    #: Module-level names bound once to a call (:func:`.blocking_objects.module_instances`).
+    instances: tuple[Instance, ...] = ()
 
 
 def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
@@ -79,6 +92,7 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
                 mod.bindings[f"{mod.name}.{name}"] = cls
     functions: list[FunctionFacts] = []
     inits: list[tuple[str, str]] = []
+    classes: list[ClassFacts] = []
     pending: list[tuple[str, dict[str, list[Source]], str | None]] = [(mod.name, mod.names, None)]
     while pending:
         prefix, names, owner = pending.pop()
@@ -89,12 +103,13 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
             key = f"{prefix}.{name}"
             if kind == "class" and isinstance(node, ast.ClassDef):
                 body_names, _ = scope_bindings(node.body, info, mod.nonlocals)
-                attrs = _class_attrs(mod, top, key, node, body_names)
+                attrs, assigned = _class_attrs(mod, top, key, node, body_names)
                 if attrs:
                     # once more with them known: ``self.coll = self.client["db"]["coll"]``
                     mod.bindings.update(attrs)
-                    attrs = _class_attrs(mod, top, key, node, body_names)
+                    attrs, _ = _class_attrs(mod, top, key, node, body_names)
                 mod.bindings.update(attrs)
+                classes.append(class_facts(mod, top, key, node, body_names, assigned))
                 if len(body_names.get("__init__", ())) == 1 and "__new__" not in body_names:
                     inits.append((key, f"{key}.__init__"))
                 pending.append((key, body_names, key))
@@ -115,6 +130,8 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
         bindings=tuple(sorted(mod.bindings.items())),
         stars=tuple(stars),
         dotted=tuple(sorted(dotted)),
+        classes=tuple(sorted(classes)),
+        instances=module_instances(mod, top),
     )
 
 
@@ -122,7 +139,7 @@ _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: str | None) -> FunctionFacts:
-    env: Env | None = None  # made on the first call met: reading the bindings is most of the cost
+    env = Env(mod, fn, owner)  # its bindings serve the calls, the escapes and the reads
     kind, decorator = "function", ""
     for deco in fn.decorator_list:
         name = top.qualname(deco.func if isinstance(deco, ast.Call) else deco)
@@ -131,89 +148,35 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
         elif name not in cat.TRANSPARENT_DECORATORS and not decorator:
             decorator = ast.unparse(deco)
     calls: list[tuple[str, int]] = []
+    callees: dict[int, str] = {}
     generator = keeps = False
-    for node in mod.own_nodes(fn):
+    nodes = mod.own_nodes(fn)
+    for node in nodes:
         if isinstance(node, ast.Call):
-            if env is None:
-                env = Env(mod, fn, owner)
             callee = env.callee_key(node)
             if callee:
                 calls.append((callee, node.lineno))
+                callees[id(node)] = callee
         elif isinstance(node, ast.Yield | ast.YieldFrom):
             generator = True
         elif isinstance(node, ast.Global | ast.Nonlocal):
             keeps = True
         elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store) and not keeps:
-            keeps = not _stores_in_local(mod, fn, node)
-    if calls and not keeps:
-        keeps = _escapes(mod.own_nodes(fn))
+            keeps = local_root(mod, fn, node) is None
+    escapes = () if keeps or not callees else escaping_callees(env, fn, nodes, lambda c: callees.get(id(c)))
     if decorator:
         kind = "decorated"
     elif generator and kind == "function":
         kind = "generator"
-    return FunctionFacts(key, kind, decorator, tuple(calls), keeps)
-
-
-def _escapes(nodes: list[ast.AST]) -> bool:
-    """Does a call's result (``conn = sqlite3.connect(p)``) go anywhere but a local used as the
-    receiver of its own method calls (``conn.execute(...)``), a ``with conn:``, an attribute
-    store (judged by :func:`_stores_in_local`) or a ``return`` (the caller's site judges a
-    result it uses)? Passed to a call (``_pool.append(conn)``), yielded, stored, compared or captured by a nested scope: it may outlive the call
-    (conservative: any such use counts). A result passed on without a name
-    (``_pool.append(connect())``) is not seen."""
-    made: set[str] = set()
-    for node in nodes:
-        value: ast.expr | None = None
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr):
-            value = node.value
-            targets = list(node.targets) if isinstance(node, ast.Assign) else [node.target]
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            for item in node.items:
-                if isinstance(item.context_expr, ast.Call) and item.optional_vars is not None:
-                    targets.append(item.optional_vars)
-        if value is not None and not isinstance(value, ast.Call | ast.Await):
-            continue
-        for target in targets:
-            made.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-    if not made:
-        return False
-    local: set[int] = set()
-    for node in nodes:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            local.add(id(node.func.value))
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            local.update(id(item.context_expr) for item in node.items)
-        elif (isinstance(node, ast.Return) and node.value is not None) or (isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del)):
-            local.add(id(node.value))
-    for node in nodes:
-        if isinstance(node, ast.Name) and node.id in made and isinstance(node.ctx, ast.Load):
-            if id(node) not in local:
-                return True
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef) and any(
-            isinstance(n, ast.Name) and n.id in made for n in ast.walk(node)
-        ):
-            return True
-    return False
-
-
-def _stores_in_local(mod: ModuleScope, fn: ast.FunctionDef, target: ast.Attribute | ast.Subscript) -> bool:
-    """Does ``target`` (``x.attr = ...``, ``x[k] = ...``) store into an object bound to a local
-    variable of ``fn`` (not a parameter, not a global)?"""
-    root: ast.expr = target
-    while isinstance(root, ast.Attribute | ast.Subscript):
-        root = root.value
-    if not isinstance(root, ast.Name):
-        return False
-    args = fn.args
-    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
-    return root.id not in params and root.id in mod.function_bindings(fn)
+    return FunctionFacts(key, kind, decorator, tuple(calls), keeps, escapes, reads(env, fn, nodes))
 
 
 def _class_attrs(
     mod: ModuleScope, top: Env, key: str, node: ast.ClassDef, names: dict[str, list[Source]]
-) -> dict[str, str]:
-    """``Class.attr`` -> class, for attributes whose class is provable (annotation first)."""
+) -> tuple[dict[str, str], set[str]]:
+    """``Class.attr`` -> class, for attributes whose class is provable (annotation first); and
+    the names its methods bind through ``self``."""
+    through_self: set[str] = set()
     annotated: dict[str, set[str | None]] = {}
     assigned: dict[str, set[str | None]] = {}
     for name, sources in names.items():
@@ -234,6 +197,7 @@ def _class_attrs(
             if not isinstance(stmt, _BINDS):
                 continue
             for attr, source in _self_assignments(stmt, env.self_name):
+                through_self.add(attr)
                 if source is not None and source[0] == "annotation" and isinstance(source[1], ast.expr):
                     annotated.setdefault(attr, set()).add(env.annotation(source[1]))
                 elif source is not None and isinstance(source[1], ast.expr):
@@ -245,7 +209,7 @@ def _class_attrs(
         classes = annotated.get(attr) or assigned.get(attr, set())
         if len(classes) == 1 and (cls := next(iter(classes))) is not None:
             found[f"{key}.{attr}"] = cls
-    return found
+    return found, through_self
 
 
 _BINDS = (

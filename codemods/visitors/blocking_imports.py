@@ -10,8 +10,10 @@ doctest's ``>>> time.monotonic()``, ``eval("time.time()")``), the file is not a 
 ``__init__``, and no module of the project imports the name from this one, star-imports this
 module (unless an ``__all__`` or a leading underscore leaves the name out), or names it in a
 dotted string (``mock.patch("app.worker.time.sleep")``). Those last three need the other files:
-when the view cannot show this file's importers (:func:`~.blocking_view.importers_known`: no
-gather, or a run given only this file), the name is kept.
+the view's are judged by their facts; a file of the component outside the view (a run given only
+this file, a subset, excluded files) that names this module must not hold the word ``name`` nor a
+star import (:mod:`codemods.mentions`); when that cannot be read (no gather, stdin, no component),
+the name is kept.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from .. import astnodes, asts
+from .. import astnodes, asts, mentions
 from ..facts import ProjectFacts
 from ..project import ModuleInfo
 from .blocking_facts import BlockingFacts
 from .blocking_names import FileBindings, normalisation_differs
-from .blocking_view import importers_known
+from .blocking_view import outside_mentions, scan_for
 
 
 def removable(
@@ -42,7 +44,10 @@ def removable(
 ) -> set[str]:
     """The ``names`` (each with how many of its reads the rewrite removed) that no code reads
     any more, and that no other code can see."""
-    if not names or info.path.endswith("__init__.py") or not importers_known(path, project):
+    if not names or info.path.endswith("__init__.py"):
+        return set()
+    outside = outside_mentions(path, project)
+    if outside is None or path is None:
         return set()
     if bindings is None:  # not read for the rewrite (``blocking_names.ENABLED`` off)
         bindings = _read(source)
@@ -69,9 +74,24 @@ def removable(
         if any(word.search(s) for s in strings):
             continue
         starred = not has_all and not name.startswith("_")
-        if not _seen_elsewhere(name, info.name, facts, starred):
+        if _seen_elsewhere(name, info.name, facts, starred):
+            continue
+        if _unread_outside(outside, name, path, project, starred):
             found.add(name)
     return found
+
+
+def _unread_outside(
+    outside: frozenset[str], name: str, path: str, project: ProjectFacts, starred: bool
+) -> bool:
+    """Does no file outside the view that names this module (``outside``) take ``name`` from
+    it? Without the word ``name``, only a star import could (when ``starred``)."""
+    if not outside:
+        return True
+    scan = scan_for(path, project)
+    by_name = scan.mentioning(mentions.word(name))
+    stars = scan.mentioning(mentions.STAR) if starred else frozenset()
+    return by_name is not None and stars is not None and not outside & (by_name | stars)
 
 
 def _seen_elsewhere(name: str, module: str, facts: BlockingFacts, starred: bool) -> bool:

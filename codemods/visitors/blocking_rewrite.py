@@ -20,6 +20,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, QualifiedName, Scope, Sc
 from ..project import ModuleInfo
 from ..types import Safety
 from . import blocking as cat
+from . import blocking_verdict as verdict
 from .blocking_cst import Bindings, Resolver, nodes_of
 from .blocking_edit import (
     IntroducedNames,
@@ -35,6 +36,7 @@ from .blocking_facts import BlockingFacts
 from .blocking_imports import drop, removable
 from .blocking_keep import Intent, noqa_keeps
 from .blocking_names import FileBindings
+from .blocking_verdict import Target
 from .offload import CALL_SYNTAX, OFFLOAD_CALLS, OFFLOADER, SLEEP_SYNTAX, UNKNOWN, Offload
 from .path_rebuild import rebuild
 from .positions import FastPositionProvider
@@ -43,11 +45,6 @@ from .statements import walk_statements
 
 if TYPE_CHECKING:
     from ..base import Codemod
-
-_THREAD_BOUND_TITLE = (
-    "Use an async driver, or move the whole unit of work into one sync function run in the threadpool"
-)
-
 
 @dataclass
 class Frame:
@@ -63,25 +60,6 @@ class Frame:
     genexp: int = 0
     #: Names bound by a reported blocking ``with`` block (calls on them are covered).
     covered: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class Target:
-    """A call recognised as blocking."""
-
-    kind: str  # function, method, project, sleep
-    label: str
-    why: str = ""
-    thread_bound: str | None = None
-    fn_kind: str = "function"
-    decorator: str = ""
-    #: Why the project function needs the event loop's thread, if it does.
-    loop: str = ""
-    #: The catalogue key it was recognised by (empty for a project function).
-    key: str = ""
-    #: A project function that makes a thread-bound object: (the chain to what makes it, may
-    #: it keep something beyond the call).
-    makes: tuple[tuple[str, ...], bool] | None = None
 
 
 #: The fix title of a site in a test or one-shot script (``scripts-and-tests = "report"``).
@@ -107,15 +85,6 @@ class _Lazy:
     @cached_property
     def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
         return self._wrapper.resolve(ScopeProvider)
-
-
-def _no_io(key: str | None) -> str | None:
-    """Why a call the lint rules flag does no blocking I/O of its own; None when it does."""
-    if key in cat.LINT_ONLY:
-        return "is string work (at most a `getcwd`): a worker thread would protect nothing"
-    if key in cat.CONTEXT_ONLY:
-        return "returns a context manager that does its I/O when entered (a `with` over it is reported)"
-    return None
 
 
 class Rewriter(cst.CSTVisitor):
@@ -396,7 +365,7 @@ class Rewriter(cst.CSTVisitor):
             if root_name(value) in frame.covered:
                 return None
             if resolver.self_name and isinstance(value, cst.Name) and value.value == resolver.self_name:
-                found = self._project(f"{resolver.owner}.{method}", func)
+                found = self._project(f"{resolver.owner}.{method}", func, None)
                 if found is not None:
                     return found
             cls = resolver.infer(value)
@@ -412,7 +381,10 @@ class Rewriter(cst.CSTVisitor):
         name = self.facts.unalias(name)
         if name in OFFLOAD_CALLS:
             return None
-        found = self._project(self.facts.resolve(name), func)
+        unsteady = self.facts.unsteady_method(name)
+        if unsteady is not None:
+            return self._project(unsteady[0], func, name, unsteady[1])
+        found = self._project(self.facts.resolve(name), func, name)
         if found is not None:
             return found
         if name == "time.sleep" and self.catalogue.blocks(name):
@@ -424,12 +396,20 @@ class Rewriter(cst.CSTVisitor):
         bound = made if cat.is_thread_bound(made) else None
         return Target("function", label(func, resolved), thread_bound=bound, key=resolved)
 
-    def _project(self, key: str, func: cst.BaseExpression) -> Target | None:
+    def _project(
+        self, key: str, func: cst.BaseExpression, name: str | None, shared: str = ""
+    ) -> Target | None:
+        """A call of the project function ``key``, by ``name`` (None: a method of ``self``;
+        ``db.fetch`` for ``Database.fetch`` on a module-level instance ``db``); ``shared``: why
+        the object it is called on stays on the loop."""
         chain = self.blocking.get(key)
         if chain is None:
             return None
         fn = self.facts.functions[key]
         loop = self.facts.loop_bound.get(key)
+        on_instance = name is not None and name.rpartition(".")[0] in self.facts.instances
+        via = self.facts.shared(name) if name is not None and on_instance else None
+        via = f"it uses {via}" if via else ""
         return Target(
             "project",
             f"`{code(func)}`",
@@ -438,17 +418,8 @@ class Rewriter(cst.CSTVisitor):
             decorator=fn.decorator,
             loop=self.facts.why(loop) if loop else "",
             makes=self.facts.thread_bound(key),
+            shares=via or self.facts.shares(key) or shared,
         )
-
-    def _thread_bound_argument(self, frame: Frame, call: cst.Call) -> tuple[str, str] | None:
-        assert frame.resolver is not None
-        for arg in call.args:
-            for expr in [arg.value, *read_names(arg.value)]:
-                cls = frame.resolver.infer(expr)
-                if cat.is_thread_bound(cls):
-                    assert cls is not None
-                    return code(expr), cls
-        return None
 
     # -- rewriting ------------------------------------------------------------------------------
 
@@ -482,7 +453,7 @@ class Rewriter(cst.CSTVisitor):
         if target is None or target.fn_kind in ("generator", "contextmanager"):
             return
         line, end = self._lines(original_node)
-        no_io = _no_io(target.key) if not self.catalogue.added(target.key or "") else None
+        no_io = verdict.no_io(target.key) if not self.catalogue.added(target.key or "") else None
         if no_io is not None:
             self.command.skip(line, f"{target.label} {no_io}")
             return
@@ -492,7 +463,17 @@ class Rewriter(cst.CSTVisitor):
             return
         why = f" ({target.why})" if target.why else ""
         message = f"Blocking call {target.label} in async function `{frame.name}`{why}"
-        left_alone = self._display_only(frame, target, original_node)
+        assert frame.resolver is not None
+        stack = self._stack
+        left_alone = verdict.display_only(
+            target,
+            original_node,
+            self.facts,
+            frame.resolver,
+            self.offload,
+            in_generator=frame.genexp > self._eager.get(original_node, 0),
+            discarded=len(stack) > 1 and stack[-1] is original_node and isinstance(stack[-2], cst.Expr),
+        )
         if left_alone is not None:
             self.command.report(line, message + left_alone[0], left_alone[1], Safety.DISPLAY_ONLY, end)
             return
@@ -586,52 +567,6 @@ class Rewriter(cst.CSTVisitor):
             self.command.context.project,
         )
         return drop(result, unused) if unused else result
-
-    def _display_only(self, frame: Frame, target: Target, call: cst.Call) -> tuple[str, str] | None:
-        """(message suffix, fix title) when the call must be left alone, else None."""
-        if frame.genexp > self._eager.get(call, 0):
-            return (
-                " inside a generator expression: `await` there would turn it into an async generator",
-                "Build a list instead (`[...]`), or move the loop into a sync function run in the threadpool",
-            )
-        if target.thread_bound:
-            kind = cat.short(target.thread_bound)
-            if target.kind == "function":
-                return f" makes a `{kind}`, which is bound to the thread that makes it", _THREAD_BOUND_TITLE
-            return f" uses a `{kind}`, which is bound to the thread that made it", _THREAD_BOUND_TITLE
-        if target.makes is not None:
-            found = self._made_here(target.makes, call)
-            if found is not None:
-                return found, _THREAD_BOUND_TITLE
-        bound = self._thread_bound_argument(frame, call)
-        if bound is not None:
-            return f" passes `{bound[0]}`, a `{cat.short(bound[1])}` bound to this thread", _THREAD_BOUND_TITLE
-        if target.loop:
-            return (
-                f"; it also uses the event loop ({target.loop}), which a worker thread does not have",
-                "Split the blocking part into its own sync function and run that in the threadpool",
-            )
-        if target.fn_kind == "decorated":
-            threadpool = self.offload.threadpool
-            run = f"run it with `{CALL_SYNTAX[threadpool]}`" if threadpool else "run it in a worker thread"
-            return (f"; its decorator `@{target.decorator}` may change what it returns", f"If it stays synchronous, {run}")
-        return None
-
-
-    def _made_here(self, makes: tuple[tuple[str, ...], bool], call: cst.Call) -> str | None:
-        """Why a project function that makes a thread-bound object must stay on this thread:
-        it may keep the object (a global, an attribute), or the call's result is used here (it
-        may be the object). A call whose result is dropped makes and uses it in the worker."""
-        chain, keeps = makes
-        discarded = len(self._stack) > 1 and self._stack[-1] is call and isinstance(self._stack[-2], cst.Expr)
-        if not keeps and discarded:
-            return None
-        made = self.facts.made_class(chain[-1])
-        assert made is not None
-        how = "may keep it beyond the call (a global, an attribute or an item)" if keeps else (
-            "its result, which may be that object, is used here on the event loop"
-        )
-        return f"; it makes a `{cat.short(made)}`, which is bound to the thread that makes it, and {how}"
 
 
 class _Rewrite(cst.CSTTransformer):

@@ -12,8 +12,10 @@ tasks a program runs side by side. In a test, or in a one-shot script that ``asy
 - a *one-shot script*: ``if __name__ == "__main__":`` runs ``asyncio.run`` (``anyio.run``,
   ``trio.run``, ``uvloop.run``), it imports no module of the project (one could start a task
   serving an app: ``run.py`` awaiting ``start_background()``), no other file of the
-  component's view imports it (so no app reaches its functions; unknown when the file was not
-  gathered, some file could not be parsed, or the view holds only this file), it imports no server or framework that calls back into its code (:data:`FRAMEWORKS`),
+  component's view imports it and no file of the component outside the view names it (so no
+  app reaches its functions; unknown when the file was not gathered or some file could not be
+  parsed or listed), it imports no server or framework that calls back into its code
+  (:data:`FRAMEWORKS`),
   and its async functions are only called directly: none decorated (but
   ``@asynccontextmanager``), none a method of a class with bases, none passed as a value.
 
@@ -213,8 +215,8 @@ def _dotted(node: ast.expr) -> str | None:
 
 def _imported_elsewhere(path: str, project: ProjectFacts) -> bool | None:
     """Does another file of the view import the file at ``path``? None when not known: the
-    file was not gathered, a file of the view could not be parsed, or the view holds nothing
-    beyond what the file reaches itself (a run given only this file)."""
+    file was not gathered, a file of the view could not be parsed, or a file of the component
+    outside the view (:mod:`codemods.mentions`) names it."""
     if not importers_known(path, project):
         return None
     return bool(importers(path, project))

@@ -1,32 +1,65 @@
-"""What ``wrap-blocking-calls`` may conclude from *other* files of the view (who imports a
-file, star-imports it, or names its attributes in a string): only what a view that reaches
-beyond the file can tell. A file read alone (stdin, no gather), or a view holding nothing but
-the file and what it imports (a run given that one file), cannot see its importers: unknown.
+"""What ``wrap-blocking-calls`` may conclude from *other* files (who imports a file, star-imports
+it, or names its attributes in a string).
+
+The view's files are judged by their gathered facts. Every other file of the component must be
+shown not to name the module (:mod:`codemods.mentions`): a run given one file, a subset of the
+project, or a project with excluded files can then still prove the module has no importer
+outside the view (for a file in no component: under the directory its module name starts
+from). A file read alone (stdin, no gather), or an unparsable file in the view: unknown.
 """
 
 from __future__ import annotations
 
+import os
+
+from .. import mentions
 from ..facts import ProjectFacts, resolved
 
 
-def importers_known(path: str | None, project: ProjectFacts) -> bool:
-    """Does the view hold files that the file at ``path`` does not reach by its own imports, so
-    that its importers among the given files are in it? False when not gathered or opaque."""
+def outside_mentions(path: str | None, project: ProjectFacts) -> frozenset[str] | None:
+    """The files of the component, outside the view, that name the module at ``path`` (they
+    may import it); None when that is unknown."""
     if not path:
-        return False
+        return None
     own = resolved(path)
-    table = project.resolutions
-    if own not in table or project.opaque_paths or project.opaque:
+    info = project.by_path.get(own)
+    if info is None or own not in project.resolutions or project.opaque_paths or project.opaque:
+        return None
+    scan = scan_for(path, project)
+    if scan.files is None or scan.files:
+        scan.asked.add(own)
+    return scan.mentioning(mentions.word(info.name.rpartition(".")[2]))
+
+
+def read_outside(path: str | None, project: ProjectFacts) -> bool:
+    """Did a decision about the file at ``path`` read files outside the view (so its result
+    must not be cached under keys made of the view's files)?"""
+    if not path or resolved(path) not in project.resolutions:
         return False
-    reached = {own}
-    stack = [own]
-    while stack:
-        for found in table.get(stack.pop(), {}).values():
-            for target in (found.path, *found.ambiguous):
-                if target is not None and target not in reached:
-                    reached.add(target)
-                    stack.append(target)
-    return any(other not in reached for other in table)
+    scan = mentions.made(project, _root(path, project))  # no question asked: no scan made
+    return scan is not None and resolved(path) in scan.asked
+
+
+def scan_for(path: str, project: ProjectFacts) -> mentions.Scan:
+    """The files that may import the file at ``path`` and that the view does not hold."""
+    return mentions.scan(project, _root(path, project))
+
+
+def _root(path: str, project: ProjectFacts) -> str:
+    """Where the files that may import the file at ``path`` are: its component, or for a file
+    in no component (no declarations, no repository) the root its module name starts from."""
+    root = project.component.root
+    if root is None:
+        info = project.by_path.get(resolved(path))
+        root = info.root if info is not None and info.root else os.path.dirname(resolved(path))
+    return root
+
+
+def importers_known(path: str | None, project: ProjectFacts) -> bool:
+    """Are all the files that may import the file at ``path`` in the view (so its facts tell
+    which do)?"""
+    outside = outside_mentions(path, project)
+    return outside is not None and not outside
 
 
 def importers(path: str, project: ProjectFacts) -> list[str]:

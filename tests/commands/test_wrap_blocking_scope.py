@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from codemods.api import run_paths
 from codemods.types import FileResult, Options, Safety
 from codemods.visitors.blocking_role import is_test_file
 
@@ -100,10 +101,23 @@ def test_one_shot_script_is_display_only(tmp_path: Path) -> None:
     assert "one-shot script" in message
 
 
-def test_a_script_whose_importers_the_view_cannot_show_is_rewritten(tmp_path: Path) -> None:
-    """A run given only the script (its view: that file) cannot tell whether an app imports it."""
-    results = run_files(tmp_path, {"seed.py": SCRIPT})
-    assert "requests.get, " in rewritten(tmp_path, results["seed.py"], "seed.py")
+@pytest.mark.parametrize(
+    "app", ["from seed import main\n", "import importlib\n\nimportlib.import_module('seed')\n"]
+)
+def test_a_script_a_file_outside_the_run_may_import_is_rewritten(tmp_path: Path, app: str) -> None:
+    """A run given only the script: ``app.py``, not in the view, names it (it may import it)."""
+    write_tree(tmp_path, {"requirements.txt": "requests\n", "seed.py": SCRIPT, "app.py": app})
+    (result,) = run_paths([tmp_path / "seed.py"], Options(select=(ID,)), write=True)
+    assert "requests.get, " in rewritten(tmp_path, result, "seed.py")
+
+
+def test_a_script_run_alone_that_no_file_of_its_component_names_is_quiet(tmp_path: Path) -> None:
+    """The component's other files are read (not gathered) for the script's name: none holds it."""
+    files = {"requirements.txt": "requests\n", "seed.py": SCRIPT, "app.py": "import seeding\n"}
+    write_tree(tmp_path, files)
+    (result,) = run_paths([tmp_path / "seed.py"], Options(select=(ID,)), write=True)
+    (message,) = quiet(result)
+    assert "one-shot script" in message
 
 
 def test_a_test_that_defines_an_app_or_runs_tasks_is_rewritten(tmp_path: Path) -> None:
