@@ -20,7 +20,6 @@ from .cache import Cache, digest
 from .components.index import ComponentIndex
 from .components.modules import listing
 from .engine import (
-    SYMLINK_REFUSED,
     SourceResult,
     TransformError,
     display_path,
@@ -44,7 +43,7 @@ from .project import (
     gather_project,
     resolved,
 )
-from .readfile import read_regular
+from .readfile import SYMLINK_REFUSED, read_regular
 from .types import Failure, FileResult, Options
 from .visitors.import_style import forget as forget_styles
 from .visitors.import_style import style_digest

@@ -20,7 +20,9 @@ replaced, atomically, by a new key.
 
 Nothing under the cache directory is followed through a symlink: the directory (a repository can
 commit ``.codemod_cache``) must be a real directory owned by this user, and its files regular
-files; otherwise the cache is not used (:func:`refusal`, :class:`Cache`).
+files; otherwise the cache is not used (:func:`refusal`, :class:`Cache`). Nor is a database
+whose schema is not exactly the one table the tool creates (:func:`schema_problem`): a committed
+database can hold a view named ``entries`` whose query never ends, or triggers.
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ DB_NAME = f"v{SCHEMA}.sqlite"
 _FILES = (".gitignore", DB_NAME, f"{DB_NAME}-journal", f"{DB_NAME}-wal", f"{DB_NAME}-shm")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_CREATE_TABLE = "CREATE TABLE entries (key TEXT PRIMARY KEY, value BLOB)"
+#: ``sqlite_master`` (type, name, tbl_name, sql) of the database the tool creates, and nothing else
+_SCHEMA_ROWS = sorted(
+    [
+        ("table", "entries", "entries", _CREATE_TABLE),
+        ("index", "sqlite_autoindex_entries_1", "entries", None),
+    ],
+    key=repr,
+)
 
 
 def _key_file() -> Path:
@@ -146,7 +157,42 @@ def refusal(directory: Path) -> str | None:
             continue
         except OSError as exc:
             problem = f"{path}: {exc.strerror or exc}"
+    if problem is None and (directory / DB_NAME).exists():
+        problem = _db_refusal(directory / DB_NAME)
     return problem
+
+
+def _connect(target: str | Path, uri: bool = False) -> sqlite3.Connection:
+    db = sqlite3.connect(target, timeout=5, uri=uri)
+    try:
+        # no function with side effects in a view, trigger or default the database itself holds
+        db.execute("PRAGMA trusted_schema = OFF")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def schema_problem(db: sqlite3.Connection, name: str) -> str | None:
+    """Why the open database ``db`` (``name``, for the message) is not one the tool created:
+    anything in its ``sqlite_master`` but the table ``entries`` (views, triggers, other tables,
+    another definition). Reading the schema runs none of it."""
+    rows = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    if sorted(rows, key=repr) == _SCHEMA_ROWS or not rows:
+        return None
+    return f"{name} holds a schema the tool did not create"
+
+
+def _db_refusal(path: Path) -> str | None:
+    """:func:`schema_problem` of the existing database ``path``, opened read-only."""
+    try:
+        db = _connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            return schema_problem(db, str(path))
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return f"{path}: {exc}"
 
 
 def chosen_dir(no_cache: bool, cache_dir: Path | None, warn: Callable[[str], None]) -> Path | None:
@@ -219,9 +265,14 @@ class Cache:
                 _create(DB_NAME, fd, None)
             finally:
                 os.close(fd)
-            self._db = sqlite3.connect(directory / DB_NAME, timeout=5)
-            self._db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB)")
+            self._db = _connect(directory / DB_NAME)
+            if schema_problem(self._db, DB_NAME) is not None:  # checked again: it may have changed
+                raise ValueError(DB_NAME)
+            self._db.execute(_CREATE_TABLE.replace("TABLE", "TABLE IF NOT EXISTS", 1))
         except (OSError, ValueError, sqlite3.Error):
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
             self._db = None
 
     def salt(self, *parts: str) -> str:

@@ -28,6 +28,7 @@ from .linemap import LineMap, to_original
 from .options import for_component
 from .printing import Printer
 from .project import ProjectFacts
+from .readfile import SYMLINK_REFUSED
 from .types import Change, Failure, FileResult, Options, Skip
 from .visitors.readonly_visit import readonly_visits
 
@@ -298,7 +299,7 @@ def _run_file(
     if not options.follow_symlinks and os.path.islink(path):
         return FileResult(shown, failure=Failure("read", SYMLINK_REFUSED))
     try:
-        raw, text, encoding = read_source(path)
+        raw, text, encoding = read_source(path, options.follow_symlinks)
     except SourceError as exc:
         return FileResult(shown, failure=Failure(exc.stage, exc.message))
     source_digest = digest(raw)
@@ -348,11 +349,6 @@ def changed_result(
         source_digest=source_digest,
         volatile=result.volatile,
     )
-
-
-#: Why a symlink is not processed: a file is read and written under its own name, and through a
-#: symlink only with ``--follow-symlinks`` (docs/security.md).
-SYMLINK_REFUSED = "is a symlink; not followed without --follow-symlinks"
 
 
 def write_result(path: Path, result: FileResult, follow_symlinks: bool = False) -> FileResult:

@@ -11,10 +11,19 @@ be ignored (``nohup``, a background job's SIGINT) stays ignored.
 Python ignores an exception raised where nothing can catch it (a ``fork`` hook, ``__del__``), so
 a signal landing there would be lost: every signal is also remembered, and :func:`check`, called
 between files, raises for one whose exception went nowhere.
+
+A Python handler runs only when the main thread runs Python code, so a run stuck in native code
+(a long SQLite query) would never stop. A second signal while the first is pending therefore
+kills the process as the signal's default action does (``kill`` twice, ``timeout -k``): noticed
+by the handler, or, while the main thread is in native code, by a watchdog thread that reads
+the signals from :func:`signal.set_wakeup_fd`. The watchdog runs only if that native code
+releases the GIL (SQLite does; libcst's parser does not); otherwise only SIGKILL stops it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -39,10 +48,55 @@ _received: list[int] = []  # every signal handled in this run, in order
 _depth = [0]  # how many deferred() blocks are open
 
 
+def _die(signum: int) -> None:
+    """End the process by ``signum``'s default action (callable from any thread)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signum, signal.SIG_DFL)
+    else:  # signal.signal is for the main thread only; libc's signal() is not
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+        libc.signal.restype = ctypes.c_void_p
+        libc.signal(signum, None)  # SIG_DFL
+    os.kill(os.getpid(), signum)
+
+
 def _raise(signum: int, _frame: FrameType | None) -> None:
+    if _received:  # a second signal: the first did not stop the run
+        _die(signum)
     _received.append(signum)
     if not _depth[0]:
         raise Interrupted(signum)
+
+
+def _watch(fd: int) -> None:
+    """Read the signals the C-level handler writes to ``fd``; kill the process at the second."""
+    seen = 0
+    with contextlib.suppress(OSError):
+        while data := os.read(fd, 64):
+            for signum in data:
+                if signum in SIGNALS and signal.getsignal(signum) is _raise:
+                    seen += 1
+                    if seen > 1:
+                        _die(signum)
+    os.close(fd)
+
+
+@contextmanager
+def _watchdog() -> Iterator[None]:
+    if not hasattr(os, "pipe") or not hasattr(os, "set_blocking"):
+        yield
+        return
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    threading.Thread(target=_watch, args=(read_fd,), name="codemod-signals", daemon=True).start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(write_fd)  # the watchdog reads the end and stops
 
 
 def received() -> int | None:
@@ -69,7 +123,8 @@ def handled() -> Iterator[None]:
         if signal.getsignal(signum) is not signal.SIG_IGN:
             previous[signum] = signal.signal(signum, _raise)
     try:
-        yield
+        with _watchdog():
+            yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -101,4 +156,6 @@ def in_worker() -> None:
     for signum in SIGNALS:
         if signal.getsignal(signum) is _raise:
             signal.signal(signum, signal.SIG_IGN if signum == signal.SIGINT else signal.SIG_DFL)
+    with contextlib.suppress(ValueError):
+        signal.set_wakeup_fd(-1)  # the parent's watchdog pipe
     _received.clear()

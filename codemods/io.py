@@ -85,10 +85,11 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_source(path: Path) -> tuple[bytes, str, str]:
-    """Read ``path`` and return ``(raw bytes, text, encoding)``; raise :class:`SourceError`."""
+def read_source(path: Path, follow: bool = True) -> tuple[bytes, str, str]:
+    """Read ``path`` (through a symlink only if ``follow``) and return ``(raw bytes, text,
+    encoding)``; raise :class:`SourceError`."""
     try:
-        data = read_regular(path)
+        data = read_regular(path, follow=follow)
     except FileNotFoundError:
         raise SourceError("read", "file vanished before it could be read") from None
     except IsADirectoryError:

@@ -4,7 +4,8 @@ A file in a repository is not trusted to be an ordinary file: a FIFO named ``x.p
 ``open`` and ``read`` forever, and a symlink to ``/dev/zero`` never ends. :func:`read_regular`
 checks the path before opening it (so no device is opened), opens it with ``O_NONBLOCK`` (a FIFO
 swapped in between never blocks the open), checks the opened file again and reads at most the
-cap (plus one byte, to tell a file at the cap from a larger one).
+cap (plus one byte, to tell a file at the cap from a larger one). Without ``follow``, a symlink
+is refused, and one swapped in after the check is not opened (``O_NOFOLLOW``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ _OPEN_FLAGS = (
     | getattr(os, "O_NOCTTY", 0)
     | getattr(os, "O_CLOEXEC", 0)
 )
+
+
+#: Why a symlink is not processed: a file is read and written under its own name, and through a
+#: symlink only with ``--follow-symlinks`` (docs/security.md).
+SYMLINK_REFUSED = "is a symlink; not followed without --follow-symlinks"
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class NotReadable(OSError):
@@ -66,11 +74,22 @@ def too_large(limit: int) -> str:
     return f"larger than {limit // (1024 * 1024)} MiB; not read"
 
 
-def read_regular(path: str | os.PathLike[str], limit: int = MAX_SOURCE_BYTES) -> bytes:
-    """The bytes of the regular file at ``path`` (symlinks followed); raise :class:`OSError`
-    (:class:`NotReadable` for anything but a regular file of at most ``limit`` bytes)."""
-    _check(os.stat(path), limit)
-    fd = os.open(path, _OPEN_FLAGS)
+def read_regular(
+    path: str | os.PathLike[str], limit: int = MAX_SOURCE_BYTES, follow: bool = True
+) -> bytes:
+    """The bytes of the regular file at ``path`` (symlinks followed only if ``follow``); raise
+    :class:`OSError` (:class:`NotReadable` for anything but a regular file of at most ``limit``
+    bytes, or a symlink when not ``follow``)."""
+    st = os.stat(path, follow_symlinks=follow)
+    if stat.S_ISLNK(st.st_mode):
+        raise NotReadable(errno.ELOOP, SYMLINK_REFUSED)
+    _check(st, limit)
+    try:
+        fd = os.open(path, _OPEN_FLAGS | (0 if follow else _NOFOLLOW))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow:  # swapped for a symlink since the check
+            raise NotReadable(errno.ELOOP, SYMLINK_REFUSED) from None
+        raise
     try:
         st = os.fstat(fd)
         _check(st, limit)

@@ -253,3 +253,68 @@ def test_a_cache_directory_of_another_user_is_not_used(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert b"warning: not using the cache:" in proc.stderr and b"another user" in proc.stderr
     assert list((project / CACHE_DIR_NAME).iterdir()) == []
+
+
+ENDLESS = (
+    "CREATE VIEW entries(key, value) AS WITH RECURSIVE c(x) AS "
+    "(SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT printf('%d', x), x FROM c"
+)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        [ENDLESS],
+        [
+            "CREATE TABLE entries (key TEXT PRIMARY KEY, value BLOB)",
+            "CREATE TABLE log (x)",
+            "CREATE TRIGGER t AFTER INSERT ON entries BEGIN INSERT INTO log VALUES (1); END",
+        ],
+    ],
+    ids=["endless-view", "trigger"],
+)
+def test_a_committed_database_with_another_schema_is_not_used(
+    tmp_path: Path, schema: list[str]
+) -> None:
+    """A repository can commit ``.codemod_cache/v3.sqlite`` as a regular file; a view named
+    ``entries`` whose query never ends used to hang ``check`` (and SIGTERM could not stop it)."""
+    project = tmp_path / "proj"
+    write_tree(project, SOURCE)
+    (project / CACHE_DIR_NAME).mkdir()
+    db = sqlite3.connect(project / CACHE_DIR_NAME / DB)
+    for statement in schema:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    before = (project / CACHE_DIR_NAME / DB).read_bytes()
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    reference = run_cli(["check", "--diff", "--no-cache", "."], cwd=project, env=env)
+    try:
+        proc = run_cli(["check", "--diff", "."], cwd=project, env=env, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a committed database hung the run")
+    assert (proc.returncode, proc.stdout) == (reference.returncode, reference.stdout)
+    assert proc.stderr.count(b"warning: not using the cache:") == 1, proc.stderr
+    assert b"schema the tool did not create" in proc.stderr
+    assert (project / CACHE_DIR_NAME / DB).read_bytes() == before
+
+
+def test_the_cache_checks_the_schema_it_opens(tmp_path: Path, xdg: Path) -> None:
+    """The API (no warning) does not use such a database either, and its own is accepted."""
+    (tmp_path / "c").mkdir()
+    db = sqlite3.connect(tmp_path / "c" / DB)
+    db.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value BLOB)")
+    db.execute("CREATE TABLE log (x)")
+    db.execute("CREATE TRIGGER t AFTER INSERT ON entries BEGIN INSERT INTO log VALUES (1); END")
+    db.commit()
+    db.close()
+    cache = Cache(tmp_path / "c")
+    cache.put("k", 1)
+    cache.close()
+    db = sqlite3.connect(tmp_path / "c" / DB)
+    assert db.execute("SELECT count(*) FROM log").fetchall() == [(0,)]  # the trigger never ran
+    db.close()
+    cache = Cache(tmp_path / "own")
+    cache.put("k", 1)
+    cache.close()
+    assert Cache(tmp_path / "own").get_many(["k"]) == {"k": 1}

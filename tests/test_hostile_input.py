@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from codemods.engine import run_file
+from codemods.readfile import SYMLINK_REFUSED, NotReadable, read_regular
+from codemods.types import Options
+
 from .conftest import CLI, REPO, git, run_cli
 from .test_interactive import Terminal
 from .test_reliability import run_without_file_privileges
@@ -290,3 +294,18 @@ def test_diff_quotes_names_as_git_does(cli: CLI, tmp_path: Path) -> None:
         assert (tmp_path / "b" / name).read_text(encoding="utf-8") == HOISTED
     fixed = (tmp_path / "b" / "l\u00e4tin.py").read_bytes()
     assert (tmp_path / "a" / "l\u00e4tin.py").read_bytes() == fixed != latin1.encode("latin-1")
+
+
+def test_a_symlink_is_read_only_when_followed(tmp_path: Path) -> None:
+    """The engine checks ``islink`` before reading; a file swapped for a symlink after that check
+    used to be read through it (its target's content could show in a diff): the reader itself
+    refuses a symlink unless told to follow it."""
+    (tmp_path / "secret.py").write_bytes(b"TOKEN = 'x'\n")
+    (tmp_path / "a.py").symlink_to(tmp_path / "secret.py")
+    with pytest.raises(NotReadable) as refused:
+        read_regular(tmp_path / "a.py", follow=False)
+    assert refused.value.strerror == SYMLINK_REFUSED
+    assert read_regular(tmp_path / "a.py", follow=True) == b"TOKEN = 'x'\n"
+    assert read_regular(tmp_path / "secret.py", follow=False) == b"TOKEN = 'x'\n"
+    followed = run_file(tmp_path / "a.py", (), Options(follow_symlinks=True))
+    assert followed.failure is None

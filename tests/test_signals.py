@@ -191,3 +191,46 @@ def test_a_signal_inside_deferred_waits_for_the_block_to_end() -> None:
     assert done == ["after the signal"]
     assert caught.value.signum == signal.SIGTERM
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # put back
+
+
+STUCK_IN_SQLITE = """
+import sqlite3, sys
+from codemods import interrupts
+
+ENDLESS = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+db = sqlite3.connect(":memory:")
+with interrupts.handled():
+    print("ready", flush=True)
+    try:
+        db.execute(ENDLESS).fetchall()
+    except interrupts.Interrupted:  # the first signal landed in Python: clean up, natively
+        pass
+    db.execute(ENDLESS).fetchall()
+"""
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_second_signal_kills_a_run_stuck_in_native_code(signame: str) -> None:
+    """A Python handler never runs while the main thread is in native code, so a run stuck in a
+    long SQLite query used to survive every SIGTERM; the second one now kills it."""
+    signum = getattr(signal, signame)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STUCK_IN_SQLITE],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        # signals of one kind merge while pending: send until the process ends, or give up
+        for _ in range(240):
+            proc.send_signal(signum)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.5)
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
+    assert proc.returncode == -signum
