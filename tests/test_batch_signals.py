@@ -206,3 +206,38 @@ def test_a_rerun_after_sigkill_keeps_work_done_since(tmp_path: Path) -> None:
     assert all(name in detail for name in ("notes.txt", ".gitignore", ".env", "README.md")), detail
     assert state(repo) == killed
     assert len(left_state(tmp_path)) == 1
+
+
+def git_blocked_in(repo: Path) -> int:
+    """The process id of a git call of batch's blocked in ``repo`` (waits for it)."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                cwd = os.readlink(entry / "cwd")
+            except (OSError, ValueError):
+                continue
+            if args[:2] == [b"git", b"--no-pager"] and cwd == str(repo):
+                return int(entry.name)
+        time.sleep(0.05)
+    raise AssertionError("no git call of batch's appeared")
+
+
+def test_ctrl_c_stops_a_git_call_blocked_on_a_named_pipe(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, "svc", {"app.py": HOIST})
+    subprocess.run(["git", "config", "include.path", "inc"], cwd=repo, check=True)
+    os.mkfifo(repo / ".git" / "inc")
+    proc = start_batch(tmp_path, "svc")  # the default --git-timeout: minutes
+    blocked = git_blocked_in(repo)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=DEADLINE)
+    finally:
+        stopped = wait_gone(blocked) if alive(blocked) else True
+        if not stopped:
+            os.kill(blocked, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+    assert stopped, "the blocked git call was left running"
+    assert proc.returncode == 130, stderr
