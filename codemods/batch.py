@@ -22,7 +22,8 @@ new branch, removal of what the run created outside git's view (untracked files,
 none, and ignored files or directories that were not there before), checkout of the original
 branch (or commit), deletion of the new branch, then a check that HEAD and a clean status are
 what they were. An interrupted run (Ctrl-C) puts back each repository in progress, unless its
-commit is made already: then it ends back on the original branch, done. Every git call goes
+commit is made already: then it ends back on the original branch, done. A killed run is put
+back by the next one only when the tree holds nothing but what it could have made. Every git call goes
 through :mod:`codemods.batch_git`, which keeps the repository's git configuration from running
 commands.
 """
@@ -87,7 +88,7 @@ class Repo:
         self.settings = settings
         self.progress = progress
         self.stop = stop
-        self.git = Git(path, settings.trust_repo_config)
+        self.git = Git(path, settings.trust_repo_config, stop, settings.git_timeout)
         self.outcome = Outcome(repo=str(path), name=name, branch=settings.branch)
         self.head = ""
         self.original: str | None = None  # branch name, None when detached
@@ -180,12 +181,34 @@ class Repo:
                     f"an interrupted codemod batch left {self.state_file}, and branch {state.branch} "
                     "has other commits since; put the repository back yourself and delete that file"
                 )
+            foreign = batch_state.foreign_changes(
+                self._changes(), self._candidates(state.head), state.ignored
+            )
+            if foreign:
+                back = f"git checkout {self.original or '--detach ' + self.head}"
+                raise BatchError(
+                    f"an interrupted codemod batch left {self.path} on branch {state.branch}, with changes "
+                    f"it did not make ({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}); "
+                    f"nothing was touched: move your work away and rerun, or put the repository back "
+                    f"yourself ({back}; git branch -D {state.branch}) and delete {self.state_file}"
+                )
             self.git("reset", "--quiet", "--hard")
             self._clean()
             self._checkout_original()
         if tip == state.head:
             self.git("branch", "--quiet", "-D", state.branch, check=False)
         batch_state.remove(self.state_file)
+
+    def _changes(self) -> list[str]:
+        """``git status --porcelain -z`` entries, ignored ones included (a rename's source too)."""
+        return self._ignored_listing().split("\0")
+
+    def _candidates(self, head: str) -> set[str]:
+        """The files a run may write: the regular ``*.py`` files ``head`` tracks."""
+        listing = self.git("ls-tree", "-r", "-z", "--full-tree", head).stdout
+        entries = (entry.partition("\t") for entry in listing.split("\0"))
+        regular = ("100644 ", "100755 ")
+        return {path for info, _, path in entries if info.startswith(regular) and path.endswith(".py")}
 
     def _apply(self) -> None:
         with tempfile.TemporaryDirectory(prefix="codemod-batch-") as tmp:
@@ -276,10 +299,13 @@ class Repo:
         return False
 
     def _ignored(self) -> set[str]:
-        out = self.git(
+        out = self._ignored_listing()
+        return {entry[3:] for entry in out.split("\0") if entry.startswith("!! ")}
+
+    def _ignored_listing(self) -> str:
+        return self.git(
             "status", "--porcelain", "-z", "--ignored", "--untracked-files=normal", "--ignore-submodules=all"
         ).stdout
-        return {entry[3:] for entry in out.split("\0") if entry.startswith("!! ")}
 
     def _clean(self) -> None:
         """Remove what the run created that git does not track: untracked files (the tree had

@@ -16,17 +16,24 @@ The overrides are read again before each call (an ``includeIf "onbranch:..."`` c
 branch) and travel in ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``: command
 scope, so they win over every file, and, unlike ``-c``, they can name any subsection (a filter
 called ``a=b``). Always: no pager, no editor, no terminal prompt, literal pathspecs (a file
-named ``:(exclude)x.py`` is that file), and a session of its own (a Ctrl-C reaches batch, which
-stops in order, not a git command halfway).
+named ``:(exclude)x.py`` is that file), a session of its own (a Ctrl-C reaches batch, which
+stops in order), registered with the run's :class:`~codemods.batch_procs.Stop` (an interrupt
+sends it SIGTERM: git removes its lock files and exits, even when blocked on a named pipe), and
+``--git-timeout`` seconds: a named pipe among the files git reads (a config include,
+``info/exclude``, ``.gitignore``) would block it forever.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from .batch_procs import Interrupted, Stop, kill_group
 
 #: git >= 2.31 reads GIT_CONFIG_COUNT; an older one would silently ignore the overrides.
 MIN_VERSION = (2, 31)
@@ -61,6 +68,10 @@ SIGNERS = {
 
 class BatchError(Exception):
     """A step failed; the repository is put back and reported ``failed``."""
+
+
+class GitTimeout(BatchError):
+    """A git call outlived ``--git-timeout``; the later calls in that repository are not made."""
 
 
 def canonical(key: str) -> str:
@@ -131,13 +142,32 @@ def environment(settings: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def run_git(
-    cwd: Path, args: Iterable[str], settings: Iterable[tuple[str, str]], input: str | None = None
+    cwd: Path,
+    args: Iterable[str],
+    settings: Iterable[tuple[str, str]],
+    stop: Stop,
+    timeout: float,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "--no-pager", *args], cwd=cwd, env=environment(settings), input=input,
-        stdin=None if input is not None else subprocess.DEVNULL, capture_output=True, text=True,
-        encoding="utf-8", errors="replace", check=False, start_new_session=True,
-    )  # fmt: skip
+    """One git call, registered with ``stop`` (an interrupt sends it SIGTERM, on which git
+    removes its lock files); raise :class:`BatchError` when it outlives ``timeout`` seconds."""
+    command = ["git", "--no-pager", *args]
+    with stop.session(
+        command, refuse=False, signum=signal.SIGTERM, cwd=cwd, env=environment(settings),
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+    ) as proc:  # fmt: skip
+        try:
+            stdout, stderr = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.communicate(timeout=5)
+            raise GitTimeout(
+                f"git {' '.join(list(args)[:2])} timed out after {timeout:g}s (a named pipe or a slow "
+                "file system among the repository's config includes, ignore or attribute files?)"
+            ) from None
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
 
 
 def message(done: subprocess.CompletedProcess[str]) -> str:
@@ -150,14 +180,33 @@ def message(done: subprocess.CompletedProcess[str]) -> str:
 class Git:
     """git in one repository (its working directory), trusted or not."""
 
-    def __init__(self, path: Path, trusted: bool) -> None:
+    def __init__(self, path: Path, trusted: bool, stop: Stop, timeout: float) -> None:
         self.path = path
         self.trusted = trusted
+        self.stop = stop
+        self.timeout = timeout
+        #: the call that timed out: every later one would likely hang as well, so none is made
+        self.hung: GitTimeout | None = None
+
+    def _run(
+        self, args: Iterable[str], settings: Iterable[tuple[str, str]], input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        if self.hung is not None:
+            raise GitTimeout(f"{self.hung}; the repository is left as it is")
+        triggered = self.stop.triggered
+        try:
+            done = run_git(self.path, args, settings, self.stop, self.timeout, input)
+        except GitTimeout as exc:
+            self.hung = exc
+            raise
+        if not triggered and self.stop.triggered and done.returncode != 0:
+            raise Interrupted  # stopped halfway by the interrupt
+        return done
 
     def settings(self) -> list[tuple[str, str]]:
         if self.trusted:
             return []
-        listing = run_git(self.path, ["config", "--show-scope", "--list", "-z"], ALWAYS)
+        listing = self._run(["config", "--show-scope", "--list", "-z"], ALWAYS)
         if listing.returncode != 0:
             raise BatchError(f"git config failed: {message(listing)}")
         return overrides(parse_config(listing.stdout))
@@ -165,7 +214,7 @@ class Git:
     def __call__(
         self, *args: str, check: bool = True, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
-        done = run_git(self.path, args, self.settings(), input)
+        done = self._run(args, self.settings(), input)
         if check and done.returncode != 0:
             raise BatchError(f"git {' '.join(args[:2])} failed: {message(done)}")
         return done

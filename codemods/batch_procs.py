@@ -3,8 +3,10 @@
 The worker and the ``--verify`` command each run in a session of their own, so a Ctrl-C on the
 terminal reaches batch alone; batch then kills their process groups itself and puts each
 repository in progress back (see :mod:`codemods.batch`). A verify command that exits or times
-out has its whole group killed: a child it left running in the background cannot change the
-repository afterwards.
+out has its whole process group killed; a descendant that started a session of its own
+(``setsid``) is not in that group and escapes. git calls are registered too: an interrupt sends
+them SIGTERM (git removes its lock files on it), so a git call blocked on a FIFO cannot hold
+the run.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ class Interrupted(BaseException):
     """The run is being stopped; each repository in progress is put back first."""
 
 
-def kill_group(pgid: int) -> None:
+def kill_group(pgid: int, signum: int = signal.SIGKILL) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # gone already
-        os.killpg(pgid, signal.SIGKILL)
+        os.killpg(pgid, signum)
 
 
 class Stop:
@@ -37,7 +39,7 @@ class Stop:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._lock = threading.Lock()
-        self._groups: set[int] = set()
+        self._groups: dict[int, int] = {}  # process group -> the signal that stops it
 
     def check(self) -> None:
         if self._event.is_set():
@@ -46,22 +48,36 @@ class Stop:
     def trigger(self) -> None:
         with self._lock:
             self._event.set()
-            for pgid in self._groups:
-                kill_group(pgid)
+            for pgid, signum in self._groups.items():
+                kill_group(pgid, signum)
+
+    @property
+    def triggered(self) -> bool:
+        return self._event.is_set()
 
     @contextmanager
-    def session(self, args: str | Sequence[str], **kwargs: Any) -> Iterator[subprocess.Popen[Any]]:
+    def session(
+        self,
+        args: str | Sequence[str],
+        *,
+        refuse: bool = True,
+        signum: int = signal.SIGKILL,
+        **kwargs: Any,
+    ) -> Iterator[subprocess.Popen[Any]]:
         """Start ``args`` as the leader of a new session; its process group is killed when the
-        block ends (and at once when the run is interrupted)."""
+        block ends, and sent ``signum`` at once when the run is interrupted. ``refuse``: raise
+        :class:`Interrupted` instead of starting once the run is interrupted (``False`` for the
+        git calls that put a repository back)."""
         with self._lock:
-            self.check()
+            if refuse:
+                self.check()
             proc = subprocess.Popen(args, start_new_session=True, **kwargs)
-            self._groups.add(proc.pid)
+            self._groups[proc.pid] = signum
         try:
             yield proc
         finally:
             with self._lock:
-                self._groups.discard(proc.pid)
+                self._groups.pop(proc.pid, None)
                 kill_group(proc.pid)
             proc.wait()
 

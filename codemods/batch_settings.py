@@ -27,6 +27,8 @@ class Settings:
     file_jobs: int | None = None
     #: let the repositories' git configuration and hooks run (``--trust-repo-config``)
     trust_repo_config: bool = False
+    #: seconds a git call may take before its repository fails (``--git-timeout``)
+    git_timeout: float = 300.0
 
 
 def read_repos_file(path: Path) -> list[Path]:
@@ -83,6 +85,6 @@ def settings_from_cli(
     settings = Settings(
         branch=branch, codemods=codemods, flags=worker_flags, verify=flags.get("verify"),
         verify_timeout=flags.get("verify_timeout"), out=flags.get("out"), file_jobs=1 if jobs > 1 else None,
-        trust_repo_config=trusted,
+        trust_repo_config=trusted, git_timeout=float(flags.get("git_timeout") or 300.0),
     )  # fmt: skip
     return settings, list(unique.values())

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -93,3 +95,39 @@ def running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _temporary_of(path: str, candidates: set[str]) -> bool:
+    """Whether ``path`` is the temporary file of an atomic write to one of ``candidates``
+    (``.<name>.<8 hex digits>.codemod-tmp`` beside it), left by a kill."""
+    head, _, name = path.rpartition("/")
+    match = re.fullmatch(r"\.(.+)\.[0-9a-f]{8}\.codemod-tmp", name)
+    if match is None:
+        return False
+    return (f"{head}/{match.group(1)}" if head else match.group(1)) in candidates
+
+
+def foreign_changes(entries: list[str], candidates: set[str], ignored: Iterable[str]) -> list[str]:
+    """The changes in a tree (``git status --porcelain -z --ignored`` entries) that a killed run
+    could not have made: anything but a modified ``candidate``, the temporary file of one, or an
+    ignored path that was there before. A killed run's ``--verify`` may have left files too, but
+    they cannot be told from the user's: they count as foreign."""
+    before = set(ignored)
+    foreign = []
+    fields = iter(entries)
+    for entry in fields:
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if "R" in code or "C" in code:
+            next(fields, None)  # the source of a rename or copy
+            foreign.append(path)
+        elif code == "!!":
+            if path not in before and not _temporary_of(path, candidates):
+                foreign.append(path)
+        elif code == "??":
+            if not _temporary_of(path, candidates):
+                foreign.append(path)
+        elif set(code) - {" ", "M"} or path not in candidates:
+            foreign.append(path)
+    return foreign

@@ -149,6 +149,8 @@ def explain(codemod_id: str) -> int:
 @click.option("--target-version", help="Oldest Python the code supports, e.g. 3.11.")
 @click.option("--trust-repo-config", is_flag=True,
               help="Let each repository's git config and hooks run commands (hooks, filters, fsmonitor); only for repositories you trust.")
+@click.option("--git-timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True,
+              help="Seconds a git call may take before its repository fails (a named pipe among its files).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def batch(repos: tuple[Path, ...], repos_file: Path | None, **kwargs: Any) -> int:
     """Apply fixes to many git checkouts: a branch and one commit each, never pushed."""

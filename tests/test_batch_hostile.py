@@ -240,3 +240,34 @@ def test_a_repository_owned_by_someone_else_says_why(tmp_path: Path) -> None:
     detail = summary(tmp_path / "s.json")["svc"]["detail"]
     assert "dubious ownership" in str(detail) and "safe.directory" in str(detail), detail
     assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == files
+
+
+def test_a_named_pipe_among_the_git_files_does_not_hang_batch(tmp_path: Path) -> None:
+    """git blocks forever reading a FIFO (an ``[include]`` of ``.git/config``, ``info/exclude``):
+    the git call times out, the repository fails with that reason, and nothing is touched."""
+    hung = make_repo(tmp_path, "hung", {"app.py": HOIST})
+    git(hung, "config", "include.path", "inc")
+    os.mkfifo(hung / ".git" / "inc")
+    before = state_without_config(hung)
+    make_repo(tmp_path, "fine", {"app.py": HOIST})
+    done = run_cli(
+        ["batch", "--select", "hoist-imports", "--git-timeout", "3", "hung", "fine", "--summary-json", "s.json"],
+        tmp_path, env=GIT_ENV, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    records = summary(tmp_path / "s.json")
+    assert records["hung"]["status"] == "failed"
+    assert "timed out after 3s" in str(records["hung"]["detail"])
+    assert records["fine"]["status"] == "changed"
+    assert state_without_config(hung) == before
+    assert stat.S_ISFIFO((hung / ".git" / "inc").lstat().st_mode)
+
+
+def state_without_config(repo: Path) -> dict[str, object]:
+    """What :func:`state` sees, read with the FIFO out of the way."""
+    fifo = repo / ".git" / "inc"
+    fifo.rename(repo.parent / "inc")
+    try:
+        return state(repo)
+    finally:
+        (repo.parent / "inc").rename(fifo)

@@ -62,10 +62,12 @@ def wait_gone(pid: int) -> bool:
     return True
 
 
-def in_verify(cwd: Path) -> tuple[Path, dict[str, object], subprocess.Popen[bytes], Path]:
-    """A repository, its state, and batch running on it, stopped in its ``--verify`` command
-    (which wrote its process id to the returned file)."""
-    repo = make_repo(cwd, "svc", {"app.py": HOIST})
+def in_verify(
+    cwd: Path, files: dict[str, str] | None = None
+) -> tuple[Path, dict[str, object], subprocess.Popen[bytes], Path]:
+    """A repository (``files``, by default one ``app.py`` to fix), its state, and batch running
+    on it, stopped in its ``--verify`` command (which wrote its process id to the returned file)."""
+    repo = make_repo(cwd, "svc", files or {"app.py": HOIST})
     before = state(repo)
     pidfile = cwd / "verify.pid"
     proc = start_batch(cwd, "svc", "--verify", f"echo $$ > {pidfile}; exec sleep 60")
@@ -178,3 +180,64 @@ def test_the_worker_stops_when_batch_is_gone(tmp_path: Path) -> None:
     assert worker.wait(timeout=DEADLINE) == -signal.SIGKILL
     assert not (tmp_path / "report.json").exists()
     assert (repo / "app.py").read_text(encoding="utf-8") == HOIST
+
+
+def test_a_rerun_after_sigkill_keeps_work_done_since(tmp_path: Path) -> None:
+    """After the kill the user went on working on the branch: a new file, an ignored ``.env``,
+    an edit to a file the run does not write. The rerun touches none of it and says why."""
+    repo, _, proc, pidfile = in_verify(tmp_path, {"app.py": HOIST, "README.md": "svc\n"})
+    proc.kill()
+    proc.communicate()
+    os.kill(pid_in(pidfile), signal.SIGKILL)
+    assert wait_gone(pid_in(pidfile))
+    assert out(repo, "rev-parse", "--abbrev-ref", "HEAD") == BRANCH
+    (repo / "notes.txt").write_text("mine\n", encoding="utf-8")
+    (repo / ".gitignore").write_text(".env\n", encoding="utf-8")
+    (repo / ".env").write_text("SECRET=1\n", encoding="utf-8")
+    (repo / "README.md").write_text("svc, edited\n", encoding="utf-8")
+    killed = state(repo)
+    done = rerun(tmp_path)
+    assert done.returncode == 3, done.stdout
+    record = summary(tmp_path / "s.json")["svc"]
+    assert record["status"] == "failed"
+    detail = str(record["detail"])
+    assert "interrupted codemod batch left svc on branch" in detail
+    assert "nothing was touched" in detail
+    assert all(name in detail for name in ("notes.txt", ".gitignore", ".env", "README.md")), detail
+    assert state(repo) == killed
+    assert len(left_state(tmp_path)) == 1
+
+
+def git_blocked_in(repo: Path) -> int:
+    """The process id of a git call of batch's blocked in ``repo`` (waits for it)."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                cwd = os.readlink(entry / "cwd")
+            except (OSError, ValueError):
+                continue
+            if args[:2] == [b"git", b"--no-pager"] and cwd == str(repo):
+                return int(entry.name)
+        time.sleep(0.05)
+    raise AssertionError("no git call of batch's appeared")
+
+
+def test_ctrl_c_stops_a_git_call_blocked_on_a_named_pipe(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, "svc", {"app.py": HOIST})
+    subprocess.run(["git", "config", "include.path", "inc"], cwd=repo, check=True)
+    os.mkfifo(repo / ".git" / "inc")
+    proc = start_batch(tmp_path, "svc")  # the default --git-timeout: minutes
+    blocked = git_blocked_in(repo)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=DEADLINE)
+    finally:
+        stopped = wait_gone(blocked) if alive(blocked) else True
+        if not stopped:
+            os.kill(blocked, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+    assert stopped, "the blocked git call was left running"
+    assert proc.returncode == 130, stderr
