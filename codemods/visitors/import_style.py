@@ -50,10 +50,13 @@ class _Settings:
     digest: str = ""
 
 
-def _read(path: Path) -> dict[str, Any] | None:
+def _read(data: bytes | None) -> dict[str, Any] | None:
+    """The TOML in ``data`` (newlines read as ``Path.read_text`` reads them), None when unreadable."""
+    if data is None:
+        return None
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return tomllib.loads(data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
 
 
@@ -67,23 +70,26 @@ def _settings(directory: str) -> _Settings:
     git = False
     for folder in [here, *here.parents]:
         walked.append(str(folder))
-        if (folder / "pyproject.toml").is_file():
-            projects.append(str(folder))
-        ruff: dict[str, Any] | None = None
-        black: dict[str, Any] | None = None
+        found: dict[str, bytes | None] = {}  # each config file read once: hashed, then parsed
         for name in (".ruff.toml", "ruff.toml", "pyproject.toml"):
             if (folder / name).is_file():
                 seen.update(f"{folder / name}\0".encode())
                 try:
-                    seen.update(hashlib.sha256((folder / name).read_bytes()).digest())
+                    found[name] = (folder / name).read_bytes()
                 except OSError:
-                    seen.update(b"?")
+                    found[name] = None
+                data = found[name]
+                seen.update(b"?" if data is None else hashlib.sha256(data).digest())
+        if "pyproject.toml" in found:
+            projects.append(str(folder))
+        ruff: dict[str, Any] | None = None
+        black: dict[str, Any] | None = None
         for name in (".ruff.toml", "ruff.toml"):
-            if (folder / name).is_file():
-                ruff = _read(folder / name) or {}
+            if name in found:
+                ruff = _read(found[name]) or {}
                 break
-        if ruff is None and (folder / "pyproject.toml").is_file():
-            tool = (_read(folder / "pyproject.toml") or {}).get("tool", {})
+        if ruff is None and "pyproject.toml" in found:
+            tool = (_read(found["pyproject.toml"]) or {}).get("tool", {})
             ruff, black = tool.get("ruff"), tool.get("black")
         if ruff is not None:
             roots = () if "src" in ruff else (str(folder),)
