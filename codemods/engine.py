@@ -19,7 +19,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from . import asts, diffs, interrupts, preflight
+from . import asts, diffs, preflight
 from .base import Codemod, FileContext, Suppressions
 from .collector import paused
 from .config import ConfigError
@@ -361,8 +361,7 @@ def write_result(path: Path, result: FileResult, follow_symlinks: bool = False) 
     assert result.after is not None
     try:
         data = encode_source(result.after, result.encoding)
-        with interrupts.deferred():  # a signal waits for the rename: no stray temporary file
-            write_atomic(path, data, result.source_digest, follow_symlinks)
+        write_atomic(path, data, result.source_digest, follow_symlinks)
     except Exception as exc:  # never raises
         failure = (
             Failure(exc.stage, exc.message)

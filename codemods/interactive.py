@@ -30,7 +30,6 @@ from typing import Any
 import click
 import libcst as cst
 
-from . import interrupts
 from .cache import chosen_dir
 from .engine import make_diff
 from .io import SourceError, digest, encode_source, read_source, write_atomic
@@ -245,8 +244,7 @@ def write(result: FileResult, text: str, follow_symlinks: bool = False) -> Failu
         raw, current, encoding = read_source(path)
         if current != result.before:
             return Failure("conflict", "the file changed on disk during the review; not written")
-        with interrupts.deferred():
-            write_atomic(path, encode_source(text, encoding), digest(raw), follow_symlinks)
+        write_atomic(path, encode_source(text, encoding), digest(raw), follow_symlinks)
     except SourceError as exc:
         return Failure(exc.stage, exc.message)
     except UnicodeEncodeError as exc:

@@ -21,6 +21,7 @@ import tokenize
 from pathlib import Path
 from types import TracebackType
 
+from . import interrupts
 from .readfile import read_regular
 
 
@@ -108,9 +109,10 @@ def write_atomic(
     Refuses (``SourceError("conflict")``) when the file no longer holds the bytes that were read,
     so an edit made by someone else during the run is never overwritten; see
     :class:`Replacement` for the steps. ``path`` itself is written, never through a symlink:
-    a symlink is refused unless ``follow_symlinks``, which writes its target instead.
+    a symlink is refused unless ``follow_symlinks``, which writes its target instead. A signal
+    :mod:`.interrupts` handles waits for the rename, so none leaves a temporary file behind.
     """
-    with Replacement(path, expected_digest, follow_symlinks) as replacement:
+    with interrupts.deferred(), Replacement(path, expected_digest, follow_symlinks) as replacement:
         replacement.stage(data)
         replacement.commit()
 
