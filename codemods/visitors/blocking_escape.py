@@ -38,6 +38,7 @@ UNKNOWN = "?"
 #: argument flows into the result rather than escaping.
 _TRANSPARENT = frozenset({"contextlib.closing"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SCOPE_TYPES = frozenset(_SCOPES)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
@@ -48,11 +49,24 @@ def escaping_callees(
     derived from it, may outlive the call of ``fn`` (see the module docstring)."""
     parents: dict[int, ast.AST] = {}
     called: set[int] = set()  # the attributes that are a call's ``func``
+    calls: list[ast.Call] = []
+    loads: list[ast.Name] = []  # the names read, for the uses of locals
+    scopes: list[ast.AST] = []  # nested scopes, for the locals they capture
+    # one pass, by exact type (no node class is subclassed): this runs on most functions
+    children, call, attribute, name, load = astnodes.children, ast.Call, ast.Attribute, ast.Name, ast.Load
     for node in nodes:
-        for child in astnodes.children(node):
+        for child in children(node):
             parents[id(child)] = node
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            called.add(id(node.func))
+        kind = type(node)
+        if kind is call:
+            calls.append(node)  # type: ignore[arg-type]
+            if type(node.func) is attribute:  # type: ignore[attr-defined]
+                called.add(id(node.func))  # type: ignore[attr-defined]
+        elif kind is name:
+            if type(node.ctx) is load:  # type: ignore[attr-defined]
+                loads.append(node)  # type: ignore[arg-type]
+        elif kind in _SCOPE_TYPES:
+            scopes.append(node)
     made: dict[str, set[str]] = {}
     escaping: set[str] = set()
 
@@ -86,28 +100,26 @@ def escaping_callees(
     # may derive from a value that one made: ``connect(p).wrap()``, ``conn.cursor()`` on a
     # connection whose class is unknown; it carries that value's callees
     derived: list[tuple[ast.Call, str]] = []
-    for node in nodes:
-        if isinstance(node, ast.Call):
-            origin = _origin(node, env, fn, callee)
-            if isinstance(origin, frozenset):
-                follow(node, set(origin))
-            elif origin is not None:
-                derived.append((node, origin))
+    for node in calls:
+        origin = _origin(node, env, fn, callee)
+        if isinstance(origin, frozenset):
+            follow(node, set(origin))
+        elif origin is not None:
+            derived.append((node, origin))
     # a local's uses: each binding round may make more locals, so repeat while that happens
     seen: dict[str, int] = {}
-    while any(len(keys) != seen.get(name) for name, keys in made.items()):
-        seen = {name: len(keys) for name, keys in made.items()}
-        for call, name in derived:
-            if name in made:
-                follow(call, set(made[name]))
-        for node in nodes:
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in made:
-                if not _stays(parents.get(id(node)), called):
-                    follow(node, set(made[node.id]))
-            elif isinstance(node, _SCOPES):
-                for inner in ast.walk(node):
-                    if isinstance(inner, ast.Name) and inner.id in made:
-                        escaping.update(made[inner.id])  # captured by a nested scope
+    while any(len(keys) != seen.get(local) for local, keys in made.items()):
+        seen = {local: len(keys) for local, keys in made.items()}
+        for node, local in derived:
+            if local in made:
+                follow(node, set(made[local]))
+        for use in loads:
+            if use.id in made and not _stays(parents.get(id(use)), called):
+                follow(use, set(made[use.id]))
+        for scope in scopes:
+            for inner in ast.walk(scope):
+                if isinstance(inner, ast.Name) and inner.id in made:
+                    escaping.update(made[inner.id])  # captured by a nested scope
     return tuple(sorted(escaping))
 
 
@@ -210,17 +222,28 @@ def local_root(
 
 def reads(env: Env, fn: ast.FunctionDef, nodes: list[ast.AST]) -> tuple[str, ...]:
     """The state ``fn`` reads (see the module docstring), as dotted keys."""
-    inner = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
-    declared = {name for n in nodes if isinstance(n, ast.Global) for name in n.names}
-    found: set[str] = set()
+    inner: set[int] = set()  # the objects of attributes: only whole chains are keys
+    declared: set[str] = set()
+    chains: list[ast.Name | ast.Attribute] = []
+    # one pass, by exact type (no node class is subclassed): this runs on every function
+    name, attribute, load, global_ = ast.Name, ast.Attribute, ast.Load, ast.Global
     for node in nodes:
-        if not isinstance(node, ast.Name | ast.Attribute) or id(node) in inner:
-            continue
-        if not isinstance(node.ctx, ast.Load):
-            continue
-        key = chain_key(env, node, declared)
-        if key is not None:
-            found.add(key)
+        kind = type(node)
+        if kind is attribute:
+            inner.add(id(node.value))  # type: ignore[attr-defined]
+            if type(node.ctx) is load:  # type: ignore[attr-defined]
+                chains.append(node)  # type: ignore[arg-type]
+        elif kind is name:
+            if type(node.ctx) is load:  # type: ignore[attr-defined]
+                chains.append(node)  # type: ignore[arg-type]
+        elif kind is global_:
+            declared.update(node.names)  # type: ignore[attr-defined]
+    found: set[str] = set()
+    for node in chains:
+        if id(node) not in inner:
+            key = chain_key(env, node, declared)
+            if key is not None:
+                found.add(key)
     return tuple(sorted(found))
 
 

@@ -102,7 +102,7 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
             kind, node = sources[0]
             key = f"{prefix}.{name}"
             if kind == "class" and isinstance(node, ast.ClassDef):
-                body_names, _ = scope_bindings(node.body, info, mod.nonlocals)
+                body_names, _ = scope_bindings(node.body, info, mod.nonlocals, mod.inline)
                 attrs, assigned = _class_attrs(mod, top, key, node, body_names)
                 if attrs:
                     # once more with them known: ``self.coll = self.client["db"]["coll"]``
@@ -163,7 +163,9 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
             keeps = True
         elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store) and not keeps:
             keeps = local_root(mod, fn, node) is None
-    escapes = () if keeps or not callees else escaping_callees(env, fn, nodes, lambda c: callees.get(id(c)))
+    # a builtin never makes a thread-bound object, and no module can stand in for ``builtins``
+    makers = {k: v for k, v in callees.items() if not v.startswith("builtins.")}
+    escapes = () if keeps or not makers else escaping_callees(env, fn, nodes, lambda c: makers.get(id(c)))
     if decorator:
         kind = "decorated"
     elif generator and kind == "function":

@@ -27,12 +27,14 @@ Source = tuple[str, object]
 
 
 def scope_bindings(
-    body: list[ast.stmt], current: ModuleInfo, nonlocals: bool = True
+    body: list[ast.stmt], current: ModuleInfo, nonlocals: bool = True, inline: bool = True
 ) -> tuple[dict[str, list[Source]], bool]:
     """Every binding site of each name in a scope's own body, and whether it star-imports.
 
     ``nonlocals=False``: the module has no ``nonlocal`` statement, so nested scopes are not
-    searched for one (that search walked every nested body once per enclosing scope)."""
+    searched for one (that search walked every nested body once per enclosing scope).
+    ``inline=False``: the module has no ``:=`` and no comprehension, so no statement's
+    expressions are searched for the names those bind."""
     out: dict[str, list[Source]] = {}
     star = False
 
@@ -100,7 +102,7 @@ def scope_bindings(
                     for name in _pattern_names(pattern):
                         add(name, ("unknown", None))
                 stack.extend(reversed(case.body))
-        for expr in _own_expressions(node):
+        for expr in _own_expressions(node) if inline else ():
             if isinstance(expr, ast.NamedExpr):
                 add(expr.target.id, ("value", expr.value))
             elif isinstance(expr, ast.comprehension):
@@ -271,8 +273,12 @@ class ModuleScope:
         self.imported: set[str] = set()
         declared_global: list[str] = []
         self.nonlocals = False
+        #: the module has a ``:=`` or a comprehension (see :func:`scope_bindings`)
+        self.inline = False
         for node in astnodes.nodes(tree):
-            if isinstance(node, ast.Global):
+            if isinstance(node, ast.NamedExpr | ast.comprehension):
+                self.inline = True
+            elif isinstance(node, ast.Global):
                 declared_global.extend(node.names)
             elif isinstance(node, ast.Nonlocal):
                 self.nonlocals = True
@@ -280,7 +286,7 @@ class ModuleScope:
                 self.imported.update(a.name.split(".")[0] for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 self.imported.add(node.module.split(".")[0])
-        self.names, self.star = scope_bindings(tree.body, info, self.nonlocals)
+        self.names, self.star = scope_bindings(tree.body, info, self.nonlocals, self.inline)
         for name in declared_global:
             self.names.setdefault(name, []).append(("unknown", None))
         self.bindings: dict[str, str] = {}
@@ -301,7 +307,7 @@ class ModuleScope:
         found = self._functions.get(id(fn))
         if found is not None:
             return found
-        local, _ = scope_bindings(fn.body, self.info, self.nonlocals)
+        local, _ = scope_bindings(fn.body, self.info, self.nonlocals, self.inline)
         args = fn.args
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
             local.setdefault(arg.arg, []).append(
