@@ -1,12 +1,13 @@
 """``audit_paths``: discover, gather (stdlib ``ast``), run the codemods without writing, analyse.
 
-Nothing the audit reads is imported or executed; see :mod:`.environment` for the one place the
-running environment is asked about installed modules.
+Nothing the audit reads is imported or executed; see :mod:`.environment` and :mod:`.envprobe`
+for where an environment is asked about installed modules.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,12 +17,20 @@ import libcst as cst
 from .. import preflight, registry
 from ..files import discover
 from ..io import SourceError, read_source
-from ..project import FileFacts, GatherFn, Item, ProjectFacts, gather_file, gather_project
+from ..project import (
+    STDLIB_MODULES,
+    FileFacts,
+    GatherFn,
+    Item,
+    ProjectFacts,
+    gather_file,
+    gather_project,
+)
 from ..types import Options
 from .codemod_pass import AUDIT_CODEMODS, available_codemods, run_codemods
 from .context import AuditContext
 from .declared import DECLARATION_KINDS, declaration_files, declares_anything
-from .environment import Environment, current_environment
+from .environment import REMOVED_STDLIB, Environment, current_environment
 from .imports import import_findings, shadowing_findings, undeclared_findings
 from .model import AuditReport, FileError, Finding
 from .runtime import (
@@ -99,6 +108,7 @@ def audit_paths(
         if scan.error is not None and path in audited:
             errors.append(FileError(display(path), scan.error))
     all_scans = {p: s for p, s in all_scans.items() if s.error is None}
+    env.prefetch(_third_party_candidates(all_scans.values()))
     broken = {e.path for e in errors}
     runnable = [
         p for p in files if str(p.resolve()) in audited and display(str(p.resolve())) not in broken
@@ -151,7 +161,21 @@ def audit_paths(
         ),
         components=tuple(sorted(set(labels.values()))),
         notes=tuple(notes),
+        environment=env.describe(),
     )
+
+
+def _third_party_candidates(scans: Iterable[ModuleScan]) -> set[str]:
+    """The top-level names of absolute imports that are not standard library: every name the
+    environment may be asked about (first-party ones too; asking about them runs nothing)."""
+    return {
+        top
+        for scan in scans
+        for site in scan.imports
+        if site.module and not site.relative
+        for top in (site.module.split(".")[0],)
+        if top not in STDLIB_MODULES and top not in REMOVED_STDLIB and top != "__future__"
+    }
 
 
 def _label_of(ctx: AuditContext, shown: str) -> str:
@@ -242,7 +266,8 @@ def _notes(
         )
     for path in newer:
         notes.append(
-            f"`{path}` uses syntax newer than Python {ctx.env.python[0]}.{ctx.env.python[1]}: not analysed."
+            f"`{path}` uses syntax newer than the Python running codemod "
+            f"({sys.version_info[0]}.{sys.version_info[1]}): not analysed."
         )
     missing = [c for c in AUDIT_CODEMODS if c not in ran and c not in registry.all_codemods()]
     if missing:
