@@ -17,21 +17,18 @@ import libcst as cst
 from .. import preflight, registry
 from ..files import discover
 from ..io import SourceError, read_source
-from ..project import (
-    STDLIB_MODULES,
-    FileFacts,
-    GatherFn,
-    Item,
-    ProjectFacts,
-    gather_file,
-    gather_project,
-)
+from ..project import FileFacts, GatherFn, Item, ProjectFacts, gather_file, gather_project
 from ..types import Options
 from .codemod_pass import AUDIT_CODEMODS, available_codemods, run_codemods
 from .context import AuditContext
 from .declared import DECLARATION_KINDS, declaration_files, declares_anything
-from .environment import REMOVED_STDLIB, Environment, current_environment
-from .imports import import_findings, shadowing_findings, undeclared_findings
+from .environment import Environment, current_environment
+from .imports import (
+    import_findings,
+    shadowing_findings,
+    third_party_names,
+    undeclared_findings,
+)
 from .model import AuditReport, FileError, Finding
 from .runtime import (
     blocking_findings,
@@ -108,7 +105,6 @@ def audit_paths(
         if scan.error is not None and path in audited:
             errors.append(FileError(display(path), scan.error))
     all_scans = {p: s for p, s in all_scans.items() if s.error is None}
-    env.prefetch(_third_party_candidates(all_scans.values()))
     broken = {e.path for e in errors}
     runnable = [
         p for p in files if str(p.resolve()) in audited and display(str(p.resolve())) not in broken
@@ -130,6 +126,7 @@ def audit_paths(
         ran=result.ran,
         target_version=options.target_version,
     )
+    env.prefetch(third_party_names(ctx))  # one question to another interpreter, not one per name
     findings: list[Finding] = []
     for analysis in (
         import_findings,
@@ -163,19 +160,6 @@ def audit_paths(
         notes=tuple(notes),
         environment=env.describe(),
     )
-
-
-def _third_party_candidates(scans: Iterable[ModuleScan]) -> set[str]:
-    """The top-level names of absolute imports that are not standard library: every name the
-    environment may be asked about (first-party ones too; asking about them runs nothing)."""
-    return {
-        top
-        for scan in scans
-        for site in scan.imports
-        if site.module and not site.relative
-        for top in (site.module.split(".")[0],)
-        if top not in STDLIB_MODULES and top not in REMOVED_STDLIB and top != "__future__"
-    }
 
 
 def _label_of(ctx: AuditContext, shown: str) -> str:

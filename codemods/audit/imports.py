@@ -39,6 +39,14 @@ def classify(ctx: AuditContext, path: str, site: ImportSite) -> str:
     """``first-party``, ``missing-first-party``, ``removed``, ``stdlib``, ``installed`` or
     ``not-installed``, in the view of the file's own component. ``find_spec`` is reached only
     for third-party top-level names."""
+    kind = _static_kind(ctx, path, site)
+    if kind is not None:
+        return kind
+    return "installed" if ctx.env.installed((site.module or "").split(".")[0]) else "not-installed"
+
+
+def _static_kind(ctx: AuditContext, path: str, site: ImportSite) -> str | None:
+    """What :func:`classify` knows without asking the environment (``None``: third party)."""
     module = site.module or ""
     top = module.split(".")[0]
     view = ctx.view(path)
@@ -50,7 +58,17 @@ def classify(ctx: AuditContext, path: str, site: ImportSite) -> str:
         return "removed"
     if top in STDLIB_MODULES or top == "__future__":
         return "stdlib"
-    return "installed" if ctx.env.installed(top) else "not-installed"
+    return None
+
+
+def third_party_names(ctx: AuditContext) -> set[str]:
+    """Every top-level name :func:`classify` may ask the environment about."""
+    return {
+        (site.module or "").split(".")[0]
+        for path, scan in ctx.scans.items()
+        for site in scan.imports
+        if site.module is not None and _static_kind(ctx, path, site) is None
+    }
 
 
 def _local_top_level(ctx: AuditContext, path: str, top: str) -> bool:
