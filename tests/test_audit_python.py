@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from codemods.audit import audit_paths
 from codemods.audit.cli import audit as audit_command
-from codemods.audit.envprobe import ProbeError, parse, probe_environment, run_probe
+from codemods.audit.envprobe import ProbeError, parse, probe_environment, run_probe, source
 
 from .conftest import CLI, run_cli
 from .helpers import write_tree
@@ -281,3 +281,20 @@ def test_only_third_party_names_are_asked_about(tmp_path: Path, app_python: Path
     assert [f.rule for f in report.findings if f.category == "missing-module"] == [
         "import-not-found"
     ]
+
+
+def test_the_probes_own_mapping_for_python_before_3_10(app_python: Path) -> None:
+    """Python 3.8 and 3.9 have no ``packages_distributions``: the probe's fallback, run here
+    with the function removed, gives what it gives on 3.10+."""
+    request = json.dumps({"names": [], "metadata": True})
+    answers = []
+    for prelude in ("", "import importlib.metadata as m; del m.packages_distributions; "):
+        run = prelude + "import sys; exec(sys.argv[1], {'__name__': '__main__'})"
+        done = subprocess.run(
+            [app_python, "-I", "-c", run, source()],
+            input=request, capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        answers.append(json.loads(done.stdout)["distributions"])
+    modern, fallback = answers
+    assert fallback["fakedist_mod"] == ["fake-dist"] and fallback["othermod"] == ["other-dist"]
+    assert fallback == modern
