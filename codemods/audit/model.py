@@ -193,7 +193,8 @@ class AuditReport:
 
     #: The audited path(s) as given, ``/``-separated.
     root: str
-    #: The Python that ran the audit (its environment answers "is it installed?").
+    #: ``major.minor`` of the Python whose environment answered "is it installed?" (see
+    #: :attr:`environment`).
     python: str
     files: int
     findings: tuple[Finding, ...] = ()
