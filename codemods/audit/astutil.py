@@ -121,3 +121,19 @@ def raises(body: list[ast.stmt]) -> bool:
             if name in {"exit", "_exit", "abort"}:
                 return True
     return False
+
+
+def main_guard_branch(test: ast.expr) -> str | None:
+    """The branch of an ``if`` with this test that runs only when the module is run as a script:
+    ``"body"`` for ``__name__ == "__main__"``, ``"orelse"`` for ``!=`` (either side's order),
+    else ``None``."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    sides = (test.left, test.comparators[0])
+    if not (
+        any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+        and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    ):
+        return None
+    op = test.ops[0]
+    return "body" if isinstance(op, ast.Eq) else "orelse" if isinstance(op, ast.NotEq) else None

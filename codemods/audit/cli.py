@@ -15,6 +15,7 @@ from ..config import ConfigError, find_pyproject, load, parse_python_version
 from ..options import build_options
 from ..outputs import refuse_run_input
 from .core import audit_paths
+from .envprobe import ProbeError, probe_environment
 from .model import Risk
 from .render import RENDERERS
 
@@ -56,6 +57,13 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
     is_flag=True,
     help="Also report on test files (tests/, test_*.py, conftest.py).",
 )
+@click.option(
+    "--python",
+    "python",
+    metavar="PATH",
+    help="The app's Python interpreter (a path, or a name on PATH): installed modules are "
+    "looked up in its environment (default: the one running codemod).",
+)
 def audit(
     paths: tuple[Path, ...],
     fmt: str,
@@ -65,11 +73,13 @@ def audit(
     config_path: Path | None,
     target_version: str | None,
     include_tests: bool,
+    python: str | None,
 ) -> None:
     """Report what endangers the app in PATHS, ranked by risk, with the fix for each finding.
 
-    Never imports or runs the analysed code. Whether a module is installed is checked against
-    the Python environment running this command.
+    Never imports or runs the analysed code. Whether a module is installed is checked in the
+    environment of --python PATH (a small standard-library probe runs there), else in the one
+    running this command; the report names it.
     """
     try:
         config = load(config_path or find_pyproject(paths[0]))
@@ -82,7 +92,11 @@ def audit(
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     refuse_run_input(output, paths, options.exclude)
-    report = audit_paths(list(paths), options, include_tests=include_tests)
+    try:
+        env = probe_environment(python) if python is not None else None
+        report = audit_paths(list(paths), options, env, include_tests=include_tests)
+    except ProbeError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--python'") from None
     text = RENDERERS[fmt](report)
     if output is None:
         click.echo(text, nl=False)

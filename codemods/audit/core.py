@@ -1,12 +1,13 @@
 """``audit_paths``: discover, gather (stdlib ``ast``), run the codemods without writing, analyse.
 
-Nothing the audit reads is imported or executed; see :mod:`.environment` for the one place the
-running environment is asked about installed modules.
+Nothing the audit reads is imported or executed; see :mod:`.environment` and :mod:`.envprobe`
+for where an environment is asked about installed modules.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,12 @@ from .codemod_pass import AUDIT_CODEMODS, available_codemods, run_codemods
 from .context import AuditContext
 from .declared import DECLARATION_KINDS, declaration_files, declares_anything
 from .environment import Environment, current_environment
-from .imports import import_findings, shadowing_findings, undeclared_findings
+from .imports import (
+    import_findings,
+    shadowing_findings,
+    third_party_names,
+    undeclared_findings,
+)
 from .model import AuditReport, FileError, Finding
 from .runtime import (
     blocking_findings,
@@ -120,6 +126,7 @@ def audit_paths(
         ran=result.ran,
         target_version=options.target_version,
     )
+    env.prefetch(third_party_names(ctx))  # one question to another interpreter, not one per name
     findings: list[Finding] = []
     for analysis in (
         import_findings,
@@ -151,6 +158,7 @@ def audit_paths(
         ),
         components=tuple(sorted(set(labels.values()))),
         notes=tuple(notes),
+        environment=env.describe(),
     )
 
 
@@ -242,7 +250,8 @@ def _notes(
         )
     for path in newer:
         notes.append(
-            f"`{path}` uses syntax newer than Python {ctx.env.python[0]}.{ctx.env.python[1]}: not analysed."
+            f"`{path}` uses syntax newer than the Python running codemod "
+            f"({sys.version_info[0]}.{sys.version_info[1]}): not analysed."
         )
     missing = [c for c in AUDIT_CODEMODS if c not in ran and c not in registry.all_codemods()]
     if missing:

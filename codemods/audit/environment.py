@@ -1,4 +1,7 @@
-"""What the running Python environment has installed, and how import names map to distributions.
+"""What a Python environment has installed, and how import names map to distributions.
+
+:func:`current_environment` is the Python running codemod; :mod:`.envprobe` asks another
+interpreter (``codemod audit --python``).
 
 Security rule: nothing here imports the analysed code. ``importlib.util.find_spec`` is called only
 on *top-level* names (a dotted name would import its parent package) that the caller has already
@@ -19,6 +22,7 @@ from ..components.distributions import KNOWN_DISTRIBUTIONS as KNOWN_DISTRIBUTION
 from ..components.distributions import NAMESPACE_PREFIXES as NAMESPACE_PREFIXES
 from ..components.distributions import normalize as normalize
 from ..components.distributions import requirement_name as requirement_name
+from .model import CheckedEnvironment
 
 _REMOVED_IN_313 = (
     "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "lib2to3", "mailcap", "msilib",
@@ -46,6 +50,14 @@ class Environment:
     provided_by: Callable[[str], tuple[str, ...]]
     #: Normalised distribution name -> normalised names of what it requires (no extras).
     requires: Callable[[str], tuple[str, ...]] = field(default=lambda _name: ())
+    #: Which environment this is, for the report (``None``: a described one).
+    checked: CheckedEnvironment | None = None
+    #: Told every top-level name :attr:`installed` may be asked about, before it is asked: an
+    #: environment that answers from another process looks them all up at once.
+    prefetch: Callable[[Iterable[str]], None] = field(default=lambda _names: None)
+
+    def describe(self) -> CheckedEnvironment:
+        return self.checked or CheckedEnvironment("described", f"{self.python[0]}.{self.python[1]}")
 
     def distributions(self, top: str) -> tuple[str, ...]:
         """Distributions that may provide import name ``top``: installed metadata first, then
@@ -91,9 +103,13 @@ def _packages_distributions() -> Mapping[str, tuple[str, ...]]:
 @cache
 def _requires(dist: str) -> tuple[str, ...]:
     try:
-        requirements = importlib.metadata.requires(dist) or []
+        return requirement_names(importlib.metadata.requires(dist) or [])
     except importlib.metadata.PackageNotFoundError:
         return ()
+
+
+def requirement_names(requirements: Iterable[str]) -> tuple[str, ...]:
+    """The normalised names of a distribution's requirement strings, extras left out."""
     names = []
     for req in requirements:
         if "extra" in req.partition(";")[2]:
@@ -111,6 +127,9 @@ def current_environment() -> Environment:
         installed=_find_spec_installed,
         provided_by=lambda top: _packages_distributions().get(top, ()),
         requires=_requires,
+        checked=CheckedEnvironment(
+            "codemod", ".".join(map(str, sys.version_info[:3])), sys.executable or None
+        ),
     )
 
 

@@ -19,6 +19,10 @@ from .environment import REMOVED_STDLIB
 from .model import Finding, Risk
 from .scan import ImportSite
 
+_SCRIPT_ONLY = (
+    'the import runs only when `{module}` is run as a script (`if __name__ == "__main__":`), '
+    "never when the app is imported by its server"
+)
 _FAIL_LATE = (
     "it fails only when `{fn}` runs: that request gets HTTP 500 and a logged traceback while the "
     "server keeps running and passes its health checks"
@@ -35,6 +39,14 @@ def classify(ctx: AuditContext, path: str, site: ImportSite) -> str:
     """``first-party``, ``missing-first-party``, ``removed``, ``stdlib``, ``installed`` or
     ``not-installed``, in the view of the file's own component. ``find_spec`` is reached only
     for third-party top-level names."""
+    kind = _static_kind(ctx, path, site)
+    if kind is not None:
+        return kind
+    return "installed" if ctx.env.installed((site.module or "").split(".")[0]) else "not-installed"
+
+
+def _static_kind(ctx: AuditContext, path: str, site: ImportSite) -> str | None:
+    """What :func:`classify` knows without asking the environment (``None``: third party)."""
     module = site.module or ""
     top = module.split(".")[0]
     view = ctx.view(path)
@@ -46,7 +58,17 @@ def classify(ctx: AuditContext, path: str, site: ImportSite) -> str:
         return "removed"
     if top in STDLIB_MODULES or top == "__future__":
         return "stdlib"
-    return "installed" if ctx.env.installed(top) else "not-installed"
+    return None
+
+
+def third_party_names(ctx: AuditContext) -> set[str]:
+    """Every top-level name :func:`classify` may ask the environment about."""
+    return {
+        (site.module or "").split(".")[0]
+        for path, scan in ctx.scans.items()
+        for site in scan.imports
+        if site.module is not None and _static_kind(ctx, path, site) is None
+    }
 
 
 def _local_top_level(ctx: AuditContext, path: str, top: str) -> bool:
@@ -87,13 +109,15 @@ def _classified(
 ) -> Finding | None:
     top = (site.module or "").split(".")[0]
     fn = site.function or "the function"
-    if kind in {"not-installed", "missing-first-party"} and site.guard is None:
+    if kind in {"not-installed", "missing-first-party"} and site.guard in (None, "main"):
         what = (
             "not installed in this environment"
             if kind == "not-installed"
             else "not found in the project"
         )
-        if site.scope == "function":
+        if site.guard == "main":
+            why = f"`{top}` is {what}; " + _SCRIPT_ONLY.format(module=ctx.module_name(path))
+        elif site.scope == "function":
             why = f"`{top}` is {what}; " + _FAIL_LATE.format(fn=fn)
         else:
             why = (
@@ -108,21 +132,32 @@ def _classified(
             fix = "by hand: install it and declare it, or fix the module name"
         if ctx.site(path, "hoist-imports", range(site.line, site.end_line + 1), ("change",)):
             fix += "; then `hoist-imports` moves it to the top, so a missing install stops startup"
+        main = site.guard == "main"
         return Finding(
             shown,
             site.line,
             "missing-module",
-            "import-not-found",
-            Risk.HIGH,
+            "import-not-found-script" if main else "import-not-found",
+            Risk.LOW if main else Risk.HIGH,
             _where(site),
             why,
             fix,
         )
-    if kind == "removed":
+    # under TYPE_CHECKING it never runs; in ``try``/``except ImportError`` it is handled there
+    if kind == "removed" and site.guard not in ("type-checking", "optional"):
         removed = REMOVED_STDLIB[top]
         version = f"{removed[0]}.{removed[1]}"
         now = ctx.runs_on(removed)
         risk = Risk.HIGH if now else Risk.MEDIUM
+        when = f", when `{fn}` runs" if site.scope == "function" else ", at import"
+        if site.guard == "main":
+            risk, when = Risk.LOW, ", when the module is run as a script"
+        elif site.guard == "platform":
+            risk = Risk.LOW
+            when += (
+                f", unless its platform or version test (which the audit does not evaluate) "
+                f"excludes Python {version} and later"
+            )
         why = (
             f"`{top}` was removed from the standard library in Python {version}: ModuleNotFoundError"
             + (
@@ -130,7 +165,7 @@ def _classified(
                 if now
                 else f" once the project runs on {version}"
             )
-            + (f", when `{fn}` runs" if site.scope == "function" else ", at import")
+            + when
         )
         return Finding(shown, site.line, "removed-stdlib", "removed-stdlib-module", risk, _where(site), why,
                        f"by hand: replace `{top}` (PEP 594 names replacements)")  # fmt: skip
@@ -281,6 +316,15 @@ def _undeclared_in(ctx: AuditContext, component: Component, paths: list[str]) ->
             risk, why = (
                 Risk.LOW,
                 f"imported at {where} as an optional dependency; declare it as an extra",
+            )
+        elif all(s.guard in ("optional", "main") for _, s in sites):
+            also = (
+                "" if all(s.guard == "main" for _, s in sites) else " or as an optional dependency"
+            )
+            risk, why = (
+                Risk.LOW,
+                f'imported at {where} only under `if __name__ == "__main__":`{also}: '
+                "running the module as a script needs it, the app's server never does",
             )
         elif unreadable is not None:
             risk, why = (

@@ -161,12 +161,40 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
+class CheckedEnvironment:
+    """Which Python environment answered "is it installed?", as the report names it."""
+
+    #: ``codemod`` (the interpreter running codemod), ``--python`` (the interpreter given with
+    #: ``--python``) or ``described`` (an environment given as data, by the API or a test).
+    origin: str
+    #: ``major.minor.micro`` (``major.minor`` for a described environment).
+    version: str
+    executable: str | None = None
+
+    def sentence(self) -> str:
+        """How the Markdown header says it."""
+        if self.origin == "described" or self.executable is None:
+            return f"Installed modules were checked against a described Python {self.version} environment."
+        where = f"Installed modules were looked up in the environment of `{self.executable}` (Python {self.version})"
+        if self.origin == "--python":
+            return where + ", given with `--python`."
+        return (
+            where + ", the interpreter running codemod, which may not be the app's: "
+            "`--python PATH` checks the app's own interpreter."
+        )
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"origin": self.origin, "python": self.version, "executable": self.executable}
+
+
+@dataclass(frozen=True)
 class AuditReport:
     """Everything one audit found; rendered as Markdown, JSON or SARIF."""
 
     #: The audited path(s) as given, ``/``-separated.
     root: str
-    #: The Python that ran the audit (its environment answers "is it installed?").
+    #: ``major.minor`` of the Python whose environment answered "is it installed?" (see
+    #: :attr:`environment`).
     python: str
     files: int
     findings: tuple[Finding, ...] = ()
@@ -177,6 +205,8 @@ class AuditReport:
     components: tuple[str, ...] = ()
     #: Short statements of fact printed under the summary ("not a cause" notes, limits).
     notes: tuple[str, ...] = ()
+    #: The environment installed modules were looked up in (``None``: not said).
+    environment: CheckedEnvironment | None = None
 
     def at_or_above(self, risk: Risk) -> list[Finding]:
         return [f for f in self.findings if f.risk.rank >= risk.rank and f.risk is not Risk.INFO]

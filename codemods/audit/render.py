@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import __version__
 from ..reports.sarif import SCHEMA_URI, uri
-from .model import AuditReport, Finding, Risk, category
+from .model import AuditReport, CheckedEnvironment, Finding, Risk, category
 
 _RISK_ORDER = (Risk.HIGH, Risk.MEDIUM, Risk.LOW, Risk.INFO)
 
@@ -23,6 +23,10 @@ def _cell(text: str) -> str:
 def _components(report: AuditReport) -> tuple[str, ...]:
     """The components the report spans (from the findings when the report does not say)."""
     return report.components or tuple(sorted({f.component for f in report.findings if f.component}))
+
+
+def _checked(report: AuditReport) -> CheckedEnvironment:
+    return report.environment or CheckedEnvironment("described", report.python)
 
 
 def render_markdown(report: AuditReport) -> str:
@@ -41,9 +45,8 @@ def render_markdown(report: AuditReport) -> str:
     )
     lines += [
         f"{report.files} Python file{'s' if report.files != 1 else ''} analysed"
-        f" ({len(report.errors)} could not be parsed). Installed modules were checked against the"
-        f" Python {report.python} environment running the audit. Dependency declarations: {declared}."
-        + spans,
+        f" ({len(report.errors)} could not be parsed). {_checked(report).sentence()}"
+        f" Dependency declarations: {declared}." + spans,
         "",
     ]
     actionable = [f for f in report.findings if f.risk is not Risk.INFO]
@@ -109,6 +112,7 @@ def render_json(report: AuditReport) -> str:
         "tool": {"name": "codemod audit", "version": __version__},
         "root": report.root,
         "python": report.python,
+        "environment": _checked(report).as_json(),
         "files": report.files,
         "declarations": list(report.declarations),
         "components": list(_components(report)),
@@ -198,6 +202,7 @@ def render_sarif(report: AuditReport) -> str:
             }
         },
         "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": report.root}}},
+        "properties": {"environment": _checked(report).as_json()},
         "results": results,
         "invocations": [
             {"executionSuccessful": not report.errors, "toolExecutionNotifications": notifications}

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 
 from ..project import ModuleInfo, is_type_checking_test, resolve_relative
-from .astutil import Aliases, parents, str_constant
+from .astutil import Aliases, main_guard_branch, parents, str_constant
 from .catalogue import BLOCKING, BLOCKING_PREFIXES, CLIENTS, CONNECTS, POLICY_NAMES
 from .envvars import EnvFacts, scan_env
 
@@ -36,7 +36,8 @@ class ImportSite:
     scope: str
     function: str | None = None
     is_async: bool = False
-    #: ``type-checking``, ``optional`` (try/except ImportError), ``platform`` or None.
+    #: ``type-checking``, ``optional`` (try/except ImportError), ``platform``, ``main`` (runs
+    #: only when the module is run as a script: ``if __name__ == "__main__":``) or None.
     guard: str | None = None
 
 
@@ -150,7 +151,11 @@ class _Scanner:
                             _short(node),
                         )
                     )
-                if fn is None and (name in CONNECTS or name in CLIENTS or last == "create_all"):
+                if (
+                    fn is None
+                    and (name in CONNECTS or name in CLIENTS or last == "create_all")
+                    and not self.in_main_guard(node)  # a script's work, not the import's
+                ):
                     kind = (
                         "create_all"
                         if last == "create_all"
@@ -245,9 +250,12 @@ class _Scanner:
         return ".".join(reversed(names))
 
     def in_main_guard(self, node: ast.AST) -> str:
+        """``main`` when ``node`` runs only if the module is run as a script."""
+        child = node
         for parent in self._ancestors(node):
-            if isinstance(parent, ast.If) and "__main__" in ast.unparse(parent.test):
+            if isinstance(parent, ast.If) and _in_main_branch(parent, child):
                 return "main"
+            child = parent
         return ""
 
     def imports(self, node: ast.Import | ast.ImportFrom) -> list[ImportSite]:
@@ -280,6 +288,8 @@ class _Scanner:
     def guard(self, node: ast.AST, chain: list[ast.AST]) -> str | None:
         child = node
         for parent in chain:
+            if isinstance(parent, ast.If) and _in_main_branch(parent, child):
+                return "main"
             if isinstance(parent, ast.If) and child in parent.body:
                 if is_type_checking_test(parent.test):
                     return "type-checking"
@@ -360,6 +370,11 @@ class _Scanner:
                 target = ast.unparse(deco.func.value)
                 found.append(HandlerSite(deco.lineno, _end(fn), target, "on_event", event, fn.name))
         return found
+
+
+def _in_main_branch(parent: ast.If, child: ast.AST) -> bool:
+    branch = main_guard_branch(parent.test)
+    return branch is not None and child in getattr(parent, branch)
 
 
 def _short(node: ast.AST, limit: int = 80) -> str:
