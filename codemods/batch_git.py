@@ -154,7 +154,8 @@ def run_git(
     """One git call, registered with ``stop`` (an interrupt sends it SIGTERM, on which git
     removes its lock files); raise :class:`BatchError` when it outlives ``timeout`` seconds."""
     arguments = list(args)
-    done = communicate(stop, ["git", "--no-pager", *arguments], cwd, environment(settings), timeout, input)
+    command = ["git", "--no-pager", *arguments]
+    done = communicate(stop, command, cwd, environment(settings), timeout, input)
     if done is None:
         raise GitTimeout(
             f"git {' '.join(arguments[:2])} timed out after {timeout:g}s (a named pipe or a slow "

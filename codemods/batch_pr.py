@@ -24,14 +24,26 @@ from .batch_procs import communicate
 from .batch_settings import Settings
 
 
-def open_pr(git: Git, settings: Settings, name: str, commit: str, base: str | None) -> tuple[str, str, Path]:
+def open_pr(
+    git: Git, settings: Settings, name: str, commit: str, base: str | None
+) -> tuple[str, str, Path]:
     """(the pull request, as gh names it; the command to run when gh is absent; the body file)."""
     assert settings.out is not None  # --open-pr requires --out
     body = (settings.out / f"{name}.md").absolute()
     if not body.is_file():
-        body.write_text(_log(git, "%b", commit), encoding="utf-8")
+        body.write_text(_log(git, "%b", commit).strip() + "\n", encoding="utf-8")
     title = _log(git, "%s", commit).strip()
-    create = ["gh", "pr", "create", "--title", title, "--body-file", str(body), "--head", settings.branch]
+    create = [
+        "gh",
+        "pr",
+        "create",
+        "--title",
+        title,
+        "--body-file",
+        str(body),
+        "--head",
+        settings.branch,
+    ]
     create += ["--base", base] if base is not None else []
     if shutil.which("gh") is None:
         return "", f"cd {shlex.quote(str(git.path.absolute()))} && {shlex.join(create)}", body
@@ -40,7 +52,9 @@ def open_pr(git: Git, settings: Settings, name: str, commit: str, base: str | No
     try:
         numbers = [int(entry["number"]) for entry in json.loads(listed)]
     except (ValueError, TypeError, KeyError):
-        raise BatchError(f"gh pr list printed no list of numbers: {listed.strip()[:200]!r}") from None
+        raise BatchError(
+            f"gh pr list printed no list of numbers: {listed.strip()[:200]!r}"
+        ) from None
     if numbers:
         edit = ["gh", "pr", "edit", str(numbers[0]), "--title", title, "--body-file", str(body)]
         return _last_line(_gh(git, env, edit)) or f"#{numbers[0]}", "", body

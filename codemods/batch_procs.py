@@ -83,7 +83,12 @@ class Stop:
 
 
 def communicate(
-    stop: Stop, command: Sequence[str], cwd: Path, env: dict[str, str], timeout: float, input: str | None = None
+    stop: Stop,
+    command: Sequence[str],
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str] | None:
     """Run ``command`` (git, gh) in a session of its own registered with ``stop`` (an interrupt
     sends it SIGTERM: git removes its lock files then); None when it outlives ``timeout`` seconds

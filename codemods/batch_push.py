@@ -46,12 +46,16 @@ def publish(git: Git, outcome: Outcome, settings: Settings, base: str | None) ->
     """Push the repository's branch and, with ``--open-pr``, open its pull request; a failure
     is the repository's status (``push-failed``, ``pr-failed``), the commit stays."""
     assert settings.push is not None
+    git.stop.check()  # interrupted: the commit is done, nothing more starts
     failure = "push-failed"
     try:
         outcome.pushed = push(git, settings.push, settings.branch, settings.force_push)
-        outcome.detail = "; ".join(filter(None, (outcome.detail, f"pushed to {settings.push}: {outcome.pushed}")))
+        outcome.detail = "; ".join(
+            filter(None, (outcome.detail, f"pushed to {settings.push}: {outcome.pushed}"))
+        )
         failure = "pr-failed"
         if settings.open_pr:
+            git.stop.check()
             outcome.pr, outcome.pr_command, body = batch_pr.open_pr(
                 git, settings, outcome.name, str(outcome.commit), base
             )
@@ -77,7 +81,9 @@ def policy(entries: Sequence[tuple[str, str, str]], remote: str) -> list[tuple[s
                 "would run); push it yourself, or pass --trust-repo-config"
             )
     destinations = {canonical(f"remote.{remote}.{var}") for var in ("url", "pushurl")}
-    named = any(key in destinations or re.fullmatch(r"url\..+\.(?:push)?insteadof", key) for key in own)
+    named = any(
+        key in destinations or re.fullmatch(r"url\..+\.(?:push)?insteadof", key) for key in own
+    )
     return [
         *((f"protocol.{name}.allow", "always") for name in NETWORK),
         ("protocol.file.allow", "never" if named else "always"),
