@@ -16,7 +16,7 @@ For each repository (in parallel, ``jobs`` at a time):
 5. the changed files are committed with a message listing the changes per codemod, the original
    branch is checked out again, and the pull-request body is written to ``out/<name>.md``.
 
-Nothing is ever pushed. A repository that nothing changes ends ``unchanged`` (branch deleted);
+A repository that nothing changes ends ``unchanged`` (branch deleted);
 any git or worker error puts it back and ends ``failed``. Putting back means: hard reset of the
 new branch, removal of what the run created outside git's view (untracked files, as the tree had
 none, and ignored files or directories that were not there before), checkout of the original
@@ -25,7 +25,8 @@ what they were. An interrupted run (Ctrl-C) puts back each repository in progres
 commit is made already: then it ends back on the original branch, done. A killed run is put
 back by the next one only when the tree holds nothing but what it could have made. Every git call goes
 through :mod:`codemods.batch_git`, which keeps the repository's git configuration from running
-commands.
+commands. Nothing leaves the machine unless ``--push`` (:mod:`codemods.batch_push`) and
+``--open-pr`` (:mod:`codemods.batch_pr`): a failure there is the repository's status.
 """
 
 from __future__ import annotations
@@ -39,34 +40,19 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import batch_procs, batch_state, batch_worker
+from . import batch_procs, batch_push, batch_state, batch_worker
 from .batch_git import BatchError, Git, message
 from .batch_procs import Stop
-from .batch_settings import Settings, settings_from_cli
+from .batch_settings import Outcome, Settings, settings_from_cli
 from .reports.batch import STATUSES, TRAILER, Progress, commit_message, summary, table
 
 __all__ = ["NOT_DONE", "STATUSES", "Outcome", "Settings", "run", "settings_from_cli", "summary", "table", "write_summary"]
 
 #: Statuses that make ``codemod batch`` exit with 3.
-NOT_DONE = frozenset({"dirty", "failed", "verify-failed"})
-
-
-@dataclass
-class Outcome:
-    repo: str
-    name: str
-    status: str = "failed"
-    branch: str = ""
-    commit: str | None = None
-    files_changed: int = 0
-    changes: int = 0
-    files_failed: int = 0
-    detail: str = ""
-    pr_body: str | None = None
+NOT_DONE = frozenset({"dirty", "failed", "verify-failed", "push-failed", "pr-failed"})
 
 
 def repo_names(repos: Sequence[Path]) -> list[str]:
@@ -100,6 +86,8 @@ class Repo:
             self._run()
         except BatchError as exc:
             self.outcome.status, self.outcome.detail = "failed", str(exc)
+        if self.settings.push is not None and self.outcome.status in ("changed", "already-done"):
+            batch_push.publish(self.git, self.outcome, self.settings, self.original)
         return self.outcome
 
     def _run(self) -> None:

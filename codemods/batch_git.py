@@ -6,11 +6,12 @@ trusts the repositories (``--trust-repo-config``), each call gets:
 
 - no hooks (``core.hooksPath=/dev/null``), ``core.fsmonitor=false``, no recursion into
   submodules, no automatic gc or maintenance (nothing keeps running after batch), and every
-  transport refused: batch needs no network, and a partial clone's lazy fetch would otherwise
-  run ``core.sshCommand`` or an ``ext::`` URL;
+  transport refused: only ``--push`` needs the network (:mod:`codemods.batch_push` allows it a
+  few), and a partial clone's lazy fetch would otherwise run an ``ext::`` URL;
 - every command key the repository's own configuration sets (local or worktree scope, includes
   followed) replaced by its value in the user's global or system configuration, or else made
-  inert: filter, diff and merge drivers, the signing programs.
+  inert: filter, diff and merge drivers, the signing programs, ``core.sshCommand`` and
+  ``core.askPass``.
 
 The overrides are read again before each call (an ``includeIf "onbranch:..."`` can depend on the
 branch) and travel in ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``: command
@@ -25,15 +26,13 @@ sends it SIGTERM: git removes its lock files and exits, even when blocked on a n
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
 import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .batch_procs import Interrupted, Stop, kill_group
+from .batch_procs import Interrupted, Stop, communicate
 
 #: git >= 2.31 reads GIT_CONFIG_COUNT; an older one would silently ignore the overrides.
 MIN_VERSION = (2, 31)
@@ -55,14 +54,17 @@ INERT_SUB = {
     ("diff", "textconv"): "", ("diff", "command"): "", ("merge", "driver"): "",
 }  # fmt: skip
 INERT_PLAIN = {"diff.external": ""}
-#: the signing programs: key -> (the keys that set the same program, git's default); an empty
-#: key command makes signing fail rather than run anything
-SIGNERS = {
+#: the signing programs and those of a push (ssh, the password prompt): key -> (the keys that
+#: set the same program, git's default); an empty key command makes signing fail rather than
+#: run anything, an empty ``core.askPass`` asks nobody (no terminal prompt either)
+PROGRAMS = {
     "gpg.program": (("gpg.program", "gpg.openpgp.program"), "gpg"),
     "gpg.openpgp.program": (("gpg.program", "gpg.openpgp.program"), "gpg"),
     "gpg.x509.program": (("gpg.x509.program",), "gpgsm"),
     "gpg.ssh.program": (("gpg.ssh.program",), "ssh-keygen"),
     "gpg.ssh.defaultkeycommand": (("gpg.ssh.defaultkeycommand",), ""),
+    "core.sshcommand": (("core.sshcommand",), "ssh"),
+    "core.askpass": (("core.askpass",), ""),
 }
 
 
@@ -84,8 +86,8 @@ def canonical(key: str) -> str:
 def inert_value(key: str) -> str | None:
     """The value that keeps ``key`` from running a command, or None when it runs none."""
     key = canonical(key)
-    if key in SIGNERS:
-        return SIGNERS[key][1]
+    if key in PROGRAMS:
+        return PROGRAMS[key][1]
     section, _, rest = key.partition(".")
     sub, _, var = rest.rpartition(".")
     return INERT_SUB.get((section, var)) if sub else INERT_PLAIN.get(key)
@@ -114,7 +116,7 @@ def overrides(entries: Iterable[tuple[str, str, str]]) -> list[tuple[str, str]]:
             protocols.add(match.group(1))
         if scope not in UNTRUSTED_SCOPES or inert_value(key) is None:
             continue
-        names, _ = SIGNERS.get(key, ((key,), ""))
+        names, _ = PROGRAMS.get(key, ((key,), ""))
         values = sorted(trusted[name] for name in names if name in trusted)
         found[key] = values[-1][1] if values else str(inert_value(key))
     return [
@@ -151,23 +153,15 @@ def run_git(
 ) -> subprocess.CompletedProcess[str]:
     """One git call, registered with ``stop`` (an interrupt sends it SIGTERM, on which git
     removes its lock files); raise :class:`BatchError` when it outlives ``timeout`` seconds."""
-    command = ["git", "--no-pager", *args]
-    with stop.session(
-        command, refuse=False, signum=signal.SIGTERM, cwd=cwd, env=environment(settings),
-        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
-    ) as proc:  # fmt: skip
-        try:
-            stdout, stderr = proc.communicate(input, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.communicate(timeout=5)
-            raise GitTimeout(
-                f"git {' '.join(list(args)[:2])} timed out after {timeout:g}s (a named pipe or a slow "
-                "file system among the repository's config includes, ignore or attribute files?)"
-            ) from None
-    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+    arguments = list(args)
+    command = ["git", "--no-pager", *arguments]
+    done = communicate(stop, command, cwd, environment(settings), timeout, input)
+    if done is None:
+        raise GitTimeout(
+            f"git {' '.join(arguments[:2])} timed out after {timeout:g}s (a named pipe or a slow "
+            "file system among the repository's config includes, ignore or attribute files?)"
+        )
+    return done
 
 
 def message(done: subprocess.CompletedProcess[str]) -> str:
@@ -203,18 +197,25 @@ class Git:
             raise Interrupted  # stopped halfway by the interrupt
         return done
 
-    def settings(self) -> list[tuple[str, str]]:
-        if self.trusted:
-            return []
+    def entries(self) -> list[tuple[str, str, str]]:
+        """The repository's configuration as (scope, canonical key, value), every scope."""
         listing = self._run(["config", "--show-scope", "--list", "-z"], ALWAYS)
         if listing.returncode != 0:
             raise BatchError(f"git config failed: {message(listing)}")
-        return overrides(parse_config(listing.stdout))
+        return list(parse_config(listing.stdout))
+
+    def settings(self) -> list[tuple[str, str]]:
+        return [] if self.trusted else overrides(self.entries())
 
     def __call__(
-        self, *args: str, check: bool = True, input: str | None = None
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | None = None,
+        extra: Iterable[tuple[str, str]] = (),
     ) -> subprocess.CompletedProcess[str]:
-        done = self._run(args, self.settings(), input)
+        """``git ARGS``; ``extra`` settings come after (and win over) the usual overrides."""
+        done = self._run(args, [*self.settings(), *extra], input)
         if check and done.returncode != 0:
             raise BatchError(f"git {' '.join(args[:2])} failed: {message(done)}")
         return done

@@ -82,6 +82,32 @@ class Stop:
             proc.wait()
 
 
+def communicate(
+    stop: Stop,
+    command: Sequence[str],
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str] | None:
+    """Run ``command`` (git, gh) in a session of its own registered with ``stop`` (an interrupt
+    sends it SIGTERM: git removes its lock files then); None when it outlives ``timeout`` seconds
+    (its process group is stopped)."""
+    with stop.session(
+        command, refuse=False, signum=signal.SIGTERM, cwd=cwd, env=env,
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+    ) as proc:  # fmt: skip
+        try:
+            stdout, stderr = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.communicate(timeout=5)
+            return None
+    return subprocess.CompletedProcess(list(command), proc.returncode, stdout, stderr)
+
+
 def verify(command: str, cwd: Path, timeout: float | None, stop: Stop) -> tuple[int | None, str]:
     """Run the user's ``--verify`` command through the shell: (exit code, None on timeout; its
     output, stdout and stderr interleaved)."""

@@ -1,4 +1,5 @@
-"""The arguments of ``codemod batch``, validated: the repositories and the run's settings."""
+"""The arguments of ``codemod batch``, validated: the repositories and the run's settings; and
+what the run reports of each repository (:class:`Outcome`)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,28 @@ class Settings:
     trust_repo_config: bool = False
     #: seconds a git call may take before its repository fails (``--git-timeout``)
     git_timeout: float = 300.0
+    #: the remote to push each branch to (``--push``), never forced unless ``force_push``
+    push: str | None = None
+    force_push: bool = False
+    #: open or update the pull request with gh (``--open-pr``)
+    open_pr: bool = False
+
+
+@dataclass
+class Outcome:
+    repo: str
+    name: str
+    status: str = "failed"
+    branch: str = ""
+    commit: str | None = None
+    files_changed: int = 0
+    changes: int = 0
+    files_failed: int = 0
+    detail: str = ""
+    pr_body: str | None = None
+    pushed: str = ""  # how --push moved the remote branch
+    pr: str = ""  # the pull request --open-pr opened or updated
+    pr_command: str = ""  # the gh command to run, gh being absent
 
 
 def read_repos_file(path: Path) -> list[Path]:
@@ -74,6 +97,7 @@ def settings_from_cli(
     problem = None if trusted else version_problem()
     if problem:
         raise click.UsageError(problem)
+    push = _check_push(flags)
     jobs = int(flags.get("jobs") or 1)
     worker_flags = {
         "select": list(flags["select"]) if flags.get("select") is not None else None,
@@ -86,5 +110,18 @@ def settings_from_cli(
         branch=branch, codemods=codemods, flags=worker_flags, verify=flags.get("verify"),
         verify_timeout=flags.get("verify_timeout"), out=flags.get("out"), file_jobs=1 if jobs > 1 else None,
         trust_repo_config=trusted, git_timeout=float(flags.get("git_timeout") or 300.0),
+        push=push, force_push=bool(flags.get("force_push")), open_pr=bool(flags.get("open_pr")),
     )  # fmt: skip
     return settings, list(unique.values())
+
+
+def _check_push(flags: dict[str, Any]) -> str | None:
+    push: str | None = flags.get("push")
+    if push is not None and (not push or push.startswith("-")):
+        raise click.UsageError(f"--push: not a remote name or URL: {push!r}")
+    for flag in ("force_push", "open_pr"):
+        if flags.get(flag) and push is None:
+            raise click.UsageError(f"--{flag.replace('_', '-')} needs --push REMOTE")
+    if flags.get("open_pr") and flags.get("out") is None:
+        raise click.UsageError("--open-pr needs --out DIR (the pull-request bodies)")
+    return push

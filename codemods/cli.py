@@ -151,9 +151,15 @@ def explain(codemod_id: str) -> int:
               help="Let each repository's git config and hooks run commands (hooks, filters, fsmonitor); only for repositories you trust.")
 @click.option("--git-timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True,
               help="Seconds a git call may take before its repository fails (a named pipe among its files).")
+@click.option("--push", metavar="REMOTE",
+              help="Push each branch to REMOTE (a remote name or a URL); never forced.")
+@click.option("--force-push", is_flag=True,
+              help="With --push: replace a remote branch that has other commits (--force-with-lease).")
+@click.option("--open-pr", is_flag=True,
+              help="With --push and --out: open or update each pull request with gh (or print the gh command).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def batch(repos: tuple[Path, ...], repos_file: Path | None, **kwargs: Any) -> int:
-    """Apply fixes to many git checkouts: a branch and one commit each, never pushed."""
+    """Apply fixes to many git checkouts: a branch and one commit each, pushed only with --push."""
     from . import batch as batch_run
 
     refuse_input(kwargs["summary_json"], "--summary-json", [repos_file] if repos_file else [])

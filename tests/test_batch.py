@@ -58,8 +58,8 @@ def unbranched(snapshot: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in snapshot.items() if k != "branches"}
 
 
-def batch(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return run_cli(["batch", "--select", "hoist-imports", *args], cwd, env=GIT_ENV)
+def batch(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return run_cli(["batch", "--select", "hoist-imports", *args], cwd, env=env or GIT_ENV)
 
 
 def summary(path: Path) -> dict[str, dict[str, object]]:
@@ -182,11 +182,14 @@ def test_repos_file_parallel_jobs_and_summary(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert data["counts"] == {
         "already-done": 0, "changed": 2, "dirty": 0, "failed": 1, "unchanged": 1, "verify-failed": 0,
+        "push-failed": 0, "pr-failed": 0,
     }  # fmt: skip
     lines = done.stdout.decode().splitlines()
     assert lines[0].split() == ["repository", "status", "files", "changes", "detail"]
     assert [line.split()[0] for line in lines[1:5]] == ["nogit", "one", "three", "two"]
-    assert lines[-1] == "2 changed, 1 unchanged, 0 already-done, 0 dirty, 1 failed, 0 verify-failed"
+    assert lines[-1] == (
+        "2 changed, 1 unchanged, 0 already-done, 0 dirty, 1 failed, 0 verify-failed, 0 push-failed, 0 pr-failed"
+    )
 
 
 def test_existing_branch_of_someone_else_is_left_alone(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..batch import Outcome, Settings
 
-STATUSES = ("changed", "unchanged", "already-done", "dirty", "failed", "verify-failed")
+STATUSES = ("changed", "unchanged", "already-done", "dirty", "failed", "verify-failed", "push-failed", "pr-failed")
 TRAILER = "Codemod-Batch:"
 #: Changes listed per codemod in a commit message before it says "... and N more".
 MAX_LISTED = 100
@@ -62,6 +62,9 @@ def table(outcomes: Sequence[Outcome]) -> str:
     lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip() for row in rows]
     found = Counter(o.status for o in outcomes)
     lines.append(", ".join(f"{found[s]} {s}" for s in STATUSES))
+    commands = [o.pr_command for o in sorted(outcomes, key=lambda o: o.name) if o.pr_command]
+    if commands:
+        lines += ["", "gh is not installed (or not on PATH); open the pull requests with:", *commands]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,132 @@
+"""``codemod batch --push REMOTE``: the codemod branch goes to a remote, and what a repository's
+own configuration may make of that push.
+
+REMOTE is the user's (command line): a remote name, or a URL or path. A name means whatever
+URL the repository configures for it. Unless ``--trust-repo-config``:
+
+- transports: https, http and ssh; ``file`` (a local path) only when the destination is the
+  user's: no ``remote.<REMOTE>.url``/``pushurl`` and no ``url.<base>.insteadOf``/``pushInsteadOf``
+  (which rewrite any URL) in the repository's own configuration. Pushing to a local repository
+  runs that repository's hooks and configuration on this machine, and one the repository names
+  could be a bare repository it ships, with a ``post-receive`` hook. Every other transport
+  (``ext::``, ``fd::``, ``git://``, ``<helper>::``, ``remote.<name>.vcs``) stays refused by git
+  itself (``protocol.allow=never``, each allowed protocol ``always``, so neither the ``user``
+  policy nor ``GIT_PROTOCOL_FROM_USER`` comes into play);
+- refused before git runs, naming the key: ``remote.<REMOTE>.receivepack`` or ``uploadpack``
+  (git takes the *first* value, so a command-scope setting cannot win; for a local path the
+  command runs here) and a credential helper (``credential.helper``, ``credential.<url>.helper``:
+  a command, in a list a later setting cannot take items out of);
+- ``core.sshCommand`` and ``core.askPass`` are the user's or git's default (see
+  :data:`codemods.batch_git.PROGRAMS`); no hook runs (``pre-push``).
+
+Never forced unless ``--force-push``, and then ``--force-with-lease``: the remote branch is
+replaced only when it is where the remote-tracking branch says (a URL has none: rejected).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import batch_pr
+from .batch_git import UNTRUSTED_SCOPES, BatchError, Git, canonical, message
+from .batch_settings import Outcome, Settings
+
+#: the transports of a push to a destination the repository names
+NETWORK = ("https", "http", "ssh")
+#: ``git push --porcelain`` flags of a successful update, as the report words them
+PUSHED = {"*": "new branch", " ": "fast-forward", "+": "forced update", "=": "up to date"}
+TRANSPORT_HINT = (
+    "batch pushes over https, http and ssh, and to a local path only when the command line "
+    "names it; see docs/security.md"
+)
+
+
+def publish(git: Git, outcome: Outcome, settings: Settings, base: str | None) -> None:
+    """Push the repository's branch and, with ``--open-pr``, open its pull request; a failure
+    is the repository's status (``push-failed``, ``pr-failed``), the commit stays."""
+    assert settings.push is not None
+    git.stop.check()  # interrupted: the commit is done, nothing more starts
+    failure = "push-failed"
+    try:
+        outcome.pushed = push(git, settings.push, settings.branch, settings.force_push)
+        outcome.detail = "; ".join(
+            filter(None, (outcome.detail, f"pushed to {settings.push}: {outcome.pushed}"))
+        )
+        failure = "pr-failed"
+        if settings.open_pr:
+            git.stop.check()
+            outcome.pr, outcome.pr_command, body = batch_pr.open_pr(
+                git, settings, outcome.name, str(outcome.commit), base
+            )
+            outcome.pr_body = str(body)
+    except BatchError as exc:
+        outcome.status, outcome.detail = failure, str(exc)
+
+
+def is_name(remote: str) -> bool:
+    """Whether git can only take ``remote`` for a remote's name (not a URL or a path)."""
+    return not any(char in remote for char in "/:\\")
+
+
+def policy(entries: Sequence[tuple[str, str, str]], remote: str) -> list[tuple[str, str]]:
+    """The transports this push may use; raise :class:`BatchError` when the repository's own
+    configuration would make git run a command of its choosing."""
+    own = [key for scope, key, _ in entries if scope in UNTRUSTED_SCOPES]
+    commands = {canonical(f"remote.{remote}.{var}") for var in ("receivepack", "uploadpack")}
+    for key in own:
+        if key in commands or re.fullmatch(r"credential\.(?:.+\.)?helper", key):
+            raise BatchError(
+                f"not pushed: the repository's own git configuration sets {key} (a command git "
+                "would run); push it yourself, or pass --trust-repo-config"
+            )
+    destinations = {canonical(f"remote.{remote}.{var}") for var in ("url", "pushurl")}
+    named = any(
+        key in destinations or re.fullmatch(r"url\..+\.(?:push)?insteadof", key) for key in own
+    )
+    return [
+        *((f"protocol.{name}.allow", "always") for name in NETWORK),
+        ("protocol.file.allow", "never" if named else "always"),
+    ]
+
+
+def push(git: Git, remote: str, branch: str, force: bool) -> str:
+    """Push ``branch`` to the same name on ``remote``: how the remote branch moved
+    (``new branch``, ``up to date``...); raise :class:`BatchError` when it did not."""
+    entries = git.entries()
+    known = {canonical(f"remote.{remote}.{var}") for var in ("url", "vcs")}
+    if is_name(remote) and not any(key in known for _, key, _ in entries):
+        raise BatchError(f"not pushed: no remote named {remote} in this repository")
+    ref = f"refs/heads/{branch}"
+    done = git(
+        "push", "--porcelain", "--no-follow-tags", "--no-signed", "--recurse-submodules=no",
+        *([f"--force-with-lease={ref}"] if force else []), "--", remote, f"{ref}:{ref}",
+        check=False, extra=[] if git.trusted else policy(entries, remote),
+    )  # fmt: skip
+    flag, summary = _porcelain(done.stdout, ref)
+    if done.returncode == 0 and flag in PUSHED:
+        return PUSHED[flag]
+    if "non-fast-forward" in summary or "fetch first" in summary:
+        raise BatchError(
+            f"push to {remote} rejected: the remote branch {branch} has commits this one does not "
+            "have (--force-push replaces it)"
+        )
+    if "stale info" in summary:
+        raise BatchError(
+            f"push to {remote} rejected: --force-with-lease found the remote branch {branch} "
+            "elsewhere than its remote-tracking branch says (or there is none: fetch it first)"
+        )
+    if summary:
+        raise BatchError(f"push to {remote} rejected: {summary}: {message(done)}")
+    words = message(done)
+    hint = f" ({TRANSPORT_HINT})" if re.search(r"transport '[^']*' not allowed", words) else ""
+    raise BatchError(f"push to {remote} failed: {words}{hint}")
+
+
+def _porcelain(stdout: str, ref: str) -> tuple[str, str]:
+    """The flag and summary of ``ref`` in ``git push --porcelain`` output ('' when absent)."""
+    for line in stdout.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and fields[1] == f"{ref}:{ref}":
+            return fields[0], fields[2]
+    return "", ""
