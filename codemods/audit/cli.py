@@ -81,7 +81,7 @@ def audit(
         raise click.UsageError(str(exc)) from None
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
-    refuse_run_input(output, paths, options.exclude)
+    refuse_run_input(output, paths, options.exclude, respect_gitignore=options.respect_gitignore)
     report = audit_paths(list(paths), options, include_tests=include_tests)
     text = RENDERERS[fmt](report)
     if output is None:
