@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pathspec
 
-from .readfile import not_regular, read_regular
+from .readfile import MAX_SOURCE_BYTES, not_regular, read_regular
 
 Spec = pathspec.GitIgnoreSpec
 
@@ -91,12 +91,23 @@ def _read_gitignore(directory: Path, base: Path | None = None) -> list[tuple[Pat
 
 
 def _read_patterns(path: Path, base: Path) -> list[tuple[Path, Spec]]:
-    try:
-        data = read_regular(path)
-    except (FileNotFoundError, NotADirectoryError):
+    data = _read(path)
+    if data is None:
         return []
     lines = data.decode("utf-8", errors="replace").splitlines()
     return [(base, _gitignore_spec(lines))]
+
+
+def _read(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes | None:
+    """The bytes of the regular file at ``path``, None when there is none; raise
+    :class:`OSError` naming ``path`` for one that cannot be read."""
+    try:
+        return read_regular(path, limit)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        exc.filename = exc.filename or str(path)
+        raise
 
 
 #: The largest ``.git`` file (``gitdir: ...``) or ``commondir`` file read.
@@ -105,10 +116,8 @@ _POINTER_BYTES = 64 * 1024
 
 def _pointer(path: Path) -> str | None:
     """The text of a git pointer file (``.git``: ``gitdir: ...``; ``commondir``), or None."""
-    try:
-        return read_regular(path, _POINTER_BYTES).decode("utf-8", errors="replace").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+    data = _read(path, _POINTER_BYTES)
+    return None if data is None else data.decode("utf-8", errors="replace").strip()
 
 
 def _read_info_exclude(directory: Path, base: Path) -> list[tuple[Path, Spec]]:
@@ -130,11 +139,6 @@ def _read_info_exclude(directory: Path, base: Path) -> list[tuple[Path, Spec]]:
 
 def _reason(exc: OSError, what: str) -> str:
     return f"{what}: {exc.strerror or exc}"
-
-
-def _which(exc: OSError) -> str:
-    """The ignore file ``exc`` is about, for messages."""
-    return str(exc.filename) if exc.filename else "a .gitignore or .git/info/exclude"
 
 
 def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, Spec]]) -> bool:
@@ -187,7 +191,7 @@ def discover(
         try:
             specs = _gitignores_above(root) if respect_gitignore else []
         except OSError as exc:
-            result.errors.append((given, _reason(exc, f"cannot read {_which(exc)} above it")))
+            result.errors.append((given, _reason(exc, f"cannot read {exc.filename} above it")))
             continue
         visited = {root}
         # (directory to list, its path below the resolved root, the .gitignore specs in force
@@ -208,7 +212,7 @@ def discover(
                 if ".gitignore" in names:
                     dir_specs = dir_specs + _read_gitignore(directory, logical_dir)
             except OSError as exc:
-                result.errors.append((directory, _reason(exc, f"cannot read {_which(exc)}")))
+                result.errors.append((directory, _reason(exc, f"cannot read {exc.filename}")))
                 continue
             for entry in entries:
                 path = Path(entry.path)
