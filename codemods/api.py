@@ -303,7 +303,7 @@ def run_paths(
     asts.forget()
     forget_styles()
     codemods = select_codemods(options)
-    found = discover(paths, options.exclude, options.follow_symlinks)
+    found = discover(paths, options.exclude, options.follow_symlinks, options.respect_gitignore)
     for path, reason in found.ignored + found.passed:
         yield FileResult(str(path), skipped=reason)
     for path, reason in found.errors:

@@ -13,6 +13,7 @@ import click
 
 from . import registry
 from .batch_git import version_problem
+from .options import selection
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,10 @@ def settings_from_cli(
     if not unique:
         raise click.UsageError("no repositories given (arguments or --repos-file)")
     try:
-        codemods = tuple(
-            c.ID for c in registry.selected(flags.get("select"), flags.get("ignore") or ())
+        select, ignore = selection(
+            (flags.get("select"), flags.get("extend_select") or (), flags.get("ignore") or ())
         )
+        codemods = tuple(c.ID for c in registry.selected(select, ignore))
     except registry.UnknownCodemod as exc:
         raise click.UsageError(
             f"unknown codemod {exc} (known: {', '.join(registry.all_codemods())})"
@@ -101,6 +103,7 @@ def settings_from_cli(
     jobs = int(flags.get("jobs") or 1)
     worker_flags = {
         "select": list(flags["select"]) if flags.get("select") is not None else None,
+        "extend_select": list(flags.get("extend_select") or ()),
         "ignore": list(flags.get("ignore") or ()),
         "unsafe_fixes": flags.get("unsafe_fixes"),
         "exclude": list(flags.get("exclude") or ()),

@@ -105,7 +105,7 @@ def main(spec: dict[str, Any]) -> int:
         return 2
     options = resolved.options
     files = json.loads(Path(spec["files"]).read_text(encoding="utf-8"))
-    paths = selected(discover([root], options.exclude, options.follow_symlinks).files, files)
+    paths = selected(discover([root], options.exclude, options.follow_symlinks, options.respect_gitignore).files, files)
     print(f"total {len(paths)}", flush=True)
     results = []
     for result in (
@@ -128,6 +128,8 @@ def flag_args(flags: dict[str, Any]) -> list[str]:
     args: list[str] = []
     if flags.get("select") is not None:
         args += ["--select", ",".join(flags["select"])]
+    if flags.get("extend_select"):
+        args += ["--extend-select", ",".join(flags["extend_select"])]
     if flags.get("ignore"):
         args += ["--ignore", ",".join(flags["ignore"])]
     if flags.get("unsafe_fixes") is not None:

@@ -40,10 +40,13 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(exists=True, allow_dash=True, path_type=Path),
         ),
         click.option("--select", callback=_csv, help="Comma-separated codemod ids to run (ALL for every one)."),
+        click.option("--extend-select", callback=_csv, help="Comma-separated codemod ids to run as well."),
         click.option("--ignore", callback=_csv, help="Comma-separated codemod ids not to run."),
         click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply fixes marked unsafe."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: cores)."),
-        click.option("--exclude", multiple=True, help="Glob of paths to leave alone (repeatable)."),
+        click.option("--exclude", "--extend-exclude", "exclude", multiple=True, help="Glob of paths to leave alone (repeatable)."),
+        click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+                     help="Skip files .gitignore and .git/info/exclude ignore (default: on)."),
         click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
         click.option("--show-skips", is_flag=True, help="List every site left alone, with the reason."),
         click.option("--quiet", "-q", is_flag=True, help="Print only errors (and diffs where asked)."),
@@ -143,6 +146,7 @@ def explain(codemod_id: str) -> int:
 @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path), help="Write the summary as JSON to this file.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Repositories processed at once.")
 @click.option("--select", callback=_csv, help="Comma-separated codemod ids to run (ALL for every one).")
+@click.option("--extend-select", callback=_csv, help="Comma-separated codemod ids to run as well.")
 @click.option("--ignore", callback=_csv, help="Comma-separated codemod ids not to run.")
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply fixes marked unsafe.")
 @click.option("--exclude", multiple=True, help="Glob of paths to leave alone (repeatable).")
@@ -188,7 +192,9 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
     fmt: str = kwargs["fmt"]
     output: Path | None = kwargs["output"]
     named = [Path(kwargs["stdin_filename"])] if stdin and kwargs["stdin_filename"] else []
-    refuse_run_input(output, named if stdin else paths, options.exclude, options.follow_symlinks, stdin)
+    refuse_run_input(
+        output, named if stdin else paths, options.exclude, options.follow_symlinks, stdin, options.respect_gitignore
+    )
     report = fmt != "diff"
     renderer = Renderer(
         color="never" if output else kwargs["color"], quiet=kwargs["quiet"], verbose=kwargs["verbose"],

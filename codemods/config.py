@@ -20,8 +20,12 @@ from .readfile import read_regular
 
 GLOBAL_KEYS = {
     "select": "list of codemod ids to run (default: those on by default)",
+    "extend-select": "list of codemod ids to run on top of select",
     "ignore": "list of codemod ids not to run",
+    "per-file-ignores": "table of glob pattern = list of codemod ids not run on the files it matches",
     "exclude": "list of glob patterns of paths to leave alone",
+    "extend-exclude": "list of glob patterns of paths to leave alone, added to exclude",
+    "respect-gitignore": "skip the files .gitignore and .git/info/exclude ignore (bool, default true)",
     "unsafe-fixes": "apply unsafe fixes too (bool)",
     "target-version": 'oldest Python the project supports, e.g. "3.11" or "py311"',
     "target-fastapi": 'oldest FastAPI the project supports, e.g. "0.112.2"',
@@ -51,7 +55,7 @@ def find_pyproject(start: Path) -> Path | None:
         directory = directory.parent
     for candidate in [directory, *directory.parents]:
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
+        if pyproject.exists() and not pyproject.is_dir():  # a named pipe there is an error, too
             tool = _read_toml(pyproject).get("tool", {})
             if isinstance(tool, dict) and "codemod" in tool:
                 return pyproject
@@ -129,13 +133,17 @@ def component_overrides(
 
 
 def _check_global(path: Path, key: str, value: Any) -> Any:
-    if key in {"select", "ignore", "exclude"}:
-        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+    if key in {"select", "extend-select", "ignore", "exclude", "extend-exclude"}:
+        if not _strings(value):
             raise ConfigError(f"{path}: tool.codemod.{key} must be a list of strings")
-        if key == "exclude":
-            check_patterns(value, f"{path}: tool.codemod.exclude")
+        if key.endswith("exclude"):
+            check_patterns(value, f"{path}: tool.codemod.{key}")
+        else:
+            check_ids(value, f"{path}: tool.codemod.{key}")
         return tuple(value)
-    if key in {"unsafe-fixes", "include-generated"}:
+    if key == "per-file-ignores":
+        return _per_file_ignores(path, value)
+    if key in {"unsafe-fixes", "include-generated", "respect-gitignore"}:
         if not isinstance(value, bool):
             raise ConfigError(f"{path}: tool.codemod.{key} must be true or false")
         return value
@@ -144,10 +152,38 @@ def _check_global(path: Path, key: str, value: Any) -> Any:
     return parse_version(str(value), f"{path}: tool.codemod.target-fastapi")
 
 
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _per_file_ignores(path: Path, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{glob: [ids]}`` as ``((glob, ids), ...)``; a glob may start with ``!`` (every file it
+    does not match), as in ruff."""
+    where = f"{path}: tool.codemod.per-file-ignores"
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where} must be a table of "glob" = [codemod ids]')
+    entries = []
+    for pattern, ids in value.items():
+        if not _strings(ids):
+            raise ConfigError(f"{where}: {pattern!r} must map to a list of strings")
+        check_patterns([pattern.removeprefix("!")], where)
+        check_ids(ids, f"{where}: {pattern!r}")
+        entries.append((pattern, tuple(ids)))
+    return tuple(entries)
+
+
+def check_ids(ids: Iterable[str], where: str) -> None:
+    """Raise :class:`ConfigError` for an id that names no codemod (``ALL`` names every one)."""
+    known = registry.all_codemods()
+    for codemod_id in ids:
+        if codemod_id != "ALL" and codemod_id not in known:
+            raise ConfigError(f"{where}: unknown codemod {codemod_id!r} (known: {', '.join(known)})")
+
+
 def _check_option(path: Path, key: str, value: Any, option: Any) -> Any:
     kind = option.kind
     if kind is list:
-        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        if not _strings(value):
             raise ConfigError(f"{path}: tool.codemod.{key} must be a list of strings")
         return tuple(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):

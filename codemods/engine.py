@@ -26,6 +26,7 @@ from .config import ConfigError
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original
 from .options import for_component
+from .per_file import applicable
 from .printing import Printer
 from .project import ProjectFacts
 from .readfile import SYMLINK_REFUSED
@@ -157,6 +158,7 @@ def transform_source(
     output fails verification; the caller keeps the original text in that case.
     """
     project = (project or ProjectFacts()).view_for(path)
+    codemods = applicable(codemods, options, path)
     try:
         options = for_component(options, project.component)
     except ConfigError as exc:

@@ -2,7 +2,8 @@
 
 Rules (documented in docs/decisions.md):
 - A directory is walked for ``*.py`` files, skipping the usual tool and virtualenv directories,
-  anything a ``.gitignore`` between the walk root and the file ignores, and ``--exclude`` globs.
+  anything a ``.gitignore`` between the repository root and the file or the repository's
+  ``.git/info/exclude`` ignores (unless not ``respect_gitignore``), and ``--exclude`` globs.
 - A file named explicitly is processed whatever its suffix, unless an ``--exclude`` glob matches.
 - Symlinks are not followed out of the given root unless ``follow_symlinks``; symlinked
   directories are never entered twice (no loops). A path given twice is processed once.
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pathspec
 
-from .readfile import not_regular, read_regular
+from .readfile import MAX_SOURCE_BYTES, not_regular, read_regular
 
 Spec = pathspec.GitIgnoreSpec
 
@@ -70,8 +71,8 @@ def _gitignore_spec(lines: list[str]) -> Spec:
 
 
 def _gitignores_above(directory: Path) -> list[tuple[Path, Spec]]:
-    """``.gitignore`` files from the repository root down to ``directory`` (exclusive); raise
-    :class:`OSError` for one that exists but cannot be read."""
+    """The repository's ``.git/info/exclude`` and the ``.gitignore`` files from its root down to
+    ``directory`` (exclusive); raise :class:`OSError` for one that exists but cannot be read."""
     chain: list[Path] = []
     for parent in directory.parents:
         chain.append(parent)
@@ -79,19 +80,61 @@ def _gitignores_above(directory: Path) -> list[tuple[Path, Spec]]:
             break
     else:
         return []
-    specs = []
+    specs = _read_info_exclude(chain[-1], chain[-1])
     for parent in reversed(chain):
         specs.extend(_read_gitignore(parent))
     return specs
 
 
 def _read_gitignore(directory: Path, base: Path | None = None) -> list[tuple[Path, Spec]]:
-    try:
-        data = read_regular(directory / ".gitignore")
-    except (FileNotFoundError, NotADirectoryError):
+    return _read_patterns(directory / ".gitignore", base or directory)
+
+
+def _read_patterns(path: Path, base: Path) -> list[tuple[Path, Spec]]:
+    data = _read(path)
+    if data is None:
         return []
     lines = data.decode("utf-8", errors="replace").splitlines()
-    return [(base or directory, _gitignore_spec(lines))]
+    return [(base, _gitignore_spec(lines))]
+
+
+def _read(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes | None:
+    """The bytes of the regular file at ``path``, None when there is none; raise
+    :class:`OSError` naming ``path`` for one that cannot be read."""
+    try:
+        return read_regular(path, limit)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        exc.filename = exc.filename or str(path)
+        raise
+
+
+#: The largest ``.git`` file (``gitdir: ...``) or ``commondir`` file read.
+_POINTER_BYTES = 64 * 1024
+
+
+def _pointer(path: Path) -> str | None:
+    """The text of a git pointer file (``.git``: ``gitdir: ...``; ``commondir``), or None."""
+    data = _read(path, _POINTER_BYTES)
+    return None if data is None else data.decode("utf-8", errors="replace").strip()
+
+
+def _read_info_exclude(directory: Path, base: Path) -> list[tuple[Path, Spec]]:
+    """The patterns of ``info/exclude`` in the git directory of the work tree at ``directory``,
+    read as data: a ``.git`` file (a worktree, a submodule) names that directory, and a
+    ``commondir`` file there the one holding ``info/`` (git's layout). Raise :class:`OSError`
+    for a file that exists but cannot be read."""
+    git_dir = directory / ".git"
+    if not git_dir.is_dir():
+        text = _pointer(git_dir)
+        if text is None or not text.startswith("gitdir:"):
+            return []  # git refuses such a .git file, so no exclude file is in force
+        git_dir = directory / text.removeprefix("gitdir:").strip()
+    common = _pointer(git_dir / "commondir")
+    if common:
+        git_dir = git_dir / common
+    return _read_patterns(git_dir / "info" / "exclude", base)
 
 
 def _reason(exc: OSError, what: str) -> str:
@@ -110,7 +153,10 @@ def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, Spec]]) -> bool:
 
 
 def discover(
-    paths: Iterable[Path], exclude: Iterable[str] = (), follow_symlinks: bool = False
+    paths: Iterable[Path],
+    exclude: Iterable[str] = (),
+    follow_symlinks: bool = False,
+    respect_gitignore: bool = True,
 ) -> Discovery:
     excluded = _spec(exclude)
     cwd = Path.cwd()
@@ -143,9 +189,9 @@ def discover(
             continue
         root = given.resolve()
         try:
-            specs = _gitignores_above(root)
+            specs = _gitignores_above(root) if respect_gitignore else []
         except OSError as exc:
-            result.errors.append((given, _reason(exc, "cannot read a .gitignore above it")))
+            result.errors.append((given, _reason(exc, f"cannot read {exc.filename} above it")))
             continue
         visited = {root}
         # (directory to list, its path below the resolved root, the .gitignore specs in force
@@ -159,12 +205,15 @@ def discover(
             except OSError as exc:
                 result.errors.append((directory, _reason(exc, "cannot list directory")))
                 continue
-            if any(entry.name == ".gitignore" for entry in entries):
-                try:
+            names = {entry.name for entry in entries} if respect_gitignore else set()
+            try:
+                if ".git" in names:  # the root of a repository: its info/exclude applies below
+                    dir_specs = dir_specs + _read_info_exclude(directory, logical_dir)
+                if ".gitignore" in names:
                     dir_specs = dir_specs + _read_gitignore(directory, logical_dir)
-                except OSError as exc:
-                    result.errors.append((directory, _reason(exc, "cannot read .gitignore")))
-                    continue
+            except OSError as exc:
+                result.errors.append((directory, _reason(exc, f"cannot read {exc.filename}")))
+                continue
             for entry in entries:
                 path = Path(entry.path)
                 logical = logical_dir / entry.name

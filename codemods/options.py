@@ -4,7 +4,7 @@ resolve a run's configuration as every command does (``apply``, ``check``, ``app
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from .components.index import Component
 from .config import (
     Config,
     ConfigError,
+    check_ids,
     check_patterns,
     component_overrides,
     find_pyproject,
@@ -63,18 +64,61 @@ def build_options(config: Config, flags: Mapping[str, Any]) -> Options:
         return values.get(key, default)
 
     check_patterns(flags.get("exclude") or (), "--exclude")
-    exclude = tuple(values.get("exclude", ())) + tuple(flags.get("exclude") or ())
+    for flag in ("select", "extend_select", "ignore"):
+        check_ids(flags.get(flag) or (), "--" + flag.replace("_", "-"))
+    exclude = (
+        tuple(values.get("exclude", ()))
+        + tuple(values.get("extend-exclude", ()))
+        + tuple(flags.get("exclude") or ())
+    )
+    select, ignore = selection(
+        (values.get("select"), values.get("extend-select", ()), values.get("ignore", ())),
+        (flags.get("select"), flags.get("extend_select") or (), flags.get("ignore") or ()),
+    )
+    base = str(config.path.parent) if config.path else ""
     return Options(
-        select=pick("select", "select", None),
-        ignore=tuple(pick("ignore", "ignore", ())),
+        select=select,
+        ignore=ignore,
         unsafe_fixes=bool(pick("unsafe_fixes", "unsafe-fixes", False)),
         target_version=pick("target_version", "target-version", None),
         target_fastapi=values.get("target-fastapi"),
         exclude=exclude,
         include_generated=bool(pick("include_generated", "include-generated", False)),
         follow_symlinks=bool(flags.get("follow_symlinks", False)),
+        respect_gitignore=bool(pick("respect_gitignore", "respect-gitignore", True)),
+        per_file_ignores=tuple((base, glob, ids) for glob, ids in values.get("per-file-ignores", ())),
         codemod_options=config.codemod_options,
     )
+
+
+Layer = tuple[Sequence[str] | None, Sequence[str], Sequence[str]]
+
+
+def selection(*layers: Layer) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """``Options.select`` and ``.ignore`` from (select, extend-select, ignore) layers, the
+    configuration's then the flags', as ruff combines them: a layer's ``select`` replaces what
+    the layers before chose, its ``extend-select`` adds to it, then its ``ignore`` removes from
+    it. Raise :class:`registry.UnknownCodemod` for an id that names no codemod."""
+    every = list(registry.all_codemods())
+    for codemod_id in (i for layer in layers for ids in layer for i in ids or ()):
+        if codemod_id != "ALL" and codemod_id not in every:
+            raise registry.UnknownCodemod(codemod_id)
+    if not any(select is not None or extend for select, extend, _ in layers):
+        return None, tuple(dict.fromkeys(i for _, _, ignore in layers for i in ignore))
+    if all(not extend for _, extend, _ in layers):  # the last select with the ignores after it
+        last = max(n for n, (select, _, _) in enumerate(layers) if select is not None)
+        select = layers[last][0]
+        return tuple(select or ()), tuple(dict.fromkeys(i for _, _, ig in layers[last:] for i in ig))
+    chosen = {c for c, cls in registry.all_codemods().items() if cls.DEFAULT_ON}
+
+    def ids(names: Sequence[str]) -> set[str]:
+        return set(every) if "ALL" in names else set(names)
+
+    for select, extend, ignore in layers:
+        if select is not None:
+            chosen = ids(select)
+        chosen = (chosen | ids(extend)) - ids(ignore)
+    return tuple(c for c in every if c in chosen), ()
 
 
 def for_component(options: Options, component: Component) -> Options:

@@ -44,6 +44,7 @@ def refuse_run_input(
     exclude: Iterable[str] = (),
     follow_symlinks: bool = False,
     stdin: bool = False,
+    respect_gitignore: bool = True,
 ) -> None:
     """``--output`` against what a run over ``paths`` reads (with ``stdin``: the file behind
     stdin, and ``paths`` are the ``--stdin-filename``, most likely the file piped in)."""
@@ -56,4 +57,4 @@ def refuse_run_input(
         )
     refuse_input(output, "--output", paths)
     if any(path.is_dir() for path in paths):
-        refuse_input(output, "--output", discover(paths, exclude, follow_symlinks).files)
+        refuse_input(output, "--output", discover(paths, exclude, follow_symlinks, respect_gitignore).files)

@@ -69,7 +69,7 @@ def selected(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> list[t
             raise UnknownCodemod(codemod_id)
     if "ALL" in wanted:
         wanted = list(registry)
-    skip = set(ignore)
+    skip = set(registry) if "ALL" in ignore else set(ignore)
     return [cls for cid, cls in registry.items() if cid in wanted and cid not in skip]
 
 

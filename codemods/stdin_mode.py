@@ -17,6 +17,7 @@ from .base import Codemod
 from .engine import GENERATED, changed_result, is_generated
 from .io import SourceError, decode_faithful, encode_source
 from .isolation import transform_isolated
+from .per_file import applicable
 from .types import Failure, FileResult, Options
 
 
@@ -37,6 +38,7 @@ def process(
         if not options.include_generated and is_generated(text):
             return FileResult(shown, encoding=encoding, skipped=GENERATED), raw
         project = component_facts(Path(filename)) if filename else None
+        codemods = applicable(codemods, options, Path(filename) if filename else None)
         outcome = transform_isolated(text, codemods, options, project)
         if isinstance(outcome, Failure):
             return FileResult(shown, failure=outcome, encoding=encoding), raw

@@ -101,6 +101,10 @@ class Options:
     exclude: tuple[str, ...] = ()
     include_generated: bool = False
     follow_symlinks: bool = False
+    #: Skip what ``.gitignore`` files and ``.git/info/exclude`` ignore.
+    respect_gitignore: bool = True
+    #: (directory the glob is relative to, glob, codemod ids not run on the files it matches)
+    per_file_ignores: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     #: Per-codemod options, keyed by codemod id then option name (``keep-lazy``).
     codemod_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 

@@ -91,7 +91,7 @@ def audit(
         raise click.UsageError(str(exc)) from None
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
-    refuse_run_input(output, paths, options.exclude)
+    refuse_run_input(output, paths, options.exclude, respect_gitignore=options.respect_gitignore)
     try:
         env = probe_environment(python) if python is not None else None
         report = audit_paths(list(paths), options, env, include_tests=include_tests)

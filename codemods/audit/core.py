@@ -72,7 +72,7 @@ def audit_paths(
     """
     options = options or Options()
     env = environment or current_environment()
-    found = discover(paths, options.exclude, options.follow_symlinks)
+    found = discover(paths, options.exclude, options.follow_symlinks, options.respect_gitignore)
     files = found.files
     base = _base(paths)
     codemods = available_codemods(codemod_ids)
