@@ -49,6 +49,11 @@ from .visitors.import_style import forget as forget_styles
 from .visitors.import_style import style_digest
 from .workers import WorkerPool
 
+#: ``progress(phase, files done, files)``, see :func:`run_paths`
+Tick = Callable[[str, int, int], None]
+#: gathers a batch of items
+_Compute = Callable[[list[Item]], Iterable[FileFacts]]
+
 __all__ = [
     "SourceResult",
     "TransformError",
@@ -118,6 +123,8 @@ class GatherRun:
         self.jobs = jobs
         self.cache = cache
         self.gatherers, self.checks = _gatherers(codemods), _candidate_checks(codemods)
+        #: told ``("gather", files done, files)`` as the given files are gathered
+        self.progress: Tick | None = None
         self.salt = (
             cache.salt("gather", FACTS_FORMAT, *sorted(self.gatherers), "may-change", *sorted(self.checks)) if cache else ""
         )
@@ -182,7 +189,17 @@ class GatherRun:
         gatherers, checks = self.gatherers, self.checks
         read: dict[str, str] = {}  # gather key of every file this gather read
 
-        def run(items: list[Item], compute: Callable[[list[Item]], Iterable[FileFacts]]) -> Iterable[FileFacts]:
+        done, total, progress = 0, len(self.given), self.progress
+
+        def run(items: list[Item], compute: _Compute) -> Iterable[FileFacts]:
+            nonlocal done
+            for record in facts_of(items, compute):
+                if progress is not None and record.path in self.given:
+                    done += 1
+                    progress("gather", done, total)
+                yield record
+
+        def facts_of(items: list[Item], compute: _Compute) -> Iterable[FileFacts]:
             if cache is None:
                 yield from compute(items)
                 return
@@ -290,6 +307,7 @@ def run_paths(
     write: bool = False,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    progress: Tick | None = None,
 ) -> Generator[FileResult, None, None]:
     """Process every Python file under ``paths``; yield results sorted by path.
 
@@ -297,7 +315,8 @@ def run_paths(
     over (excluded) and walked files that are not regular files are yielded as skipped results;
     what could not be examined (a directory that cannot be listed, a named path that is not a
     regular file) as failed ones. With ``cache_dir``, gather facts and unchanged files are
-    remembered across runs (see :mod:`codemods.cache`).
+    remembered across runs (see :mod:`codemods.cache`). ``progress`` is called with the phase
+    (``gather``, ``transform``), the files done and the files to do, in this process.
     """
     forget_paths()
     asts.forget()
@@ -317,7 +336,8 @@ def run_paths(
     cache = Cache(cache_dir) if cache_dir is not None else None
     try:
         run = GatherRun(files, codemods, jobs, cache)
-        yield from _transform_all(files, codemods, options, run, write, jobs, cache)
+        run.progress = progress
+        yield from _transform_all(files, codemods, options, run, write, jobs, cache, progress)
     finally:
         if cache is not None:
             cache.close()
@@ -339,6 +359,7 @@ def _transform_all(
     write: bool,
     jobs: int,
     cache: Cache | None,
+    progress: Tick | None = None,
 ) -> Iterator[FileResult]:
     keys: dict[Path, str] = {}
     shas: dict[Path, str] = {}
@@ -373,8 +394,10 @@ def _transform_all(
             follow = options.follow_symlinks
             computed = (write_result(p, r, follow) for p, r in zip(todo, computed, strict=True))
     try:
-        for path in files:
+        for done, path in enumerate(files):
             interrupts.check()
+            if progress is not None:
+                progress("transform", done, len(files))
             key = keys.get(path)
             hit = cached.get(key) if key else None
             if isinstance(hit, FileResult):
@@ -395,6 +418,8 @@ def _transform_all(
             ):
                 cache.put(key, result)
             yield result
+        if progress is not None:
+            progress("transform", len(files), len(files))
     except BaseException:  # stopped (Ctrl-C, SIGTERM, the consumer gone): the workers too
         if pool is not None:
             pool.terminate()

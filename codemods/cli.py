@@ -21,6 +21,7 @@ from .cache import chosen_dir
 from .config import ConfigError, check_patterns
 from .options import resolve
 from .outputs import refuse_input, refuse_run_input
+from .progress import Progress
 from .render import Renderer
 from .reports import REPORT_FORMATS, RunInfo
 
@@ -60,7 +61,7 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-cache", is_flag=True, help="Neither read nor write the .codemod_cache directory."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CODEMOD_CACHE_DIR",
                      help="Where the cache lives (default: .codemod_cache in the working directory)."),
-        click.option("--format", "fmt", type=click.Choice(sorted(REPORT_FORMATS)), default="diff", show_default=True,
+        click.option("--format", "--output-format", "fmt", type=click.Choice(sorted(REPORT_FORMATS)), default="diff", show_default=True,
                      help="Output format: a unified diff, or a report for bots and reviewers."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                      help="Write the report (or diff) to this file instead of stdout."),
@@ -71,7 +72,7 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="codemod")
+@click.version_option(__version__, "-V", "--version", prog_name="codemod")
 def cli() -> None:
     """Find and fix async anti-patterns in FastAPI/Starlette code, as reviewable diffs."""
 
@@ -94,10 +95,13 @@ def apply(dry_run: bool, exit_non_zero_on_change: bool, interactive: bool, **kwa
 
 @cli.command()
 @common_options
-@click.option("--diff", "show_diff", is_flag=True, help="Also print the diff.")
-def check(show_diff: bool, **kwargs: Any) -> int:
-    """Write nothing; exit 1 when anything in PATHS would change."""
-    return _run(kwargs, "check", write=False, show_diff=show_diff, fail_on_change=True)
+@click.option("--diff", "show_diff", is_flag=True, help="Print the diff instead of the findings.")
+@click.option("--statistics", is_flag=True, help="Count the findings per codemod and kind instead.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when something would change.")
+def check(show_diff: bool, statistics: bool, exit_zero: bool, **kwargs: Any) -> int:
+    """Write nothing; list the findings; exit 1 when anything in PATHS would change."""
+    fail = not exit_zero
+    return _run(kwargs, "check", write=False, show_diff=show_diff, fail_on_change=fail, statistics=statistics)
 
 
 @cli.command("list")
@@ -179,7 +183,15 @@ def batch(repos: tuple[Path, ...], repos_file: Path | None, **kwargs: Any) -> in
     return EXIT_FAILED if any(o.status in batch_run.NOT_DONE for o in outcomes) else EXIT_OK
 
 
-def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, fail_on_change: bool) -> int:
+def _run(
+    kwargs: dict[str, Any],
+    command: str,
+    *,
+    write: bool,
+    show_diff: bool,
+    fail_on_change: bool,
+    statistics: bool = False,
+) -> int:
     paths: tuple[Path, ...] = kwargs.pop("paths")
     stdin = any(str(p) == "-" for p in paths)
     if stdin and len(paths) > 1:
@@ -196,10 +208,13 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
         output, named if stdin else paths, options.exclude, options.follow_symlinks, stdin, options.respect_gitignore
     )
     report = fmt != "diff"
+    # `check` lists every finding where stdout carries nothing else (no diff, source or report)
+    listing = command == "check" and not report and not show_diff
     renderer = Renderer(
         color="never" if output else kwargs["color"], quiet=kwargs["quiet"], verbose=kwargs["verbose"],
         show_skips=kwargs["show_skips"], show_diff=show_diff and not report, write=write,
         keep_results=report, output=output if not report else None,
+        listing=listing, findings_on_stdout=listing and not stdin, statistics=statistics,
     )  # fmt: skip
     for warning in config.warnings:
         renderer.message(f"warning: {warning}")
@@ -210,11 +225,15 @@ def _run(kwargs: dict[str, Any], command: str, *, write: bool, show_diff: bool, 
 
         cache_dir = chosen_dir(kwargs["no_cache"], kwargs["cache_dir"], renderer.message)
         jobs = kwargs["jobs"]
-        results = run_paths(list(paths), options, write=write, jobs=jobs, cache_dir=cache_dir)
+        if not kwargs["quiet"] and sys.stderr.isatty():
+            renderer.progress = Progress()
+        progress = renderer.progress
+        results = run_paths(list(paths), options, write, jobs, cache_dir, progress)
         try:
             stats = renderer.results(results)
         finally:  # stopped while rendering: the run (and its workers) stops here, not at exit
             results.close()
+            renderer.release()
     reporter = REPORT_FORMATS[fmt]
     if reporter is not None:
         info = RunInfo(

@@ -24,7 +24,7 @@ from .base import Codemod, FileContext, Suppressions
 from .collector import paused
 from .config import ConfigError
 from .io import SourceError, digest, encode_source, read_source, write_atomic
-from .linemap import LineMap, to_original
+from .linemap import LineMap, to_original, with_columns
 from .options import for_component
 from .per_file import applicable
 from .printing import Printer
@@ -248,6 +248,7 @@ def transform_source(
         code = new_code
     if edits:
         _verify(text, [after for _, after in edits], authors)
+    changes = with_columns(text, changes)
     return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)), volatile)
 
 

@@ -17,6 +17,9 @@ from __future__ import annotations
 import bisect
 import difflib
 from collections.abc import Sequence
+from dataclasses import replace
+
+from .types import Change
 
 #: Gaps of at most this many lines on each side are matched with difflib (exact, and cheap
 #: there); larger gaps without unique lines count as replaced.
@@ -141,3 +144,17 @@ def to_original(line: int, maps: Sequence[LineMap]) -> int:
     for step in reversed(maps):
         line = step.to_old(line)
     return line
+
+
+def with_columns(text: str, changes: Sequence[Change]) -> list[Change]:
+    """``changes`` with :attr:`Change.column` set: the first non-blank character of their line
+    in ``text`` (lines counted as the parsers count them: ``\\n``, ``\\r\\n`` or ``\\r``)."""
+    if not changes:
+        return list(changes)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    found: list[Change] = []
+    for change in changes:
+        line = lines[change.line - 1] if 0 < change.line <= len(lines) else ""
+        column = len(line) - len(line.lstrip(" \t\f")) + 1
+        found.append(change if column == change.column else replace(change, column=column))
+    return found

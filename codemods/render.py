@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +14,24 @@ import click
 from . import stdin_mode
 from .base import Codemod
 from .engine import diff_codec, display_path
+from .findings import Statistics, line, order
+from .progress import Progress
 from .readfile import NOT_REGULAR
 from .types import FileResult, Options, Safety
+
+
+def use_color(choice: str, stream: object) -> bool:
+    """``--color`` first, then ``NO_COLOR``, then ``FORCE_COLOR`` (any non-empty value), then
+    whether ``stream`` is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
 
 _DIFF_COLOURS = {"---": "red", "+++": "green", "@": "cyan", "-": "red", "+": "green"}
 
@@ -43,8 +60,11 @@ class Renderer:
         write: bool = False,
         keep_results: bool = False,
         output: Path | None = None,
+        listing: bool = False,
+        findings_on_stdout: bool = False,
+        statistics: bool = False,
     ) -> None:
-        self.color = color == "always" or (color == "auto" and sys.stdout.isatty())
+        self.color = use_color(color, sys.stdout)
         self.quiet = quiet
         self.verbose = verbose
         self.show_skips = show_skips
@@ -53,13 +73,40 @@ class Renderer:
         self.keep_results = keep_results
         #: With ``--output``, diffs go to this file instead of stdout.
         self.output = output.open("wb") if output is not None else None
+        #: List every finding (``check``), not only the display-only ones.
+        self.listing = listing
+        self.findings_on_stdout = findings_on_stdout
+        #: ``--statistics``: a table of the findings instead of the list.
+        self.statistics = Statistics() if statistics else None
+        #: While it is on screen, output is held back (see :meth:`release`).
+        self.progress: Progress | None = None
+        self._held: list[Callable[[], None]] = []
+
+    def _emit(self, action: Callable[[], None]) -> None:
+        if self.progress is not None and self.progress.visible:
+            self._held.append(action)
+        else:
+            action()
+
+    def release(self) -> None:
+        """End the progress display and print what was held back while it was on screen."""
+        if self.progress is not None:
+            self.progress.close()
+        held, self._held = self._held, []
+        for action in held:
+            action()
 
     def message(self, text: str) -> None:
-        click.echo(text, err=True)
+        self._emit(lambda: click.echo(text, err=True))
+
+    def finding(self, text: str) -> None:
+        self._emit(lambda: click.echo(text, err=not self.findings_on_stdout))
 
     def diff(self, result: FileResult) -> None:
-        if not result.diff:
-            return
+        if result.diff:
+            self._emit(lambda: self._diff(result))
+
+    def _diff(self, result: FileResult) -> None:
         data = result.diff.encode(diff_codec(result.encoding), errors="surrogateescape")
         if self.output is not None:
             self.output.write(data)
@@ -96,21 +143,29 @@ class Renderer:
             stats.changed += 1
         else:
             stats.unchanged += 1
-        for change in result.changes:
+        for change in sorted(result.changes, key=order):
             if change.applied and result.failure is None:
                 stats.applied[change.codemod] += 1
             elif change.safety is Safety.UNSAFE:
                 stats.unsafe_hidden += 1
             elif change.safety is Safety.DISPLAY_ONLY:
                 stats.display_only += 1
-            if self.verbose or (change.safety is Safety.DISPLAY_ONLY and not self.quiet):
-                mark = "" if change.applied else f" [{change.safety.value}, not applied]"
-                self.message(f"{result.path}:{change.line}: {change.codemod}: {change.message}{mark}")
+            if result.failure is None and self._shows(change.safety):
+                self.finding(line(result.path, change))
+        if self.statistics is not None and result.failure is None:
+            self.statistics.add(result.changes)
         if self.show_skips:
             for skip in result.skips:
                 self.message(f"{result.path}:{skip.line}: {skip.codemod}: skipped: {skip.reason}")
         if self.show_diff and result.failure is None:
             self.diff(result)
+
+    def _shows(self, safety: Safety) -> bool:
+        if self.verbose:
+            return True
+        if self.quiet or self.statistics is not None:
+            return False
+        return self.listing or safety is Safety.DISPLAY_ONLY
 
     def stdin(self, codemods: Sequence[type[Codemod]], options: Options, filename: str | None) -> Stats:
         """``-`` as PATH: read stdin, write the result (or the diff) to stdout. In apply mode
@@ -131,6 +186,8 @@ class Renderer:
     def summary(self, stats: Stats, codemods: Sequence[type[Codemod]]) -> None:
         if self.output is not None:
             self.output.close()
+        if self.statistics is not None and self.statistics.counts:
+            click.echo(self.statistics.table(), nl=False, err=not self.findings_on_stdout)
         if self.quiet:
             return
         verb = "changed" if self.write else "would change"

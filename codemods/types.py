@@ -31,6 +31,9 @@ class Change:
     #: False when the fix was reported but not applied (unsafe without
     #: ``--unsafe-fixes``, display-only, or declined in interactive review).
     applied: bool
+    #: 1-based column of the first non-blank character of :attr:`line` in the file as read
+    #: (codemods report lines: this is where the reported statement starts).
+    column: int = 1
 
 
 @dataclass(frozen=True, order=True)

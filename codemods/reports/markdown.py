@@ -1,8 +1,8 @@
 """``--format markdown``: a pull-request body for reviewers.
 
-A summary table (codemod, files, changes), each codemod's explanation, one collapsible diff per
-file with its changes listed, the sites left alone with their reasons, and the files that could
-not be processed. GitHub refuses a body over 65,536 characters, so the report is kept under
+A summary table (codemod, files, changes), the explanation of each codemod that changed something
+(collapsed), one collapsible diff per file with its changes listed, the sites left alone with
+their reasons, and the files that could not be processed. GitHub refuses a body over 65,536 characters, so the report is kept under
 :data:`LIMIT` *UTF-8 bytes* (never fewer characters, however GitHub counts them): diffs are
 truncated at a line boundary, then left out, each time with a note saying so; the explanations,
 the change lists and the failures are kept.
@@ -40,10 +40,6 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _code(text: str) -> str:
     return f"<code>{html.escape(text)}</code>"
 
@@ -67,16 +63,15 @@ def _header(info: RunInfo, results: Sequence[FileResult], docs: Sequence[Codemod
     out.append("")
     if found["failed"] or found["skipped"]:
         out += [f"{found['failed']} file(s) could not be processed; {found['skipped']} file(s) skipped.", ""]
-    shown = {c.codemod for r in results for c in r.changes}
     for d in docs:
-        if d.id not in shown:
+        if not totals.get(d.id, (0, 0))[1]:  # explained only where it changed something
             continue
-        out += [f"### `{d.id}`: {_cell(d.summary)}", ""]
+        out += ["<details>", f"<summary>{_code(d.id)}: {html.escape(d.summary, quote=False)}</summary>", ""]
         for title, label in (("What it does", ""), ("Why is this bad?", "Why?"), ("Fix safety", "Fix safety")):
             text = d.sections.get(title)
-            if not text:
-                continue
-            out += [text, ""] if not label else [f"<details><summary>{label}</summary>", "", text, "", "</details>", ""]
+            if text:
+                out += [text, ""] if not label else [f"**{label}**", "", text, ""]
+        out += ["</details>", ""]
     return out
 
 
