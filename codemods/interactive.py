@@ -33,7 +33,7 @@ from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .options import resolve
 from .reports.edits import hunks, render_hunks
 from .review_runs import Reruns, problem, run_facts
-from .selection import ChangeKey, keyed
+from .selection import ChangeKey
 from .types import Change, Failure, FileResult
 
 HELP = """\
@@ -101,10 +101,9 @@ class Review:
         A change that cannot be made with those accepted so far is asked again once more have
         been accepted (it may need a later one), and otherwise left out with the reason."""
         assert result.before is not None and result.after is not None
-        every = keyed(result.changes)
-        why = self.reruns.whole(result)
-        if why is not None:
-            return self._whole(result, every, why)
+        every = self.reruns.changes(result)
+        if isinstance(every, str):
+            return self._whole(result, every)
         state = _File(result, every, result.before)
         pending = list(every)
         while pending:
@@ -160,14 +159,15 @@ class Review:
         answer = self.ask("Apply all of this file's changes instead? [y,n]").strip().lower()[:1]
         return (result.after, frozenset(every.values())) if answer == "y" else (None, frozenset())
 
-    def _whole(self, result: FileResult, every: dict[ChangeKey, Change], why: str) -> Decision:
+    def _whole(self, result: FileResult, why: str) -> Decision:
         """One question for all of the file's changes."""
         assert result.before is not None and result.after is not None
+        changes = [c for c in result.changes if c.applied]
         self.echo(f"{result.path}: its changes are one change here: {why}")
-        self.show(result, list(every.values()), "1/1", result.before, result.after)
+        self.show(result, changes, "1/1", result.before, result.after)
         answer = self.choose()
         self.quit = answer == "q"
-        return (result.after, frozenset(every.values())) if answer in {"y", "a"} else (None, frozenset())
+        return (result.after, frozenset(changes)) if answer in {"y", "a"} else (None, frozenset())
 
 
 def reviewed(result: FileResult, text: str | None, accepted: frozenset[Change]) -> FileResult:

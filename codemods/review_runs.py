@@ -18,8 +18,8 @@ from .base import Codemod
 from .engine import TransformError, transform_source
 from .files import discover
 from .project import ProjectFacts
-from .selection import ChangeKey, keyed
-from .types import FileResult, Options
+from .selection import ChangeKey, Selection
+from .types import Change, Failure, FileResult, Options
 
 _MODULE_NAMES = frozenset(
     {"__name__", "__file__", "__doc__", "__package__", "__spec__", "__loader__", "__builtins__",
@@ -56,44 +56,52 @@ class Reruns:
             self._facts = self._gather()
         return self._facts
 
-    def whole(self, result: FileResult) -> str | None:
-        """Why ``result``'s changes can only be taken all together (None: one by one).
+    def changes(self, result: FileResult) -> dict[ChangeKey, Change] | str:
+        """``result``'s applied changes by key, in file order; or why they can only be taken
+        all together.
 
         libcst runs in this process here, so a file the gather phase could not read with
-        ``ast`` (see :mod:`codemods.isolation`) is not parsed again; and a re-run that accepts
-        every change must give back exactly the run's result, else the keys are not stable.
+        ``ast`` (see :mod:`codemods.isolation`) is not parsed again; and a re-run that applies
+        every change must give back exactly the run's result and changes.
         """
         path = Path(result.path)
         if self.facts.view_for(path).is_opaque(path):
             return "its syntax is newer than this Python's, so it is not run again in this process"
-        everything = frozenset(keyed(result.changes))
-        outcome = self.run(result, everything)
-        if outcome.reason is None and outcome.text != result.after:
-            return "running the codemods again with every change gives another result"
-        return outcome.reason
+        selection = Selection()
+        done = self._run(result, selection)
+        if isinstance(done, Failure):
+            return done.describe()
+        found = [change for _, change in selection.seen]
+        if done != result.after or sorted(found) != sorted(c for c in result.changes if c.applied):
+            return "running the codemods again gives another result"
+        return dict(sorted(selection.seen, key=lambda seen: seen[1].line))
 
     def run(self, result: FileResult, accepted: frozenset[ChangeKey]) -> Outcome:
         """``result``'s file as read with exactly the ``accepted`` changes applied."""
         assert result.before is not None
+        selection = Selection(accepted)
+        done = self._run(result, selection)
+        if isinstance(done, Failure):
+            return Outcome(result.before, done.describe())
+        missing = sorted(accepted - {key for key, _ in selection.seen})
+        if missing:
+            lines = ", ".join(str(key[1]) for key in missing)
+            return Outcome(done, f"the change at line {lines} needs a change that was not accepted")
+        return Outcome(done)
+
+    def _run(self, result: FileResult, selection: Selection) -> str | Failure:
+        assert result.before is not None
         try:
-            done = transform_source(
+            return transform_source(
                 result.before,
                 self.codemods,
                 self.options,
                 self.facts,
                 Path(result.path),
-                accepted=accepted,
-            )
+                selection=selection,
+            ).code
         except TransformError as exc:
-            return Outcome(result.before, exc.failure.describe())
-        applied = keyed(done.changes)
-        missing = [keyed(result.changes)[k] for k in accepted if k not in applied]
-        if missing or set(applied) - accepted:
-            lines = ", ".join(str(c.line) for c in sorted(missing)) or "?"
-            return Outcome(
-                done.code, f"the change at line {lines} needs a change that was not accepted"
-            )
-        return Outcome(done.code)
+            return exc.failure
 
 
 def unresolved_names(text: str) -> set[str] | None:
