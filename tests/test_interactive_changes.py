@@ -214,6 +214,25 @@ def test_a_change_that_needs_a_later_one_is_asked_after_it(tmp_path: Path) -> No
             compile(after, "m.py", "exec", dont_inherit=True)
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this Python reads PEP 695 syntax")
+def test_a_file_python_cannot_read_is_one_question(tmp_path: Path) -> None:
+    """PEP 695 syntax is newer than this Python's: libcst is not run on it again in the
+    reviewing process, so its changes are taken or left together."""
+    source = (FIXTURES / "hoist-imports/pep695_syntax.before.py").read_text(encoding="utf-8")
+    args = ["apply", "--interactive", "--no-cache", "--select", "hoist-imports", "m.py"]
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "m.py").write_text(source, encoding="utf-8")
+    assert run_cli([a for a in args if a != "--interactive"], reference).returncode == 0
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    term = Terminal(args, tmp_path)
+    term.answer("y")
+    assert term.finish() == 0, term.text
+    assert "m.py: its changes are one change here: its syntax is newer than this Python's" in term.text
+    assert term.text.count("Apply this change?") == 1
+    assert (tmp_path / "m.py").read_text(encoding="utf-8") == (reference / "m.py").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("folder", [*CODEMOD_IDS, "metaguardian"])
 def test_every_fixture_can_be_reviewed_change_by_change(folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A re-run with every change gives back each fixture's result with the same changes (the
