@@ -11,7 +11,7 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -119,6 +119,9 @@ class FileContext:
     suppressions: Suppressions
     #: This codemod's input: the file as read, or as the codemods before it left it.
     source: str
+    #: Set for a re-run restricted to some of the changes (interactive review): whether a
+    #: change that would be applied is (see :mod:`codemods.selection`).
+    decide: Callable[[Change], bool] | None = None
 
     def with_source(self, source: str) -> FileContext:
         """The context for the next codemod after an earlier one changed the code: its line
@@ -218,8 +221,11 @@ class Codemod:
             apply = self.context.options.unsafe_fixes
         else:
             apply = False
-        self.changes.append(Change(line, self.ID, message, fix_title, safety, apply))
-        return apply
+        change = Change(line, self.ID, message, fix_title, safety, apply)
+        if apply and self.context.decide is not None and not self.context.decide(change):
+            change = replace(change, applied=False)
+        self.changes.append(change)
+        return change.applied
 
     def skip(self, line: int, reason: str) -> None:
         self.skips.append(Skip(line, self.ID, reason))

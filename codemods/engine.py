@@ -30,6 +30,7 @@ from .per_file import applicable
 from .printing import Printer
 from .project import ProjectFacts
 from .readfile import SYMLINK_REFUSED
+from .selection import Selection
 from .types import Change, Failure, FileResult, Options, Skip
 from .visitors.readonly_visit import readonly_visits
 
@@ -148,11 +149,13 @@ def transform_source(
     project: ProjectFacts | None = None,
     path: Path | None = None,
     prefilter: bool = True,
+    selection: Selection | None = None,
 ) -> SourceResult:
     """Run ``codemods`` on ``text`` and return the new code with what was changed and skipped.
 
     ``prefilter=False`` runs every codemod even when its textual trigger does not match (the
     tests use it to prove the prefilter never skips a file a full run would change).
+    ``selection`` applies only the changes it accepts (:mod:`codemods.selection`).
 
     Raises :class:`TransformError` when the text does not parse, a codemod crashes, or the
     output fails verification; the caller keeps the original text in that case.
@@ -216,6 +219,10 @@ def transform_source(
         # A codemod's line numbers are those of its own input: after an earlier codemod changed
         # the code, suppression comments are looked up there, not in the file as read.
         context = context.with_source(code)
+        if selection is not None:
+            while len(maps) < len(edits):
+                maps.append(LineMap(*edits[len(maps)]))
+            context = replace(context, decide=selection.decider(maps))
         command = codemod(context)
         try:
             with readonly_visits():

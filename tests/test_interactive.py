@@ -1,23 +1,15 @@
-"""``codemod apply --interactive``, driven through a real pseudo-terminal, plus the grouping and
-the validity check of partial results."""
+"""``codemod apply --interactive``, driven through a real pseudo-terminal, plus the validity
+check of partial results (per-change review of shared imports: ``test_interactive_changes.py``)."""
 
 from __future__ import annotations
 
-import os
-import select
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from codemods.interactive import Review, problem, units, unresolved_names
-from codemods.types import Change, FileResult, Safety
+from codemods.review_runs import problem, unresolved_names
 
-from .conftest import REPO, run_cli
+from .conftest import run_cli
 from .helpers import dedent, run
-
-PROMPT = b"]: "
+from .terminal import Terminal
 
 TWO_FUNCTIONS = dedent(
     '''
@@ -43,53 +35,6 @@ TWO_FUNCTIONS = dedent(
     '''
 )
 ONE_HOIST = "def f():\n    import json\n    return json.dumps(1)\n"
-
-
-class Terminal:
-    """The CLI running on a pseudo-terminal: read until a prompt, answer, collect the output."""
-
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-        master, slave = os.openpty()
-        env = {**os.environ, "PYTHONPATH": str(REPO), "TERM": "dumb", **(env or {})}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "codemods", *args], cwd=cwd, stdin=slave, stdout=slave, stderr=slave,
-            env=env, close_fds=True,
-        )  # fmt: skip
-        os.close(slave)
-        self.master = master
-        self.output = b""
-
-    def _read(self, deadline: float) -> bool:
-        ready, _, _ = select.select([self.master], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            return False
-        try:
-            chunk = os.read(self.master, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            return False
-        self.output += chunk
-        return bool(chunk)
-
-    def answer(self, *answers: str, timeout: float = 60) -> None:
-        for answer in answers:
-            seen = self.output.count(PROMPT)
-            deadline = time.monotonic() + timeout
-            while self.output.count(PROMPT) <= seen:
-                if not self._read(deadline):
-                    raise AssertionError(f"no prompt for {answer!r}; output so far:\n{self.text}")
-            os.write(self.master, answer.encode() + b"\n")
-
-    def finish(self, timeout: float = 60) -> int:
-        deadline = time.monotonic() + timeout
-        while self._read(deadline):
-            pass
-        code = self.proc.wait(timeout=timeout)
-        os.close(self.master)
-        return code
-
-    @property
-    def text(self) -> str:
-        return self.output.decode("utf-8", errors="replace").replace("\r\n", "\n")
 
 
 def interactive(tmp_path: Path, *answers: str, paths: tuple[str, ...] = (".",)) -> tuple[int, str]:
@@ -186,34 +131,7 @@ def test_dry_run_and_interactive_do_not_mix(tmp_path: Path) -> None:
     assert done.returncode == 2 and b"cannot be combined" in done.stderr
 
 
-# --- grouping and the validity check -----------------------------------------------------------
-
-
-def result(before: str, after: str, *lines: int) -> FileResult:
-    changes = tuple(Change(n, "hoist-imports", "m", "f", Safety.SAFE, True) for n in lines)
-    return FileResult("m.py", changes, before=before, after=after, diff="x")
-
-
-def test_moved_code_links_hunks() -> None:
-    before = "import os\n" + "".join(f"x{i} = {i}\n" for i in range(10)) + "def f():\n    import json\n"
-    after = "import os\nimport json\n" + "".join(f"x{i} = {i}\n" for i in range(10)) + "def f():\n    pass\n"
-    (unit,) = units(result(before, after, 12))
-    assert len(unit.hunks) == 2
-
-
-def test_independent_hunks_are_separate_units() -> None:
-    after = TWO_FUNCTIONS.replace("    import os\n    return", "    return")
-    found = units(result(TWO_FUNCTIONS, after, 5, 18))
-    assert [len(u.hunks) for u in found] == [1, 1]
-    assert [u.changes[0].line for u in found] == [5, 18]
-
-
-def test_a_hunk_no_change_points_at_joins_the_rest() -> None:
-    filler = "".join(f"x{i} = {i}\n" for i in range(10))
-    before = f"a = 1\n{filler}b = 2\n{filler}c = 3\n"
-    after = f"a = 10\n{filler}b = 20\n{filler}c = 30\n"
-    found = units(result(before, after, 1, 12))  # nothing reported at line 23
-    assert len(found) == 1 and len(found[0].hunks) == 3
+# --- the validity check of partial results ---------------------------------------------------
 
 
 def test_problem_refuses_broken_combinations() -> None:
@@ -230,25 +148,6 @@ def test_unresolved_names() -> None:
     assert unresolved_names("import os\nprint(os, undefined_name)\n") == {"undefined_name"}
     assert unresolved_names("from x import *\nprint(y)\n") is None
     assert unresolved_names("def f(a):\n    return a, __name__, len\n") == set()
-
-
-def scripted(*answers: str) -> Callable[[str], str]:
-    pending = iter(answers)
-    return lambda _question: next(pending)
-
-
-def test_an_invalid_partial_result_is_refused_or_completed() -> None:
-    filler = "".join(f"f{i} = {i}\n" for i in range(10))
-    before = f"x = 1\n{filler}print(x)\n"
-    after = f"y = 1\n{filler}print(y)\n"
-    renamed = result(before, after, 1, 12)
-    assert len(units(renamed)) == 2
-    for final, expected in (("y", after), ("n", None)):
-        said: list[str] = []
-        text, accepted = Review(scripted("y", "n", final), said.append).file(renamed)
-        assert text == expected
-        assert any("uses names it no longer defines: x" in line for line in said)
-        assert [len(u.hunks) for u in accepted] == ([1, 1] if final == "y" else [])
 
 
 def test_follow_symlinks_writes_the_target_of_an_accepted_link(tmp_path: Path) -> None:
