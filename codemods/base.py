@@ -35,7 +35,7 @@ class Suppressions:
 
     #: line -> codemod ids named in ``# codemod: skip[...]``; an empty set means all codemods.
     skip: Mapping[int, frozenset[str]] = field(default_factory=dict)
-    #: line -> rule codes named in ``# noqa: ...``; an empty set means a bare ``# noqa``.
+    #: line -> rule codes named in a ``noqa`` comment; an empty set means a bare one.
     noqa: Mapping[int, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
