@@ -209,7 +209,7 @@ def _run(
     )
     report = fmt != "diff"
     # `check` lists every finding where stdout carries nothing else (no diff, source or report)
-    listing = command == "check" and not report and not show_diff
+    listing = command == "check" and not report and not show_diff and not stdin
     renderer = Renderer(
         color="never" if output else kwargs["color"], quiet=kwargs["quiet"], verbose=kwargs["verbose"],
         show_skips=kwargs["show_skips"], show_diff=show_diff and not report, write=write,

@@ -4,6 +4,7 @@ resolve a run's configuration as every command does (``apply``, ``check``, ``app
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -75,7 +76,7 @@ def build_options(config: Config, flags: Mapping[str, Any]) -> Options:
         (values.get("select"), values.get("extend-select", ()), values.get("ignore", ())),
         (flags.get("select"), flags.get("extend_select") or (), flags.get("ignore") or ()),
     )
-    base = str(config.path.parent) if config.path else ""
+    base = os.path.abspath(config.path.parent) if config.path else ""  # globs are relative to it
     return Options(
         select=select,
         ignore=ignore,

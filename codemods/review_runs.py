@@ -17,6 +17,7 @@ from .api import gather
 from .base import Codemod
 from .engine import TransformError, transform_source
 from .files import discover
+from .linemap import with_columns
 from .project import ProjectFacts
 from .selection import ChangeKey, Selection
 from .types import Change, Failure, FileResult, Options
@@ -92,7 +93,7 @@ class Reruns:
     def _run(self, result: FileResult, selection: Selection) -> str | Failure:
         assert result.before is not None
         try:
-            return transform_source(
+            code = transform_source(
                 result.before,
                 self.codemods,
                 self.options,
@@ -102,6 +103,10 @@ class Reruns:
             ).code
         except TransformError as exc:
             return exc.failure
+        # the engine gives its own changes their columns last; these must compare equal to them
+        columned = with_columns(result.before, [change for _, change in selection.seen])
+        selection.seen[:] = [(key, c) for (key, _), c in zip(selection.seen, columned, strict=True)]
+        return code
 
 
 def unresolved_names(text: str) -> set[str] | None:
@@ -158,7 +163,7 @@ def run_facts(
     paths: Sequence[Path], codemods: Sequence[type[Codemod]], options: Options, jobs: int | None
 ) -> ProjectFacts:
     """The gather phase of a run over ``paths``, as :func:`codemods.api.run_paths` runs it."""
-    files = discover(paths, options.exclude, options.follow_symlinks).files
+    files = discover(paths, options.exclude, options.follow_symlinks, options.respect_gitignore).files
     if not options.follow_symlinks:
         files = [p for p in files if not os.path.islink(p)]
     return gather(files, codemods, max(1, min(jobs or os.cpu_count() or 1, len(files))))[0]

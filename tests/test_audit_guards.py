@@ -90,6 +90,10 @@ def test_every_spelling_of_the_main_guard(tmp_path: Path) -> None:
             pass
         else:
             import at_import_too
+        if __name__ == "__main__" and os.name == "nt":
+            import fourth
+        if __name__ == "__main__" or os.environ.get("Y"):
+            import at_import_too_maybe
         """
     report = _audit(tmp_path, {"main.py": source}, {})
     assert _rules(report) == [
@@ -98,6 +102,8 @@ def test_every_spelling_of_the_main_guard(tmp_path: Path) -> None:
         (10, "import-not-found", "high"),
         (12, "import-not-found-script", "low"),
         (16, "import-not-found", "high"),
+        (18, "import-not-found-script", "low"),
+        (20, "import-not-found", "high"),
     ]
 
 

@@ -298,3 +298,16 @@ def test_the_probes_own_mapping_for_python_before_3_10(app_python: Path) -> None
     modern, fallback = answers
     assert fallback["fakedist_mod"] == ["fake-dist"] and fallback["othermod"] == ["other-dist"]
     assert fallback == modern
+
+
+@pytest.mark.skipif(os.name != "posix", reason="shell-script stand-ins")
+def test_a_bare_name_is_never_taken_from_the_working_directory(tmp_path: Path) -> None:
+    """``--python python3`` run from inside the audited repository, which ships an executable
+    named ``python3``: the name is looked up on PATH, the repository's file is never run."""
+    sentinel = tmp_path / "ran"
+    write_tree(tmp_path, {"app.py": "import os\n"})
+    _script(tmp_path / "codemod-test-python", f"touch {sentinel}\nexit 1\n")
+    done = run_cli(["audit", ".", "--python", "codemod-test-python"], tmp_path)
+    assert done.returncode == 2
+    assert b"not found on PATH" in done.stderr
+    assert not sentinel.exists()

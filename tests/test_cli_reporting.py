@@ -111,6 +111,10 @@ def test_check_lists_every_finding_in_ruffs_concise_format(cli: CLI, tmp_path: P
     diff = cli("check", "--no-cache", "--diff", ".")
     assert diff.stdout.startswith(b"--- a/a.py\n")
     assert FINDINGS[2].encode() in diff.stderr and b"[*]" not in diff.stderr
+    # with `-`, stdout is the source: no fixable finding is listed (README, "stdin")
+    piped = cli("check", "--no-cache", "-", stdin=SAFE_AND_UNSAFE.encode())
+    assert piped.returncode == 1 and b"def dump(x):" in piped.stdout
+    assert b"[*]" not in piped.stderr and b"stdin:" not in piped.stderr
 
 
 def test_apply_reports_held_back_fixes_in_the_same_format(cli: CLI, tmp_path: Path) -> None:

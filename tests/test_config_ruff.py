@@ -115,6 +115,17 @@ def test_per_file_ignores_relative_to_the_configuration(cli: CLI, tmp_path: Path
         assert proc.stdout.decode() == expected, name
 
 
+def test_per_file_ignores_with_a_relative_config_path(tmp_path: Path) -> None:
+    """``--config pyproject.toml`` (relative) anchors the globs as the found file does: a glob
+    with a ``/`` still matches, so ``apply`` leaves the file alone."""
+    config(tmp_path, '[tool.codemod.per-file-ignores]\n"sub/*.py" = ["hoist-imports"]\n')
+    module = write(tmp_path / "sub" / "a.py")
+    for flags in ((), ("--config", "pyproject.toml"), ("--config", str(tmp_path / "pyproject.toml"))):
+        proc = run_cli(["apply", "--no-cache", *flags, "sub"], tmp_path)
+        assert proc.returncode == 0, (flags, proc.stderr)
+        assert module.read_text(encoding="utf-8") == HOISTABLE, flags
+
+
 def test_per_file_ignores_keep_a_codemod_from_the_matching_files_only(
     cli: CLI, tmp_path: Path
 ) -> None:

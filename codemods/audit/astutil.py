@@ -125,8 +125,10 @@ def raises(body: list[ast.stmt]) -> bool:
 
 def main_guard_branch(test: ast.expr) -> str | None:
     """The branch of an ``if`` with this test that runs only when the module is run as a script:
-    ``"body"`` for ``__name__ == "__main__"``, ``"orelse"`` for ``!=`` (either side's order),
-    else ``None``."""
+    ``"body"`` for ``__name__ == "__main__"``, also as one operand of an ``and`` (``... and
+    sys.platform == "win32"``), ``"orelse"`` for ``!=`` (either side's order), else ``None``."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return "body" if any(main_guard_branch(v) == "body" for v in test.values) else None
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return None
     sides = (test.left, test.comparators[0])

@@ -52,8 +52,8 @@ class Answer:
 def resolve(python: str) -> str:
     """The interpreter to run: a path (made absolute, symlinks kept: a virtualenv's
     ``bin/python`` is a symlink whose target knows nothing of the virtualenv), or a bare name
-    looked up on ``PATH``."""
-    if os.sep in python or (os.altsep and os.altsep in python) or os.path.exists(python):
+    looked up on ``PATH`` (never in the working directory, which may be the audited repository)."""
+    if os.sep in python or (os.altsep and os.altsep in python):
         path = os.path.abspath(python)
         if not os.path.exists(path):
             raise ProbeError(f"{python}: no such file")
