@@ -6,7 +6,9 @@ import statistics
 from typing import Any
 
 GIB_MIB = 1024.0
-ORDER = ("a", "b", "c0", "c", "d", "f1", "f2", "f4")
+ORDER = ("a", "b", "c0", "c", "d", "f1", "f2", "f4", "s0", "s", "sr0", "sr", "v", "vr")
+#: (v): the aim of issue 22 for ``codemod --version``, in seconds (median wall time)
+VERSION_AIM_S = 0.15
 
 
 def _stats(entry: dict[str, Any], lines: int) -> dict[str, Any]:
@@ -19,7 +21,7 @@ def _stats(entry: dict[str, Any], lines: int) -> dict[str, Any]:
         "foreign_cpu_median_s": round(statistics.median(r["foreign_cpu_s"] for r in runs), 1),
         "max_rss_mib": round(max(r["max_rss_mib"] for r in runs)),
         "tree_pss_mib": round(max(r["tree_pss_mib"] for r in runs)),
-        "lines_per_s": round(lines / min(wall)) if min(wall) > 0 else None,
+        "lines_per_s": round(lines / min(wall)) if min(wall) > 0 and lines else None,
         "exit_codes": sorted({r["returncode"] for r in runs}),
         "valid": all(r.get("valid", True) for r in runs),
     }
@@ -49,9 +51,20 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
     stats = {}
     for key, entry in measurements.items():
         if "runs" in entry:
-            stats[key] = _stats(entry, unit * int(key[1:]) if key.startswith("f") else lines)
+            if key.startswith("f"):
+                counted = unit * int(key[1:])
+            elif key.startswith("s"):
+                counted = data["corpus"].get("small_lines", 0)
+            else:
+                counted = 0 if key.startswith("v") else lines
+            stats[key] = _stats(entry, counted)
     ratios: dict[str, Any] = {}
-    for name, top, bottom in (("b_over_a", "b", "a"), ("c_over_d", "c", "d")):
+    for name, top, bottom in (
+        ("b_over_a", "b", "a"),
+        ("c_over_d", "c", "d"),
+        ("s_over_sr", "s", "sr"),
+        ("v_over_vr", "v", "vr"),
+    ):
         ratios[name] = {
             "min": _ratio(stats, top, bottom, "min_s"),
             "median": _ratio(stats, top, bottom, "median_s"),
@@ -88,6 +101,9 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_mib": {"target": "< 1024 MiB per process",
                          "verdict": verdict(ratios["peak_rss_mib"], GIB_MIB - 1, *[k for k in valid if k[0] in "bcef"])},
         "linearity": {"target": "~1 (<= 1.25), on CPU", "verdict": verdict(linear, 1.25, "f1", "f2", "f4")},
+        "s_over_sr": {"target": "<= 3 (as (c) / (d))", "verdict": verdict(ratios["s_over_sr"]["median"], 3.0, "s0", "s", "sr")},
+        "v_over_vr": {"target": f"codemod --version <= {VERSION_AIM_S} s (median)",
+                      "verdict": verdict(stats.get("v", {}).get("median_s"), VERSION_AIM_S, "v", "vr")},
     }  # fmt: skip
     return {"stats": stats, "ratios": ratios, "targets": targets}
 
@@ -154,6 +170,8 @@ def render(data: dict[str, Any]) -> str:
         ("(e): dense file vs its parse + print", ratios["e_dense"], "e_dense"),
         ("(f): slope 2->4 copies / slope 1->2 copies", {"min": wall_lin.get("slope_ratio"),
                                                         "cpu": cpu_lin.get("slope_ratio")}, "linearity"),
+        ("(s) / (sr): small project, warm cache vs ruff's", ratios["s_over_sr"], "s_over_sr"),
+        ("(v) / (vr): codemod --version vs ruff --version", ratios["v_over_vr"], "v_over_vr"),
     ]  # fmt: skip
     out += [
         "",

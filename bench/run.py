@@ -10,14 +10,17 @@ drift in the machine's load spreads over all of them), reported as min / median:
 - (d) ``ruff check --isolated --no-cache --select PLC0415,ASYNC`` for context;
 - (e) a dense generated file (1,000 hoistable imports, 1,000 blocking calls): ``codemod apply
   --dry-run`` in-process against the bare libcst parse-and-print of the same file;
-- (f) linearity: (b) on 1, 2 and 4 copies of a subset of the corpus.
+- (f) linearity: (b) on 1, 2 and 4 copies of a subset of the corpus;
+- (v) start-up: ``codemod --version`` against ``ruff --version``, each ``--version-runs`` times;
+- (s) a small project (fastapi + starlette) re-checked with a warm cache against ``ruff check``
+  with its own warm cache (each primed by one cold run, s0 and sr0).
 
 Every command runs with the working directory outside the corpus (``$CODEMOD_BENCH_DIR/work``).
 Results go to ``$CODEMOD_BENCH_DIR/results/latest.json`` (``--output`` to choose); a Markdown
 table with the ratios and targets is printed. ``--quick`` uses fastapi + starlette only, to
 smoke-test the harness in a minute or two; its numbers mean little.
 
-    python bench/run.py [--reps 3] [--quick] [--only abcdef] [--jobs 2] [--output FILE]
+    python bench/run.py [--reps 3] [--quick] [--only abcdefsv] [--jobs 2] [--output FILE]
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from report import render, summarise
 REPO = Path(__file__).resolve().parents[1]
 QUICK = {"fastapi", "starlette"}
 # (f) runs (b) on 1 + 2 + 4 copies of this subset per repetition, so it is kept small
+# (s): a small project's warm re-check, where start-up is most of the time
+SMALL = {"fastapi", "starlette"}
 SCALING = {"full": {"fastapi", "starlette", "boto3"}, "quick": {"starlette"}}
 NOOP = '''"""The no-op codemod of measurement (a): libcst.tool's own parse + visit + codegen cost."""
 import sys
@@ -66,6 +71,12 @@ TITLES = {
     "d": "ruff check --select PLC0415,ASYNC",
     "e": "dense file: codemod apply --dry-run (in-process)",
     "e0": "dense file: libcst parse + print (in-process)",
+    "v": "codemod --version",
+    "vr": "ruff --version",
+    "s0": "small project: codemod check, cold cache (primes s)",
+    "s": "small project: codemod check, warm cache",
+    "sr0": "small project: ruff check, cold cache (primes sr)",
+    "sr": "small project: ruff check --select PLC0415,ASYNC, warm cache",
 }
 
 
@@ -111,6 +122,10 @@ def _environment(codemod: str, ruff: str) -> dict[str, Any]:
 def _summary(key: str, returncode: int, out: Path, err: Path) -> tuple[str, bool]:
     """A one-line outcome of a run, and whether the run did the work it was meant to (a tool that
     crashed at start-up is fast, not good)."""
+    if key in ("v", "vr"):
+        first = out.read_text(errors="replace").strip().splitlines()[:1]
+        return (first[0] if first else "no version printed"), returncode == 0 and bool(first)
+    key = "d" if key.startswith("sr") else key[0]
     text = err.read_text(errors="replace")
     if "Traceback (most recent call last)" in text and key != "a":
         final = [x for x in text.splitlines() if x.strip()][-1:]
@@ -143,7 +158,8 @@ class Bench:
         (self.work / "noop_codemod.py").write_text(NOOP, encoding="utf-8")
         self.codemod, self.ruff = _tool("codemod"), _tool("ruff")
         self.env = {k: v for k, v in os.environ.items() if k != "CODEMOD_CACHE_DIR"}
-        self.env["PYTHONPATH"] = str(self.work)
+        # the checkout this script belongs to is what is measured, whatever is installed
+        self.env["PYTHONPATH"] = os.pathsep.join([str(self.work), str(REPO)])
         self.results: dict[str, dict[str, Any]] = {}
 
     def run(self, key: str, command: Sequence[str], rep: int, total: int) -> Run:
@@ -154,7 +170,7 @@ class Bench:
         entry = self.results.setdefault(
             key, {"title": TITLES.get(key, key), "command": list(command), "runs": []}
         )
-        entry["summary"], valid = _summary(key[0], result.returncode, out, err)
+        entry["summary"], valid = _summary(key, result.returncode, out, err)
         if result.timed_out:
             entry["summary"], valid = f"TIMEOUT: killed after {self.args.timeout:.0f} s", False
         entry["runs"].append({**result.as_dict(), "valid": valid})
@@ -167,7 +183,9 @@ class Bench:
         )
         return result
 
-    def commands(self, paths: Sequence[str], has_cache: bool) -> dict[str, list[str]]:
+    def commands(
+        self, paths: Sequence[str], has_cache: bool, small: Sequence[str] = ()
+    ) -> dict[str, list[str]]:
         jobs = str(self.args.jobs)
         check = [
             self.codemod,
@@ -185,6 +203,11 @@ class Bench:
             "c": [*check, "--cache-dir", str(self.work / "codemod_cache"), *paths],
             "d": [self.ruff, "check", "--isolated", "--no-cache", "--select", "PLC0415,ASYNC",
                   "--output-format", "concise", *paths],
+            "v": [self.codemod, "--version"],
+            "vr": [self.ruff, "--version"],
+            "s": [*check, "--cache-dir", str(self.work / "codemod_cache_small"), *small],
+            "sr": [self.ruff, "check", "--isolated", "--cache-dir", str(self.work / "ruff_cache_small"),
+                   "--select", "PLC0415,ASYNC", "--output-format", "concise", *small],
         }  # fmt: skip
 
     def scaling_trees(self, stats: Sequence[Any]) -> dict[int, list[str]]:
@@ -250,7 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="fastapi + starlette only (harness smoke test)"
     )
     parser.add_argument(
-        "--only", default="abcdef", help="measurements to run, e.g. 'bd' (default abcdef)"
+        "--only", default="abcdefsv", help="measurements to run, e.g. 'bd' (default abcdefsv)"
+    )
+    parser.add_argument(
+        "--version-runs", type=int, default=20, help="runs of each --version in (v) (default 20)"
     )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for (a), (b), (c)")
     parser.add_argument(
@@ -286,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = [s.path for s in stats]
     bench = Bench(args)
     has_cache = "--no-cache" in _output([bench.codemod, "check", "--help"])
-    commands = bench.commands(paths, has_cache)
+    small = [s.path for s in stats if s.name in SMALL]
+    commands = bench.commands(paths, has_cache, small)
     timed = [k for k in "abcd" if k in args.only and (k != "c" or has_cache)]
     trees = bench.scaling_trees(stats) if "f" in args.only else {}
 
@@ -301,6 +328,20 @@ def main(argv: list[str] | None = None) -> int:
         for copies, roots in trees.items():
             command = [*commands["b"][: -len(paths)], *roots]
             bench.run(f"f{copies}", command, rep, args.reps)
+    if "s" in args.only:  # a small project, re-checked with a warm cache by both tools
+        for key in ("s", "sr"):
+            shutil.rmtree(
+                bench.work / ("codemod_cache_small" if key == "s" else "ruff_cache_small"),
+                ignore_errors=True,
+            )
+            bench.run(f"{key}0", commands[key], 1, 1)
+        for rep in range(1, args.reps + 1):
+            for key in ("s", "sr"):
+                bench.run(key, commands[key], rep, args.reps)
+    if "v" in args.only:  # start-up, interleaved
+        for rep in range(1, args.version_runs + 1):
+            for key in ("v", "vr"):
+                bench.run(key, commands[key], rep, args.version_runs)
     if "e" in args.only:
         bench.dense(args.reps)
 
@@ -309,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         "files": sum(s.files for s in stats), "lines": sum(s.lines for s in stats),
         "bytes": sum(s.bytes for s in stats), "lock_sha256": sha256_file(LOCK),
         "scaling_subset_lines": sum(s.lines for s in stats if s.name in SCALING["quick" if args.quick else "full"]),
+        "small_lines": sum(s.lines for s in stats if s.name in SMALL),
+        "small_files": sum(s.files for s in stats if s.name in SMALL),
     }  # fmt: skip
     data: dict[str, Any] = {
         "schema": 1,

@@ -3,6 +3,9 @@
 Exit codes: 0 success (nothing to change, for ``check``); 1 changes would be made (``check``, or
 ``apply --dry-run --exit-non-zero-on-change``); 2 usage or configuration error; 3 one or more
 files could not be processed (every other file still is; 3 wins over 1).
+
+Each command imports what it needs when it runs: ``--version`` and ``--help`` import neither
+libcst nor any codemod, and a re-check answered from the cache imports no codemod either.
 """
 
 from __future__ import annotations
@@ -16,16 +19,13 @@ from typing import Any
 
 import click
 
-from . import __version__, interrupts, registry
-from .cache import chosen_dir
-from .config import ConfigError, check_patterns
-from .options import resolve
-from .outputs import refuse_input, refuse_run_input
-from .progress import Progress
-from .render import Renderer
-from .reports import REPORT_FORMATS, RunInfo
+from . import __version__, interrupts
+from .audit.cli import audit
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+#: the keys of :data:`.reports.REPORT_FORMATS` (imported only when a report is written);
+#: ``tests/test_startup.py`` checks that they agree
+REPORT_FORMAT_NAMES = ("diff", "github", "json", "markdown", "sarif")
 
 
 def _csv(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
@@ -61,7 +61,7 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-cache", is_flag=True, help="Neither read nor write the .codemod_cache directory."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CODEMOD_CACHE_DIR",
                      help="Where the cache lives (default: .codemod_cache in the working directory)."),
-        click.option("--format", "--output-format", "fmt", type=click.Choice(sorted(REPORT_FORMATS)), default="diff", show_default=True,
+        click.option("--format", "--output-format", "fmt", type=click.Choice(REPORT_FORMAT_NAMES), default="diff", show_default=True,
                      help="Output format: a unified diff, or a report for bots and reviewers."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                      help="Write the report (or diff) to this file instead of stdout."),
@@ -108,10 +108,9 @@ def check(show_diff: bool, statistics: bool, exit_zero: bool, **kwargs: Any) -> 
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def list_codemods(fmt: str) -> int:
     """List the codemods, their fix safety and whether they run by default."""
-    rows = [
-        (cid, "on" if cls.DEFAULT_ON else "opt-in", cls.FIX_SAFETY, registry.summary(cls))
-        for cid, cls in registry.all_codemods().items()
-    ]
+    from .catalog import CODEMODS
+
+    rows = [(e.id, "on" if e.default_on else "opt-in", e.fix_safety, e.summary) for e in CODEMODS]
     if fmt == "markdown":
         click.echo("| codemod | default | fix safety | what it does |")
         click.echo("|---|---|---|---|")
@@ -128,6 +127,8 @@ def list_codemods(fmt: str) -> int:
 @click.argument("codemod_id")
 def explain(codemod_id: str) -> int:
     """Print a codemod's documentation."""
+    from . import registry
+
     try:
         codemod = registry.get(codemod_id)
     except registry.UnknownCodemod:
@@ -169,6 +170,8 @@ def explain(codemod_id: str) -> int:
 def batch(repos: tuple[Path, ...], repos_file: Path | None, **kwargs: Any) -> int:
     """Apply fixes to many git checkouts: a branch and one commit each, pushed only with --push."""
     from . import batch as batch_run
+    from .config import ConfigError, check_patterns
+    from .outputs import refuse_input
 
     refuse_input(kwargs["summary_json"], "--summary-json", [repos_file] if repos_file else [])
     try:
@@ -192,6 +195,12 @@ def _run(
     fail_on_change: bool,
     statistics: bool = False,
 ) -> int:
+    from .cache import chosen_dir
+    from .options import resolve
+    from .outputs import refuse_run_input
+    from .progress import Progress
+    from .render import Renderer
+
     paths: tuple[Path, ...] = kwargs.pop("paths")
     stdin = any(str(p) == "-" for p in paths)
     if stdin and len(paths) > 1:
@@ -200,7 +209,7 @@ def _run(
         Path.cwd() if stdin else paths[0]
     )
     run = resolve(start, kwargs, kwargs.pop("config_path"))
-    config, options, codemods = run.config, run.options, run.codemods
+    config, options = run.config, run.options
     fmt: str = kwargs["fmt"]
     output: Path | None = kwargs["output"]
     named = [Path(kwargs["stdin_filename"])] if stdin and kwargs["stdin_filename"] else []
@@ -219,7 +228,7 @@ def _run(
     for warning in config.warnings:
         renderer.message(f"warning: {warning}")
     if stdin:
-        stats = renderer.stdin(codemods, options, kwargs["stdin_filename"])
+        stats = renderer.stdin(run.codemods, options, kwargs["stdin_filename"])
     else:
         from .api import run_paths
 
@@ -234,25 +243,26 @@ def _run(
         finally:  # stopped while rendering: the run (and its workers) stops here, not at exit
             results.close()
             renderer.release()
-    reporter = REPORT_FORMATS[fmt]
-    if reporter is not None:
+    if report:  # the reporters read each codemod's documentation: they import the codemods
+        from .reports import REPORT_FORMATS, RunInfo
+
+        reporter = REPORT_FORMATS[fmt]
+        assert reporter is not None
         info = RunInfo(
             command=command,
             argv=tuple(sys.argv[1:]),
             config=str(config.path) if config.path else None,
             options=options,
-            codemods=tuple(c.ID for c in codemods),
+            codemods=run.ids,
         )
-        _write_report(reporter(info, stats.results, codemods), output)
-    renderer.summary(stats, codemods)
+        _write_report(reporter(info, stats.results, run.codemods), output)
+    renderer.summary(stats, run.ids)
     if stats.failed:
         return EXIT_FAILED
     if stats.changed and fail_on_change:
         return EXIT_CHANGES
     return EXIT_OK
 
-
-from .audit.cli import audit  # noqa: E402
 
 cli.add_command(audit)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import registry
+from . import catalog
 from .files import invalid_pattern
 from .readfile import read_regular
 
@@ -86,17 +86,16 @@ def load(path: Path | None) -> Config:
     table = tool.get("codemod", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.codemod] must be a table")
-    codemods = registry.all_codemods()
     values: dict[str, Any] = {}
     options: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
     for key, value in table.items():
         if key in GLOBAL_KEYS:
             values[key] = _check_global(path, key, value)
-        elif key in codemods:
+        elif key in catalog.BY_ID:
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [tool.codemod.{key}] must be a table")
-            known = codemods[key].OPTIONS
+            known = _options_of(key)
             for name, item in value.items():
                 if name not in known:
                     warnings.append(f"{path}: unknown option {key}.{name} (ignored)")
@@ -118,18 +117,24 @@ def component_overrides(
     """The validated settings a component's ``[tool.codemod]`` (read from ``path``) gives its
     own files: (global values, per-codemod options). Raise :class:`ConfigError` for a value
     that cannot be used; keys that belong to the run are ignored here."""
-    codemods = registry.all_codemods()
     values: dict[str, Any] = {}
     options: dict[str, dict[str, Any]] = {}
     for key, value in table.items():
         if key in COMPONENT_KEYS:
             values[key] = _check_global(path, key, value)
-        elif key in codemods and isinstance(value, dict):
-            known = codemods[key].OPTIONS
+        elif key in catalog.BY_ID and isinstance(value, dict):
+            known = _options_of(key)
             for name, item in value.items():
                 if name in known:
                     options.setdefault(key, {})[name] = _check_option(path, f"{key}.{name}", item, known[name])
     return values, options
+
+
+def _options_of(codemod_id: str) -> Mapping[str, Any]:
+    """The options codemod ``codemod_id`` accepts: only a per-codemod table imports the codemods."""
+    from . import registry
+
+    return registry.get(codemod_id).OPTIONS
 
 
 def _check_global(path: Path, key: str, value: Any) -> Any:
@@ -174,7 +179,7 @@ def _per_file_ignores(path: Path, value: Any) -> tuple[tuple[str, tuple[str, ...
 
 def check_ids(ids: Iterable[str], where: str) -> None:
     """Raise :class:`ConfigError` for an id that names no codemod (``ALL`` names every one)."""
-    known = registry.all_codemods()
+    known = catalog.ids()
     for codemod_id in ids:
         if codemod_id != "ALL" and codemod_id not in known:
             raise ConfigError(f"{where}: unknown codemod {codemod_id!r} (known: {', '.join(known)})")

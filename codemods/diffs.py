@@ -15,9 +15,11 @@ differently, as ``git diff --patience`` and ``git diff`` do.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import os
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from .linemap import match_lines
 
@@ -119,3 +121,27 @@ def unified_diff(
         if not line.endswith("\n"):
             out.append(NO_NEWLINE)
     return "".join(out) if len(out) > 2 else ""
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory, with ``/`` separators (as diffs need)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    return rel.replace(os.sep, "/")
+
+
+def make_diff(before: str, after: str, shown: str, encoding: str = "utf-8") -> str:
+    """A unified diff that ``git apply`` accepts; a BOM is part of the first line, as git sees it."""
+    if before == after:
+        return ""
+    if encoding == "utf-8-sig":
+        before, after = "\ufeff" + before, "\ufeff" + after
+    utf8 = codecs.lookup(diff_codec(encoding)).name == "utf-8"
+    return unified_diff(before, after, shown, utf8=utf8)
+
+
+def diff_codec(encoding: str) -> str:
+    """The codec a diff is written in: the file's own, with a BOM kept inside the first line."""
+    return "utf-8" if encoding == "utf-8-sig" else encoding

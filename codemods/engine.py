@@ -9,7 +9,6 @@ counts. A file is written only when its content changed.
 
 from __future__ import annotations
 
-import codecs
 import os
 import sys
 import warnings
@@ -19,10 +18,11 @@ from pathlib import Path
 
 import libcst as cst
 
-from . import asts, diffs, preflight
+from . import asts, preflight
 from .base import Codemod, FileContext, Suppressions
 from .collector import paused
 from .config import ConfigError
+from .diffs import display_path, make_diff
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original, with_columns
 from .options import for_component
@@ -257,30 +257,6 @@ def transform_source(
         _verify(text, [after for _, after in edits], authors)
     changes = with_columns(text, changes)
     return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)), volatile)
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the working directory, with ``/`` separators (as diffs need)."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        rel = str(path)
-    return rel.replace(os.sep, "/")
-
-
-def make_diff(before: str, after: str, shown: str, encoding: str = "utf-8") -> str:
-    """A unified diff that ``git apply`` accepts; a BOM is part of the first line, as git sees it."""
-    if before == after:
-        return ""
-    if encoding == "utf-8-sig":
-        before, after = "\ufeff" + before, "\ufeff" + after
-    utf8 = codecs.lookup(diff_codec(encoding)).name == "utf-8"
-    return diffs.unified_diff(before, after, shown, utf8=utf8)
-
-
-def diff_codec(encoding: str) -> str:
-    """The codec a diff is written in: the file's own, with a BOM kept inside the first line."""
-    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def run_file(

@@ -19,6 +19,11 @@ from typing import Any
 from .components.index import NO_COMPONENT, Component
 from .components.modules import NOT_FOUND, Found, ModuleInfo
 
+#: Part of every cached gather key (``gather_run.GatherRun``): change it whenever ``FileFacts``
+#: gains a field or a fact's meaning changes, so facts cached by an older tool are not read
+#: with the new field at its default (a missing ``effect`` would read as "no effect").
+FACTS_FORMAT = "7: effect, loaded, wrap-blocking-calls stars, dotted strings, escapes, reads, instances, env guards, lifespan router uses, depth"
+
 
 @dataclass(frozen=True)
 class ProjectFacts:

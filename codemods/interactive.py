@@ -28,7 +28,7 @@ from typing import Any
 import click
 
 from .cache import chosen_dir
-from .engine import make_diff
+from .diffs import make_diff
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .options import resolve
 from .reports.edits import hunks, render_hunks
@@ -255,5 +255,5 @@ def command(kwargs: dict[str, Any]) -> int:
         follow_symlinks=run.options.follow_symlinks,
     )
     stats = renderer.results(updated)
-    renderer.summary(stats, run.codemods)
+    renderer.summary(stats, run.ids)
     return 3 if stats.failed else 0

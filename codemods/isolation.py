@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from .base import Codemod
+from .diffs import display_path
 from .engine import (
     SourceResult,
     TransformError,
-    display_path,
     run_file,
     transform_source,
     write_result,

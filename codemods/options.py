@@ -8,13 +8,11 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import registry
-from .base import Codemod
-from .components.index import Component
+from . import catalog
 from .config import (
     Config,
     ConfigError,
@@ -27,6 +25,10 @@ from .config import (
 )
 from .types import Options
 
+if TYPE_CHECKING:
+    from .base import Codemod
+    from .components.index import Component
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -34,7 +36,15 @@ class Resolved:
 
     config: Config
     options: Options
-    codemods: list[type[Codemod]]
+    #: the selected codemods' ids, in run order
+    ids: tuple[str, ...]
+
+    @property
+    def codemods(self) -> list[type[Codemod]]:
+        """The selected codemods themselves (imports them, and libcst)."""
+        from . import registry
+
+        return [registry.get(cid) for cid in self.ids]
 
 
 def resolve(start: Path, flags: Mapping[str, Any], config_path: Path | None = None) -> Resolved:
@@ -45,13 +55,13 @@ def resolve(start: Path, flags: Mapping[str, Any], config_path: Path | None = No
         if flags.get("target_version"):
             flags = {**flags, "target_version": parse_python_version(flags["target_version"], "--target-version")}
         options = build_options(config, flags)
-        codemods = registry.selected(options.select, options.ignore)
+        ids = catalog.selected_ids(options.select, options.ignore)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    except registry.UnknownCodemod as exc:
-        known = ", ".join(registry.all_codemods())
+    except catalog.UnknownCodemod as exc:
+        known = ", ".join(catalog.ids())
         raise click.UsageError(f"unknown codemod {exc} (known: {known})") from None
-    return Resolved(config, options, codemods)
+    return Resolved(config, options, ids)
 
 
 def build_options(config: Config, flags: Mapping[str, Any]) -> Options:
@@ -99,18 +109,18 @@ def selection(*layers: Layer) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
     """``Options.select`` and ``.ignore`` from (select, extend-select, ignore) layers, the
     configuration's then the flags', as ruff combines them: a layer's ``select`` replaces what
     the layers before chose, its ``extend-select`` adds to it, then its ``ignore`` removes from
-    it. Raise :class:`registry.UnknownCodemod` for an id that names no codemod."""
-    every = list(registry.all_codemods())
+    it. Raise :class:`catalog.UnknownCodemod` for an id that names no codemod."""
+    every = catalog.ids()
     for codemod_id in (i for layer in layers for ids in layer for i in ids or ()):
         if codemod_id != "ALL" and codemod_id not in every:
-            raise registry.UnknownCodemod(codemod_id)
+            raise catalog.UnknownCodemod(codemod_id)
     if not any(select is not None or extend for select, extend, _ in layers):
         return None, tuple(dict.fromkeys(i for _, _, ignore in layers for i in ignore))
     if all(not extend for _, extend, _ in layers):  # the last select with the ignores after it
         last = max(n for n, (select, _, _) in enumerate(layers) if select is not None)
         select = layers[last][0]
         return tuple(select or ()), tuple(dict.fromkeys(i for _, _, ig in layers[last:] for i in ig))
-    chosen = {c for c, cls in registry.all_codemods().items() if cls.DEFAULT_ON}
+    chosen = {e.id for e in catalog.CODEMODS if e.default_on}
 
     def ids(names: Sequence[str]) -> set[str]:
         return set(every) if "ALL" in names else set(names)

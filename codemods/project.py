@@ -30,7 +30,7 @@ from .components.modules import (
     prefixes,
     resolve_relative,
 )
-from .facts import ProjectFacts, fingerprint, forget_paths, resolved
+from .facts import FACTS_FORMAT, ProjectFacts, fingerprint, forget_paths, resolved
 from .import_effects import Effect, import_effect
 from .io import SourceError, decode_source
 from .readfile import read_regular
@@ -114,11 +114,6 @@ def imported_names(node: ast.Import | ast.ImportFrom, current: ModuleInfo) -> li
             names.append(f"{base}.{alias.name}")
     return names
 
-
-#: Part of every cached gather key (``api.GatherRun``): change it whenever :class:`FileFacts`
-#: gains a field or a fact's meaning changes, so facts cached by an older tool are not read
-#: with the new field at its default (a missing ``effect`` would read as "no effect").
-FACTS_FORMAT = "7: effect, loaded, wrap-blocking-calls stars, dotted strings, escapes, reads, instances, env guards, lifespan router uses, depth"
 
 GatherFn = Callable[[ast.Module, ModuleInfo], Any]
 CandidateFn = Callable[[ast.Module], bool]

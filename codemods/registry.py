@@ -14,6 +14,9 @@ from functools import cache
 
 from . import commands
 from .base import Codemod
+from .catalog import UnknownCodemod, selected_ids
+
+__all__ = ["RUN_ORDER", "UnknownCodemod", "all_codemods", "get", "selected", "summary"]
 
 #: The order codemods run in on one file. Import hoisting runs before deduplication so that the
 #: two converge in one run; anything not listed runs afterwards, alphabetically.
@@ -26,10 +29,6 @@ RUN_ORDER: tuple[str, ...] = (
     "windows-loop-policy",
     "event-loop-policy",
 )
-
-
-class UnknownCodemod(ValueError):
-    """A codemod id that does not exist."""
 
 
 @cache
@@ -62,15 +61,7 @@ def get(codemod_id: str) -> type[Codemod]:
 
 def selected(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> list[type[Codemod]]:
     """The codemods a run uses, in run order; raise :class:`UnknownCodemod` for a bad id."""
-    registry = all_codemods()
-    wanted = list(select) if select is not None else [c for c, cls in registry.items() if cls.DEFAULT_ON]
-    for codemod_id in [*wanted, *ignore]:
-        if codemod_id != "ALL" and codemod_id not in registry:
-            raise UnknownCodemod(codemod_id)
-    if "ALL" in wanted:
-        wanted = list(registry)
-    skip = set(registry) if "ALL" in ignore else set(ignore)
-    return [cls for cid, cls in registry.items() if cid in wanted and cid not in skip]
+    return [get(cid) for cid in selected_ids(select, ignore)]
 
 
 def summary(codemod: type[Codemod]) -> str:

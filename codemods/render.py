@@ -8,16 +8,18 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from . import stdin_mode
-from .base import Codemod
-from .engine import diff_codec, display_path
+from .diffs import diff_codec, display_path
 from .findings import Statistics, line, order
 from .progress import Progress
 from .readfile import NOT_REGULAR
 from .types import FileResult, Options, Safety
+
+if TYPE_CHECKING:
+    from .base import Codemod
 
 
 def use_color(choice: str, stream: object) -> bool:
@@ -171,6 +173,8 @@ class Renderer:
         """``-`` as PATH: read stdin, write the result (or the diff) to stdout. In apply mode
         stdout gets a whole program whatever happens: the input itself unless it was fixed,
         even when the run is interrupted (:mod:`codemods.stdin_mode`)."""
+        from . import stdin_mode
+
         raw = sys.stdin.buffer.read()
         stats = Stats()
         output = raw
@@ -183,7 +187,7 @@ class Renderer:
                 sys.stdout.buffer.flush()
         return stats
 
-    def summary(self, stats: Stats, codemods: Sequence[type[Codemod]]) -> None:
+    def summary(self, stats: Stats, codemod_ids: Sequence[str]) -> None:
         if self.output is not None:
             self.output.close()
         if self.statistics is not None and self.statistics.counts:
@@ -198,7 +202,7 @@ class Renderer:
             f"{stats.failed} failed",
         ]
         line = ", ".join(parts)
-        per = ", ".join(f"{c.ID}: {stats.applied[c.ID]}" for c in codemods if stats.applied[c.ID])
+        per = ", ".join(f"{c}: {stats.applied[c]}" for c in codemod_ids if stats.applied[c])
         if per:
             line += f" ({per})"
         self.message(line)

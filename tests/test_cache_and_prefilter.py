@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from codemods import api, registry
+from codemods import project as project_module
 from codemods.api import gather, run_paths
 from codemods.cache import SCHEMA
 from codemods.engine import TransformError, transform_source, triggered
@@ -238,8 +239,8 @@ def test_a_warm_run_does_not_gather_when_every_result_is_cached(
     def no_gather(*args: object, **kwargs: object) -> None:
         raise AssertionError("the warm run gathered")
 
-    monkeypatch.setattr(api, "gather_project", no_gather)
-    monkeypatch.setattr(api, "gather_file", no_gather)
+    monkeypatch.setattr(project_module, "gather_project", no_gather)
+    monkeypatch.setattr(project_module, "gather_file", no_gather)
     assert outcome(project, cache) == cold
     # one edited file: its result is recomputed, which needs the project facts again
     (project / "c.py").write_text("import time\n\nasync def g():\n    time.sleep(2)\n", encoding="utf-8")

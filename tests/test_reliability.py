@@ -26,7 +26,8 @@ import pytest
 from codemods import engine, registry
 from codemods.api import run_paths
 from codemods.base import Codemod
-from codemods.engine import TransformError, display_path, run_file, transform_source
+from codemods.diffs import display_path
+from codemods.engine import TransformError, run_file, transform_source
 from codemods.project import ModuleInfo, gather_file
 from codemods.types import Options
 

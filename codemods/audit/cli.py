@@ -11,15 +11,10 @@ from pathlib import Path
 
 import click
 
-from ..config import ConfigError, find_pyproject, load, parse_python_version
-from ..options import build_options
-from ..outputs import refuse_run_input
-from .core import audit_paths
-from .envprobe import ProbeError, probe_environment
-from .model import Risk
-from .render import RENDERERS
-
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+#: the keys of :data:`.render.RENDERERS`, which is imported only when the command runs (so
+#: ``--help`` imports no libcst); ``tests/test_startup.py`` checks that they agree
+FORMATS = ("json", "markdown", "sarif")
 
 
 @click.command("audit")
@@ -27,7 +22,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(RENDERERS)),
+    type=click.Choice(FORMATS),
     default="markdown",
     show_default=True,
     help="markdown for people, json or sarif for machines.",
@@ -81,6 +76,14 @@ def audit(
     environment of --python PATH (a small standard-library probe runs there), else in the one
     running this command; the report names it.
     """
+    from ..config import ConfigError, find_pyproject, load, parse_python_version
+    from ..options import build_options
+    from ..outputs import refuse_run_input
+    from .core import audit_paths
+    from .envprobe import ProbeError, probe_environment
+    from .model import Risk
+    from .render import RENDERERS
+
     try:
         config = load(config_path or find_pyproject(paths[0]))
         version = (

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import __version__, registry
 from ..base import Codemod
-from ..engine import display_path
+from ..diffs import display_path
 from ..types import FileResult, Options
 
 TOOL = "codemod"
