@@ -14,8 +14,15 @@ URL the repository configures for it. Unless ``--trust-repo-config``:
   policy nor ``GIT_PROTOCOL_FROM_USER`` comes into play);
 - refused before git runs, naming the key: ``remote.<REMOTE>.receivepack`` or ``uploadpack``
   (git takes the *first* value, so a command-scope setting cannot win; for a local path the
-  command runs here) and a credential helper (``credential.helper``, ``credential.<url>.helper``:
-  a command, in a list a later setting cannot take items out of);
+  command runs here), a credential helper (``credential.helper``, ``credential.<url>.helper``:
+  a command, in a list a later setting cannot take items out of) and ``core.gitProxy``;
+- refused before git runs, naming the key: every ``http.*`` key (``http.<url>.*`` included) but
+  ``extraHeader`` (a header, as ``actions/checkout`` writes it), ``remote.<REMOTE>.proxy`` and
+  ``proxyAuthMethod``. They choose where git connects (a proxy, ``curloptResolve``), what it
+  trusts (``sslVerify``, ``sslCAInfo``, redirects) and files curl reads and writes
+  (``cookieFile`` with ``saveCookies`` overwrites any file the user can write; without it, sends
+  a file's lines as cookies). Refused rather than overridden: a command-scope ``http.proxy``
+  loses to the repository's ``http.<url>.proxy``, git taking the most specific URL match;
 - ``core.sshCommand`` and ``core.askPass`` are the user's or git's default (see
   :data:`codemods.batch_git.PROGRAMS`); no hook runs (``pre-push``).
 
@@ -49,7 +56,7 @@ def publish(git: Git, outcome: Outcome, settings: Settings, base: str | None) ->
     git.stop.check()  # interrupted: the commit is done, nothing more starts
     failure = "push-failed"
     try:
-        outcome.pushed = push(git, settings.push, settings.branch, settings.force_push)
+        outcome.pushed, destination = push(git, settings.push, settings.branch, settings.force_push)
         outcome.detail = "; ".join(
             filter(None, (outcome.detail, f"pushed to {settings.push}: {outcome.pushed}"))
         )
@@ -57,7 +64,7 @@ def publish(git: Git, outcome: Outcome, settings: Settings, base: str | None) ->
         if settings.open_pr:
             git.stop.check()
             outcome.pr, outcome.pr_command, body = batch_pr.open_pr(
-                git, settings, outcome.name, str(outcome.commit), base
+                git, settings, outcome.name, str(outcome.commit), base, destination
             )
             outcome.pr_body = str(body)
     except BatchError as exc:
@@ -69,16 +76,31 @@ def is_name(remote: str) -> bool:
     return not any(char in remote for char in "/:\\")
 
 
+def refusal(key: str, remote: str) -> str | None:
+    """Why the repository's own setting of ``key`` (canonical) stops a push to ``remote``."""
+    commands = {canonical(f"remote.{remote}.{var}") for var in ("receivepack", "uploadpack")}
+    if (
+        key in commands
+        or key == "core.gitproxy"
+        or re.fullmatch(r"credential\.(?:.+\.)?helper", key)
+    ):
+        return "a command git would run"
+    proxies = {canonical(f"remote.{remote}.{var}") for var in ("proxy", "proxyauthmethod")}
+    if key in proxies or (key.startswith("http.") and not key.endswith(".extraheader")):
+        return "it chooses where git connects, what it trusts, or files it reads or writes"
+    return None
+
+
 def policy(entries: Sequence[tuple[str, str, str]], remote: str) -> list[tuple[str, str]]:
     """The transports this push may use; raise :class:`BatchError` when the repository's own
-    configuration would make git run a command of its choosing."""
+    configuration would make git run a command of its choosing or choose how it connects."""
     own = [key for scope, key, _ in entries if scope in UNTRUSTED_SCOPES]
-    commands = {canonical(f"remote.{remote}.{var}") for var in ("receivepack", "uploadpack")}
     for key in own:
-        if key in commands or re.fullmatch(r"credential\.(?:.+\.)?helper", key):
+        why = refusal(key, remote)
+        if why is not None:
             raise BatchError(
-                f"not pushed: the repository's own git configuration sets {key} (a command git "
-                "would run); push it yourself, or pass --trust-repo-config"
+                f"not pushed: the repository's own git configuration sets {key} ({why}); "
+                "push it yourself, or pass --trust-repo-config"
             )
     destinations = {canonical(f"remote.{remote}.{var}") for var in ("url", "pushurl")}
     named = any(
@@ -90,9 +112,10 @@ def policy(entries: Sequence[tuple[str, str, str]], remote: str) -> list[tuple[s
     ]
 
 
-def push(git: Git, remote: str, branch: str, force: bool) -> str:
+def push(git: Git, remote: str, branch: str, force: bool) -> tuple[str, str]:
     """Push ``branch`` to the same name on ``remote``: how the remote branch moved
-    (``new branch``, ``up to date``...); raise :class:`BatchError` when it did not."""
+    (``new branch``, ``up to date``...) and the URL git pushed it to (its ``To`` line: the
+    first, when the remote has several push URLs); raise :class:`BatchError` when it did not."""
     entries = git.entries()
     known = {canonical(f"remote.{remote}.{var}") for var in ("url", "vcs")}
     if is_name(remote) and not any(key in known for _, key, _ in entries):
@@ -103,9 +126,9 @@ def push(git: Git, remote: str, branch: str, force: bool) -> str:
         *([f"--force-with-lease={ref}"] if force else []), "--", remote, f"{ref}:{ref}",
         check=False, extra=[] if git.trusted else policy(entries, remote),
     )  # fmt: skip
-    flag, summary = _porcelain(done.stdout, ref)
+    flag, summary, destination = _porcelain(done.stdout, ref)
     if done.returncode == 0 and flag in PUSHED:
-        return PUSHED[flag]
+        return PUSHED[flag], destination
     if "non-fast-forward" in summary or "fetch first" in summary:
         raise BatchError(
             f"push to {remote} rejected: the remote branch {branch} has commits this one does not "
@@ -123,10 +146,14 @@ def push(git: Git, remote: str, branch: str, force: bool) -> str:
     raise BatchError(f"push to {remote} failed: {words}{hint}")
 
 
-def _porcelain(stdout: str, ref: str) -> tuple[str, str]:
-    """The flag and summary of ``ref`` in ``git push --porcelain`` output ('' when absent)."""
+def _porcelain(stdout: str, ref: str) -> tuple[str, str, str]:
+    """The flag and summary of ``ref`` in ``git push --porcelain`` output, and the URL of the
+    ``To`` line above it ('' when absent)."""
+    destination = ""
     for line in stdout.splitlines():
+        if line.startswith("To "):
+            destination = line.removeprefix("To ")
         fields = line.split("\t")
         if len(fields) >= 3 and fields[1] == f"{ref}:{ref}":
-            return fields[0], fields[2]
-    return "", ""
+            return fields[0], fields[2], destination
+    return "", "", ""
