@@ -3,10 +3,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+
+from . import venvs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,6 +34,27 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``slow`` first (otherwise in their order): run in parallel, a long test
+    started last would keep one worker busy after the others have finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """``$XDG_CACHE_HOME`` of this test process (each xdist worker has its own), inherited by
+    the CLI subprocesses: the signing key and batch state they keep there never touch the
+    developer's ``~/.cache``. The virtualenvs of tests/venvs.py and pip's cache stay where they
+    were (slow to rebuild, and safe to share between processes)."""
+    home = tmp_path_factory.mktemp("xdg-cache")
+    real = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(venvs.ENV_ROOT, str(venvs.venvs_root()))
+        patch.setenv("PIP_CACHE_DIR", os.environ.get("PIP_CACHE_DIR") or str(real / "pip"))
+        patch.setenv("XDG_CACHE_HOME", str(home))
+        yield home
 
 
 @pytest.fixture
