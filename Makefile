@@ -5,7 +5,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
-# `make pytest PYTEST_ARGS="-m 'not slow'"` skips the slow tests; `PYTEST_WORKERS=0` runs in one process.
+# `make pytest PYTEST_ARGS="-m 'not slow'"` leaves out the slow tests; `PYTEST_WORKERS=0` runs in one process.
+# worksteal: a worker that runs out of tests takes half of the busiest one's queue (the tests vary from
+# milliseconds to a minute, so fixed batches or whole files per worker leave one worker running alone).
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
@@ -43,7 +45,7 @@ demo: $(RUNTIME)
 test: venv lint pytest
 
 pytest: venv
-	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check codemods tests

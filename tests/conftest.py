@@ -36,9 +36,30 @@ def run_cli(
     )
 
 
+TESTS = Path(__file__).resolve().parent
+#: Slow and rarely broken, marked ``slow`` here rather than in each file: cross-checks of the fast
+#: paths against libcst over every fixture and module of the repository, and the longest
+#: reliability runs. `make test` runs them (first); ``-m "not slow"`` leaves them out.
+SLOW: dict[str, frozenset[str]] = {
+    "test_blocking_names.py": frozenset({"test_every_answer_is_libcsts", "test_every_codemod_gives_the_same_results"}),
+    "test_hoist_isolated.py": frozenset({"test_every_codemod_gives_the_same_results"}),
+    "test_path_rebuild.py": frozenset({"test_every_codemod_gives_the_same_results"}),
+    "test_positions.py": frozenset({"test_every_fixture_and_every_module_of_this_repository"}),
+    "test_printing.py": frozenset({"test_every_codemod_gives_the_same_results", "test_every_fixture_and_module_is_cut_as_libcst_prints_it"}),
+    "test_properties.py": frozenset({"test_fixture_mutations"}),
+    "test_readonly_visit.py": frozenset({"test_every_codemod_gives_the_same_results"}),
+    "test_reliability.py": frozenset({"test_five_megabyte_one_line_file", "test_sigkill_mid_apply_leaves_every_file_old_or_new"}),
+    "test_statement_lines.py": frozenset({"test_every_codemod_gives_the_same_results", "test_one_line_nodes_of_every_fixture_and_module"}),
+}  # fmt: skip
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked ``slow`` first (otherwise in their order): run in parallel, a long test
-    started last would keep one worker busy after the others have finished."""
+    """Marks the :data:`SLOW` tests, then puts every ``slow`` test first (otherwise in order): run
+    in parallel, a long test started last would keep one worker busy after the others finished."""
+    for item in items:
+        names = SLOW.get(item.path.relative_to(TESTS).as_posix()) if item.path.is_relative_to(TESTS) else None
+        if names and getattr(item, "originalname", item.name) in names:
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 

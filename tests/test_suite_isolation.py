@@ -4,13 +4,16 @@ developer's ``~/.cache``, and the CLI subprocesses inherit it."""
 
 from __future__ import annotations
 
+import ast
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from . import venvs
-from .conftest import CLI
+from .conftest import CLI, REPO, SLOW, TESTS
 
 
 def test_the_user_cache_is_the_test_processs_own(
@@ -30,3 +33,33 @@ def test_a_cli_run_keeps_its_signing_key_there(
     assert done.returncode == 0, done.stderr
     assert (tmp_path / ".codemod_cache").is_dir()
     assert (private_user_cache / "codemod" / "key").is_file()
+
+
+def test_every_test_listed_slow_exists() -> None:
+    missing = []
+    for name, functions in SLOW.items():
+        tree = ast.parse((TESTS / name).read_bytes())
+        defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        missing += [f"{name}::{f}" for f in sorted(functions - defined)]
+    assert not missing, f"conftest.SLOW names tests that are gone: {missing}"
+
+
+def _collected(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [line for line in done.stdout.splitlines() if "::" in line]
+
+
+def test_slow_tests_are_marked_and_run_first() -> None:
+    files = ["tests/test_cli.py", "tests/test_reliability.py"]
+    slow = [
+        "tests/test_reliability.py::test_five_megabyte_one_line_file",
+        "tests/test_reliability.py::test_sigkill_mid_apply_leaves_every_file_old_or_new",
+    ]
+    assert _collected("-m", "slow", *files) == slow
+    everything = _collected(*files)
+    assert everything[:2] == slow
+    assert len(everything) > 30 and not set(everything[2:]) & set(slow)
