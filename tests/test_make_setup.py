@@ -145,7 +145,9 @@ def test_a_failed_demo_leaves_no_venv_and_the_next_one_works(tmp_path: Path) -> 
         re.S,
     )
     assert ending, "README lacks the demo's closing lines"
-    assert re.sub(r"\x1b\[[0-9;]*m", "", done.stdout).endswith(ending.group(1))
+    assert re.sub(r"\x1b\[[0-9;]*m", "", done.stderr).endswith(ending.group(1)), (
+        done.stderr
+    )  # the summary
     assert (
         not (work / ".venv" / "leftover").exists() and not (work / ".venv" / ".incomplete").exists()
     )
