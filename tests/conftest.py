@@ -78,6 +78,16 @@ def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
         yield home
 
 
+@pytest.fixture(autouse=True)
+def no_cache_in_the_repository() -> Iterator[None]:
+    """A CLI run whose working directory is the repository puts its ``.codemod_cache`` there,
+    one database for every test process at once: a test must run it in its own directory."""
+    cache = REPO / ".codemod_cache"
+    existed = cache.exists()
+    yield
+    assert existed or not cache.exists(), f"the test ran codemod with {REPO} as working directory: created {cache}"
+
+
 @pytest.fixture
 def cli(tmp_path: Path) -> CLI:
     def call(*args: str | os.PathLike[str], stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
