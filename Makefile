@@ -1,26 +1,51 @@
-# The two set-up commands: `make demo` and `make test`. Both create .venv on first use.
+# The two set-up commands: `make demo` (runtime dependencies only) and `make test` (the dev extra).
+# Both create .venv on first use, after checking $(PYTHON) against requires-python.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+# `make pytest PYTEST_ARGS="-m 'not slow'"` leaves out the slow tests; `PYTEST_WORKERS=0` runs in one process.
+# worksteal: a worker that runs out of tests takes half of the busiest one's queue (the tests vary from
+# milliseconds to a minute, so fixed batches or whole files per worker leave one worker running alone).
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 
 .PHONY: venv demo test pytest lint format check readme clean bench smoke fuzz fixtures-update
 
-$(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+# Checks $(PYTHON), creates $(VENV) when it has no interpreter, and installs $(1) into it. A failed
+# install removes $(VENV); one interrupted leaves $(VENV)/.incomplete (removed once pip succeeded),
+# and the next run starts from an empty $(VENV), as it does when $(VENV)'s Python is too old.
+define install
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: run make with PYTHON=/path/to/python3.11-or-newer" >&2; exit 1; }
+	@$(PYTHON) scripts/check_python.py $(PYTHON)
+	@if [ -e $(VENV)/.incomplete ] || { [ -e $(PY) ] && ! $(PY) scripts/check_python.py >/dev/null 2>&1; }; then \
+	  echo "removing $(VENV): an earlier run did not finish it, or its Python is too old"; rm -rf $(VENV); fi
+	@mkdir -p $(VENV) && touch $(VENV)/.incomplete
+	@{ [ -x $(PY) ] || $(PYTHON) -m venv $(VENV); } \
+	  && $(PY) -m pip install -q --upgrade pip \
+	  && $(PY) -m pip install -q -c constraints.txt $(1) \
+	  && rm -f $(VENV)/.incomplete \
+	  || { echo "installing into $(VENV) failed: removed it, so the next make starts afresh" >&2; rm -rf $(VENV); exit 1; }
+endef
 
-venv: $(STAMP)
+$(RUNTIME): pyproject.toml constraints.txt
+	$(call install,-e .)
+	touch $(RUNTIME)
 
-demo: venv
+$(DEV): pyproject.toml constraints.txt
+	$(call install,-e '.[dev]')
+	touch $(RUNTIME) $(DEV)
+
+venv: $(DEV)
+
+demo: $(RUNTIME)
 	$(VENV)/bin/codemod apply --dry-run --color always fixtures/metaguardian
 
 test: venv lint pytest
 
 pytest: venv
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check codemods tests

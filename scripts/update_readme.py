@@ -13,6 +13,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def main() -> int:
     table = subprocess.run(
         [sys.executable, "-m", "codemods", "list", "--format", "markdown"],
+        cwd=README.parent,  # this checkout's codemods, whichever directory make runs from
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     text = README.read_text(encoding="utf-8")

@@ -393,14 +393,15 @@ def test_sigkill_mid_apply_leaves_every_file_old_or_new(tmp_path: Path) -> None:
         write_bytes(work / f"m{i:04d}.py", (filler + HOISTABLE).encode())
     expected_dir = tmp_path / "expected"
     shutil.copytree(work, expected_dir)
+    # cwd: the cache goes to tmp_path, not to the repository that every test process shares
     subprocess.run([sys.executable, "-m", "codemods", "apply", "-q", str(expected_dir)],
-                   env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)  # fmt: skip
+                   cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)  # fmt: skip
     originals = {p.name: p.read_bytes() for p in work.iterdir()}
     expected = {p.name: p.read_bytes() for p in expected_dir.iterdir()}
     assert all(originals[n] != expected[n] for n in originals)
     proc = subprocess.Popen(
         [sys.executable, "-m", "codemods", "apply", "-q", "--jobs", "2", str(work)],
-        env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:

@@ -200,8 +200,8 @@ from codemods import interrupts
 ENDLESS = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 db = sqlite3.connect(":memory:")
 with interrupts.handled():
-    print("ready", flush=True)
-    try:
+    try:  # "ready" inside: a first signal landing just after the print is caught too
+        print("ready", flush=True)
         db.execute(ENDLESS).fetchall()
     except interrupts.Interrupted:  # the first signal landed in Python: clean up, natively
         pass
