@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import asts, catalog, interrupts
+from . import catalog, interrupts
+from .astkit import asts
 from .cache import Cache, digest
 from .diffs import display_path, make_diff
 from .facts import ProjectFacts, forget_paths, resolved

@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from .cstkit.metadata import Wrapper
 from .project import ModuleInfo, ProjectFacts
 from .types import Change, Options, Safety, Skip
-from .visitors.metadata import Wrapper
 
 _SKIP_RE = re.compile(r"codemod:\s*skip(?:\[([^\]]*)\])?")
 _NOQA_RE = re.compile(r"noqa(?::\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)

@@ -18,21 +18,22 @@ from pathlib import Path
 
 import libcst as cst
 
-from . import asts, preflight
+from . import preflight
+from .astkit import asts
 from .base import Codemod, FileContext, Suppressions
 from .collector import paused
 from .config import ConfigError
+from .cstkit.printing import Printer
+from .cstkit.readonly_visit import readonly_visits
 from .diffs import display_path, make_diff
 from .io import SourceError, digest, encode_source, read_source, write_atomic
 from .linemap import LineMap, to_original, with_columns
 from .options import for_component
 from .per_file import applicable
-from .printing import Printer
 from .project import ProjectFacts
 from .readfile import SYMLINK_REFUSED
 from .selection import Selection
 from .types import Change, Failure, FileResult, Options, Skip
-from .visitors.readonly_visit import readonly_visits
 
 #: Deeply nested real-world files (sympy) exceed libcst's needs at Python's default limit.
 RECURSION_LIMIT = 5000

@@ -4,7 +4,7 @@ effect*, read from its top-level statements (the gather phase's ``ast`` tree, ne
 Hoisting an import of a module with effects moves them to the import of the importing module:
 a script's ``--help`` that reads a settings file, a test collection that registers production
 plugins, a module whose import ends the process. ``hoist-imports`` makes such a hoist an unsafe
-fix naming the effect (``visitors/hoist_effects.py`` follows first-party imports transitively).
+fix naming the effect (``commands/hoist_imports/effects.py`` follows first-party imports transitively).
 
 Pure (no effect) are, at module level and in class bodies:
 - docstrings and other constants; ``import`` statements (the first-party modules they load are
@@ -46,6 +46,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Sequence
 
+from .astkit.names import bound_names, name_chain, scope_statements
 from .pure_calls import (
     CONFIGURATION_READS,
     OWN_CONSTRUCTORS,
@@ -56,7 +57,6 @@ from .pure_calls import (
     is_pure_base,
     is_pure_callable,
 )
-from .visitors.ast_names import bound_names, name_chain, scope_statements
 
 #: (what the module does, in words with code in backticks; its line)
 Effect = tuple[str, int]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 
-from . import astnodes
+from .astkit import astnodes
 
 #: The deepest ``ast`` tree given to libcst, in levels (a module of one ``x = 1``: 4).
 MAX_DEPTH = 1000

@@ -8,7 +8,7 @@ working program: it is reported as Python reports it, without calling libcst; so
 nesting makes Python's own parser give up, and one nested deeper than
 :data:`~codemods.nesting.MAX_DEPTH` is refused. Everything here is cheap for ordinary files: the
 gather phase already read them with ``ast`` and measured their nesting; any other text is read
-with ``ast`` here (the engine's prefilter has usually just done so: :mod:`codemods.asts` keeps
+with ``ast`` here (the engine's prefilter has usually just done so: :mod:`codemods.astkit.asts` keeps
 the tree). Text ``ast`` cannot read (syntax newer than the running Python) is not measured: only
 libcst reads it, in a process whose crash costs nothing (docs/decisions.md).
 """
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import libcst as cst
 
-from . import astnodes, asts, nesting
+from . import nesting
+from .astkit import astnodes, asts
 from .project import ProjectFacts
 from .types import Failure
 

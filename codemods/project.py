@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import astnodes, asts, nesting
+from . import nesting
+from .astkit import astnodes, asts
+from .astkit.names import bound_names, scope_statements
 from .collector import paused
 from .components.index import ComponentIndex
 from .components.modules import (
@@ -35,7 +37,6 @@ from .import_effects import Effect, import_effect
 from .io import SourceError, decode_source
 from .readfile import read_regular
 from .views import Resolutions, assemble
-from .visitors.ast_names import bound_names, scope_statements
 
 __all__ = [
     "FACTS_FORMAT",

@@ -1,6 +1,6 @@
 """Where a file's import style is read from: the nearest ``ruff.toml``/``.ruff.toml``, or
 ``pyproject.toml`` with ``[tool.ruff]`` or ``[tool.black]``, at or above it (stopping at a
-repository root), once per directory. :mod:`codemods.visitors.import_style` turns these settings
+repository root), once per directory. :mod:`codemods.imports.style` turns these settings
 into an ``ImportStyle``; this module imports no libcst, so the result cache's key
 (:func:`style_digest`) can be computed on a re-check that runs no codemod.
 """

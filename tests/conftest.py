@@ -41,8 +41,8 @@ TESTS = Path(__file__).resolve().parent
 #: paths against libcst over every fixture and module of the repository, and the longest
 #: reliability runs. `make test` runs them (first); ``-m "not slow"`` leaves them out.
 SLOW: dict[str, frozenset[str]] = {
-    "test_blocking_names.py": frozenset({"test_every_answer_is_libcsts", "test_every_codemod_gives_the_same_results"}),
-    "test_hoist_isolated.py": frozenset({"test_every_codemod_gives_the_same_results"}),
+    "commands/wrap_blocking_calls/test_names.py": frozenset({"test_every_answer_is_libcsts", "test_every_codemod_gives_the_same_results"}),
+    "commands/hoist_imports/test_isolated.py": frozenset({"test_every_codemod_gives_the_same_results"}),
     "test_path_rebuild.py": frozenset({"test_every_codemod_gives_the_same_results"}),
     "test_positions.py": frozenset({"test_every_fixture_and_every_module_of_this_repository"}),
     "test_printing.py": frozenset({"test_every_codemod_gives_the_same_results", "test_every_fixture_and_module_is_cut_as_libcst_prints_it"}),

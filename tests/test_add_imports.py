@@ -10,8 +10,8 @@ import pytest
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
-from codemods.visitors.add_imports import add_imports
-from codemods.visitors.import_order import ImportStyle
+from codemods.imports.add import add_imports
+from codemods.imports.order import ImportStyle
 
 from .helpers import FIXTURES
 

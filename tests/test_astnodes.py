@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from codemods import astnodes
+from codemods.astkit import astnodes
 
 from .test_statement_lines import sources
 

@@ -6,7 +6,8 @@ import ast
 
 import pytest
 
-from codemods import asts, registry
+from codemods import registry
+from codemods.astkit import asts
 from codemods.engine import transform_source
 from codemods.types import Options
 

@@ -19,9 +19,9 @@ from types import FunctionType
 
 from codemods import registry
 from codemods.api import run_paths
+from codemods.commands.hoist_imports.analysis import Candidate
 from codemods.engine import TransformError, transform_source
 from codemods.types import Options
-from codemods.visitors.hoisting import Candidate
 
 from .helpers import FIXTURES, fixture_texts
 

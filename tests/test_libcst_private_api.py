@@ -31,9 +31,9 @@ PRIVATE_NAMES = {
 }
 #: private members of public or private classes that codemods/ calls, reads or overrides
 PRIVATE_MEMBERS = [
-    (cst.CSTNode, "_codegen"),  # printing.py, visitors/positions.py: print with our own state
-    (cst.CSTNode, "_visit_and_replace_children"),  # visitors/readonly_visit.py: field order
-    (BaseMetadataProvider, "_gen"),  # visitors/positions.py: FastPositionProvider
+    (cst.CSTNode, "_codegen"),  # printing.py, cstkit/positions.py: print with our own state
+    (cst.CSTNode, "_visit_and_replace_children"),  # cstkit/readonly_visit.py: field order
+    (BaseMetadataProvider, "_gen"),  # cstkit/positions.py: FastPositionProvider
     ("libcst._nodes.internal.CodegenState", "tokens"),
     ("libcst._nodes.internal.CodegenState", "record_syntactic_position"),
     ("libcst._nodes.internal.CodegenState", "before_codegen"),
@@ -41,7 +41,7 @@ PRIVATE_MEMBERS = [
     ("libcst._nodes.internal.CodegenState", "pop_trailing_newline"),
     ("libcst._batched_visitor._BatchedCSTVisitor", "visitor_methods"),
 ]
-#: CodegenState's constructor as visitors/positions.py and printing.py call it
+#: CodegenState's constructor as cstkit/positions.py and printing.py call it
 CODEGEN_STATE_KEYWORDS = ("default_indent", "default_newline")
 
 

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codemods.commands.hoist_imports import Command as Hoist
+from codemods.commands.hoist_imports.edits import _Editor
 from codemods.commands.wrap_blocking_calls import Command as Wrap
-from codemods.visitors import path_rebuild
-from codemods.visitors.hoist_edits import _Editor
-from codemods.visitors.path_rebuild import rebuild
+from codemods.cstkit import path_rebuild
+from codemods.cstkit.path_rebuild import rebuild
 
 from .helpers import (
     assert_every_codemod_same_when_disabled,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods.visitors.positions import FastPositionProvider, Positions
+from codemods.cstkit.positions import FastPositionProvider, Positions
 
 from .helpers import FIXTURES
 from .test_properties import shaped_programs

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codemods import printing
 from codemods.commands.hoist_imports import Command as Hoist
 from codemods.commands.wrap_blocking_calls import Command as Wrap
-from codemods.printing import Printer, source_texts
+from codemods.cstkit import printing
+from codemods.cstkit.printing import Printer, source_texts
 
 from .helpers import (
     assert_every_codemod_same_when_disabled,

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from libcst.metadata import ExpressionContextProvider, MetadataWrapper, ScopeProvider
 
 from codemods import registry
-from codemods.visitors import readonly_visit
-from codemods.visitors.readonly_visit import CONDITIONAL, readonly_visits
+from codemods.cstkit import readonly_visit
+from codemods.cstkit.readonly_visit import CONDITIONAL, readonly_visits
 
 from .helpers import assert_same_when_disabled, fixture_texts, libcst_modules
 from .test_properties import shaped_programs

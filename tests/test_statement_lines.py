@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codemods.commands.hoist_imports import Command
-from codemods.visitors import statement_lines
-from codemods.visitors.positions import Positions
-from codemods.visitors.statement_lines import LazyPositions
-from codemods.visitors.statement_lines import statement_lines as table_of
+from codemods.cstkit import statement_lines
+from codemods.cstkit.positions import Positions
+from codemods.cstkit.statement_lines import LazyPositions
+from codemods.cstkit.statement_lines import statement_lines as table_of
 
 from .helpers import (
     FIXTURES,

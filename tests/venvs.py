@@ -62,7 +62,7 @@ _DROPPED_ENV: Final = frozenset(
 
 # Complete, exact dependency sets that install from wheels and run on CPython 3.11.7 (checked with
 # `pip install --no-deps --only-binary=:all:` + `pip check`, which every build repeats, and by the
-# apps of tests/test_fastapi_versions.py). Supporting packages are from each release's own era:
+# apps of tests/commands/lifespan/test_fastapi_versions.py). Supporting packages are from each release's own era:
 # FastAPI < 0.100 needs pydantic 1.x; starlette < 0.21 has a `requests` TestClient, later ones an
 # httpx one whose `app=` argument httpx 0.28 removed; starlette <= 0.20 needs anyio < 4.
 _FASTAPI_2023: Final = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from .. import astnodes
-from ..visitors.ast_names import name_chain
+from ..astkit import astnodes
+from ..astkit.names import name_chain
 
 
 class Aliases:

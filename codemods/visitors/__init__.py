@@ -1,1 +1,0 @@
-"""Read-only helpers shared by codemods: analyses of a file that never change the tree."""
