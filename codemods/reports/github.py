@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from ..base import Codemod
 from ..types import FileResult, Safety
-from . import RunInfo
 from .common import TOOL, sorted_results
+from .run_info import RunInfo
 
 #: Annotations of each level GitHub shows per step.
 PER_STEP = 10

@@ -13,7 +13,6 @@ from typing import Any
 
 from ..base import Codemod
 from ..types import FileResult
-from . import RunInfo
 from .common import (
     TOOL,
     VERSION,
@@ -27,6 +26,7 @@ from .common import (
     status,
     worth_reporting,
 )
+from .run_info import RunInfo
 
 #: Bumped when a field changes meaning or disappears (new fields do not bump it).
 REPORT_VERSION = 1

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from ..base import Codemod
 from ..types import FileResult
-from . import RunInfo
 from .common import (
     TOOL,
     VERSION,
@@ -27,6 +26,7 @@ from .common import (
     per_codemod,
     sorted_results,
 )
+from .run_info import RunInfo
 
 #: GitHub's limit on an issue or pull-request body.
 LIMIT = 65_536

@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 from ..base import Codemod
 from ..types import Change, FileResult, Safety
-from . import RunInfo
 from .common import TOOL, VERSION, codemod_doc, command_line, sorted_results
 from .edits import Edit, edits, offsets, position
+from .run_info import RunInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
