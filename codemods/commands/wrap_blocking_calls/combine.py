@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import catalogue as cat
+from . import receivers
 from .gather import FunctionFacts, ModuleFacts
 from .threads import Threads
 
@@ -222,13 +223,13 @@ class BlockingFacts:
 
     def made_class(self, callee: str) -> str | None:
         """The thread-bound class a call to ``callee`` (resolved) returns, if it does."""
-        found = cat.class_of_factory(callee)
+        found = receivers.class_of_factory(callee)
         if found is None and (bound := self.binding(callee)) is not None:
-            found = cat.call_class(bound)  # ``SessionLocal()`` of a module-level sessionmaker
+            found = receivers.call_class(bound)  # ``SessionLocal()`` of a module-level sessionmaker
         if found is None:
             owner, _, method = callee.rpartition(".")
-            found = cat.method_result(owner, method) if owner else None
-        return found if cat.is_thread_bound(found) else None
+            found = receivers.method_result(owner, method) if owner else None
+        return found if receivers.is_thread_bound(found) else None
 
     @property
     def threads(self) -> Threads:

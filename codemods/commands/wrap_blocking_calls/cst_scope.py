@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import QualifiedName, QualifiedNameSource
 
 from ...project import ModuleInfo, resolve_relative
-from . import catalogue as cat
+from . import receivers
 from .combine import BlockingFacts
 from .infer import Attr, BinOp, Call, Inference, Name, NoneValue, Sub, View
 
@@ -301,4 +301,4 @@ class Resolver(Inference[cst.BaseExpression]):
         return self.facts.binding(key)
 
     def factory(self, qualname: str) -> str | None:
-        return cat.class_of_factory(self.facts.unalias(qualname))
+        return receivers.class_of_factory(self.facts.unalias(qualname))

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from . import catalogue as cat
+from . import receivers
 
 N = TypeVar("N")
 
@@ -145,9 +145,9 @@ class Inference(ABC, Generic[N]):
             return self._attribute(node, view)
         if isinstance(view, Sub):
             receiver = self.infer(view.value)
-            return cat.subscript_class(receiver) if receiver else None
+            return receivers.subscript_class(receiver) if receiver else None
         if isinstance(view, BinOp) and view.op == "/":
-            return cat.PATH if self.infer(view.left) == cat.PATH else None
+            return receivers.PATH if self.infer(view.left) == receivers.PATH else None
         return None
 
     def _call(self, func: N) -> str | None:
@@ -155,23 +155,23 @@ class Inference(ABC, Generic[N]):
         if isinstance(view, Attr):
             receiver = self.infer(view.value)
             if receiver:
-                return cat.method_result(receiver, view.attr)
+                return receivers.method_result(receiver, view.attr)
         name = self.qualname(func)
         if name:
-            return self.factory(name) or cat.call_class(self.binding(name) or "")
+            return self.factory(name) or receivers.call_class(self.binding(name) or "")
         # an attribute's receiver is already known to be unknown: do not infer it twice (that
         # doubles the work at every link of a method chain)
         called = (
             self._attribute(func, view, known=True) if isinstance(view, Attr) else self.infer(func)
         )
-        return cat.call_class(called) if called else None
+        return receivers.call_class(called) if called else None
 
     def _attribute(self, node: N, view: Attr[N], known: bool = False) -> str | None:
         if self.self_name and self.view(view.value) == Name(self.self_name):
             return self.binding(f"{self.owner}.{view.attr}")
         receiver = None if known else self.infer(view.value)
         if receiver:
-            return cat.attribute_class(receiver, view.attr)
+            return receivers.attribute_class(receiver, view.attr)
         name = self.qualname(node)
         return self.binding(name) if name else None
 
@@ -210,7 +210,7 @@ class Inference(ABC, Generic[N]):
         """The class ``x`` gets in ``with <context> as x``."""
         cls = self.infer(context)
         if cls is not None:
-            return cls if cat.enters_self(cls) else None
+            return cls if receivers.enters_self(cls) else None
         return self.entered_fallback(context)
 
     def annotation(self, node: N) -> str | None:
@@ -225,4 +225,4 @@ class Inference(ABC, Generic[N]):
         if isinstance(view, Sub) and self.qualname(view.value) in _WRAPPERS:
             return self.annotation(view.first) if view.first is not None else None
         name = self.qualname(unquoted)
-        return cat.class_of_annotation(name) if name else None
+        return receivers.class_of_annotation(name) if name else None

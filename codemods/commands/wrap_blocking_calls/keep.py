@@ -27,7 +27,7 @@ import re
 import tokenize
 from collections.abc import Mapping
 
-from . import catalogue as cat
+from . import receivers
 
 _HTTP = frozenset({"ASYNC210", "ASYNC211", "ASYNC212"})
 _PROCESS = frozenset({"ASYNC220", "ASYNC221", "ASYNC222"})
@@ -42,7 +42,7 @@ _FAMILIES: tuple[tuple[str, frozenset[str]], ...] = tuple(
             "requests": _HTTP,
             "httpx": _HTTP,
             "urllib3": _HTTP,
-            cat.URLLIB3_POOL: _HTTP,
+            receivers.URLLIB3_POOL: _HTTP,
             "urllib.request": _HTTP,
             "subprocess": _PROCESS,
             **{f"os.{n}": _PROCESS for n in ("system", "popen", "posix_spawn", "posix_spawnp")},
@@ -52,10 +52,10 @@ _FAMILIES: tuple[tuple[str, frozenset[str]], ...] = tuple(
             "io.open": _FILES,
             "io.open_code": _FILES,
             "os.fdopen": _FILES,
-            cat.FILE: _FILES,
-            f"{cat.PATH}.open": _FILES,
+            receivers.FILE: _FILES,
+            f"{receivers.PATH}.open": _FILES,
             "os.path": _PATHS,
-            cat.PATH: _PATHS,
+            receivers.PATH: _PATHS,
             "builtins.input": frozenset({"ASYNC250"}),
             "time.sleep": frozenset({"ASYNC251"}),
         }.items(),

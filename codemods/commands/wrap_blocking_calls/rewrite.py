@@ -24,7 +24,7 @@ from ...cstkit.statements import walk_statements
 from ...project import ModuleInfo
 from ...types import Safety
 from . import catalogue as cat
-from . import verdict
+from . import receivers, verdict
 from .combine import BlockingFacts
 from .cst_scope import Bindings, Resolver, nodes_of
 from .edit import (
@@ -350,7 +350,7 @@ class Rewriter(cst.CSTVisitor):
             return ("call", target.label)
         assert frame.resolver is not None
         cls = frame.resolver.infer(expr)
-        if cat.is_thread_bound(cls) or (cls is None and frame.resolver.named_session(expr)):
+        if receivers.is_thread_bound(cls) or (cls is None and frame.resolver.named_session(expr)):
             return ("session", code(expr))
         return None
 
@@ -373,7 +373,7 @@ class Rewriter(cst.CSTVisitor):
                 key = f"{cls}.{method}"
                 if not self.catalogue.blocks(key):
                     return None
-                bound = cls if cat.is_thread_bound(cls) else None
+                bound = cls if receivers.is_thread_bound(cls) else None
                 return Target("method", label(func, key), thread_bound=bound, key=key)
         name = resolver.qualname(func)
         if name is None:
@@ -392,8 +392,8 @@ class Rewriter(cst.CSTVisitor):
         resolved = self.facts.resolve(name)
         if not self.catalogue.blocks(resolved):
             return None
-        made = cat.class_of_factory(resolved)
-        bound = made if cat.is_thread_bound(made) else None
+        made = receivers.class_of_factory(resolved)
+        bound = made if receivers.is_thread_bound(made) else None
         return Target("function", label(func, resolved), thread_bound=bound, key=resolved)
 
     def _project(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 from ...astkit import astnodes
 from ...project import ModuleInfo, resolve_relative
-from . import catalogue as cat
+from . import receivers
 from .infer import Attr, BinOp, Call, Inference, Name, NoneValue, Sub, View
 
 _BUILTINS = frozenset(dir(builtins))
@@ -222,7 +222,7 @@ class Env(Inference[ast.expr]):
         return self.mod.binding(key)
 
     def factory(self, qualname: str) -> str | None:
-        return cat.class_of_factory(qualname)
+        return receivers.class_of_factory(qualname)
 
     def unquote(self, node: ast.expr) -> ast.expr | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -234,7 +234,7 @@ class Env(Inference[ast.expr]):
 
     def entered_fallback(self, context: ast.expr) -> str | None:
         if self.named_session(context):
-            return cat.SESSION  # a sync ORM session block: ``with get_db_session() as s``
+            return receivers.SESSION  # a sync ORM session block: ``with get_db_session() as s``
         return None
 
     # -- gather-only ----------------------------------------------------------------------------

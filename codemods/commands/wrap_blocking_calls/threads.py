@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import catalogue as cat
+from . import receivers
 from .escape import UNKNOWN
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Threads:
         #: function -> what it reads that another thread may have made (a phrase for messages)
         self.direct: dict[str, str] = {}
         self.shares: dict[str, tuple[str, ...]] = {}
-        bound = any(cat.is_thread_bound(cls) for cls in facts.bindings.values())
+        bound = any(receivers.is_thread_bound(cls) for cls in facts.bindings.values())
         if not (bound or self.holding):
             return  # nothing any function reads can be bound to a thread: no need to look
         answers: dict[str, str | None] = {}  # the same state is read by many functions
@@ -82,10 +82,10 @@ class Threads:
                 self.holding.add(owner)
         for name, cls in facts.bindings.items():
             owner = name.rpartition(".")[0]
-            if owner in facts.classes and cat.is_thread_bound(cls):
+            if owner in facts.classes and receivers.is_thread_bound(cls):
                 self.holding.add(owner)
         for cls, bases in facts.classes.items():  # ``class Db(sqlite3.Connection)``
-            if any(cat.is_thread_bound(facts.unalias(base)) for base in bases):
+            if any(receivers.is_thread_bound(facts.unalias(base)) for base in bases):
                 self.holding.add(cls)
         grew = True
         while grew:  # subclasses of a holding class, and instances built from holding objects
@@ -112,9 +112,9 @@ class Threads:
             prefix = ".".join(parts[:end])
             cls = facts.bindings.get(prefix)
             if cls is not None:
-                if not cat.is_thread_bound(cls):
+                if not receivers.is_thread_bound(cls):
                     return None
-                return f"`{facts.short(prefix)}`, a `{cat.short(cls)}` bound to the thread that made it"
+                return f"`{facts.short(prefix)}`, a `{receivers.short(cls)}` bound to the thread that made it"
             instance = facts.instances.get(prefix)
             owner = (
                 instance if instance is not None else prefix if prefix in facts.classes else None
@@ -127,9 +127,9 @@ class Threads:
                     return None  # a method: the call graph judges it
                 bound = facts.bindings.get(member)
                 if bound is not None:
-                    if not cat.is_thread_bound(bound):
+                    if not receivers.is_thread_bound(bound):
                         return None
-                    return f"`{facts.short(member)}`, a `{cat.short(bound)}` bound to the thread that made it"
+                    return f"`{facts.short(member)}`, a `{receivers.short(bound)}` bound to the thread that made it"
                 prefix = member
             if owner not in self.holding:
                 return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import catalogue as cat
+from . import receivers
 from .combine import BlockingFacts
 from .cst_scope import Resolver
 from .edit import code, read_names
@@ -72,7 +73,7 @@ def display_only(
             "Build a list instead (`[...]`), or move the loop into a sync function run in the threadpool",
         )
     if target.thread_bound:
-        kind = cat.short(target.thread_bound)
+        kind = receivers.short(target.thread_bound)
         if target.kind == "function":
             return (
                 f" makes a `{kind}`, which is bound to the thread that makes it",
@@ -124,7 +125,7 @@ def _made_here(
         else ("its result, which may be that object, is used here on the event loop")
     )
     return (
-        f"; it makes a `{cat.short(made)}`, which is bound to the thread that makes it, and {how}"
+        f"; it makes a `{receivers.short(made)}`, which is bound to the thread that makes it, and {how}"
     )
 
 
@@ -134,9 +135,9 @@ def _thread_bound_argument(facts: BlockingFacts, resolver: Resolver, call: cst.C
     for arg in call.args:
         for expr in [arg.value, *read_names(arg.value)]:
             cls = resolver.infer(expr)
-            if cat.is_thread_bound(cls):
+            if receivers.is_thread_bound(cls):
                 assert cls is not None
-                return f"`{code(expr)}`, a `{cat.short(cls)}` bound to this thread"
+                return f"`{code(expr)}`, a `{receivers.short(cls)}` bound to this thread"
             name = resolver.qualname(expr) if isinstance(expr, cst.Name | cst.Attribute) else None
             shared = facts.shared(name) if name else None
             if shared is not None:
