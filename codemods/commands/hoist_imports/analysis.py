@@ -46,8 +46,8 @@ from ...project import resolve_relative
 from . import isolated as hoist_isolated
 from .copies import link_copies, settle
 from .deps import checked_for_none, dependency_reason, unconditional_imports
-from .edits import child_blocks, insertion_point
 from .effects import Effects
+from .insertion import child_blocks, insertion_point
 from .intent import (
     block_comments,
     build_reason,
