@@ -6,16 +6,13 @@ and how ``asynccontextmanager`` can be spelled.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
 from ..astkit.names import ModuleNames, scope_statements, shares_line, split_ref, walk_no_lambda
 from .model import APP_CLASSES, HARMLESS_CALLS, HOOK_ATTRS, ROUTER_CLASSES
-
-if TYPE_CHECKING:
-    from .analysis import Analyser
+from .state import ModuleState
 
 
-def scan_leftovers(a: Analyser) -> None:
+def scan_leftovers(a: ModuleState) -> None:
     """Any other use of the event APIs: a problem for a known object, else a stray site."""
     for node in ast.walk(a.tree):
         if (
@@ -53,11 +50,11 @@ def scan_leftovers(a: Analyser) -> None:
                 )
 
 
-def _is_object_call(a: Analyser, node: ast.Call) -> bool:
+def _is_object_call(a: ModuleState, node: ast.Call) -> bool:
     return any(call is node for _s, call, _k, _f, _b in a.objects.values())
 
 
-def find_risky(a: Analyser) -> None:
+def find_risky(a: ModuleState) -> None:
     """Record calls that receive an app or router and might register handlers on it."""
     for stmt in scope_statements(a.tree.body):
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -70,7 +67,7 @@ def find_risky(a: Analyser) -> None:
                     _risky_call(a, node)
 
 
-def _risky_call(a: Analyser, node: ast.Call) -> None:
+def _risky_call(a: ModuleState, node: ast.Call) -> None:
     args = [*node.args, *(k.value for k in node.keywords)]
     passed = [arg.id for arg in args if isinstance(arg, ast.Name) and arg.id in a.objects]
     if not passed:

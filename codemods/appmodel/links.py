@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..astkit import astnodes
 from ..astkit.names import (
@@ -28,9 +27,7 @@ from ..astkit.names import (
     split_ref,
 )
 from .model import UNNAMED, Include
-
-if TYPE_CHECKING:
-    from .analysis import Analyser
+from .state import ModuleState
 
 _OTHERS = frozenset({ast.Import, ast.ImportFrom, ast.Global, ast.NamedExpr})
 #: The name part of a use that may reach every name of a module (``from m import *``, an
@@ -127,7 +124,7 @@ def _import_from(
         add(qualname, node.lineno)
 
 
-def hidden_includes(a: Analyser, recorded: frozenset[int]) -> tuple[Include, ...]:
+def hidden_includes(a: ModuleState, recorded: frozenset[int]) -> tuple[Include, ...]:
     """``include_router`` calls on a known app or router that are not module-level statements
     (in a function, a loop, a ``with`` or ``try`` block): ``recorded`` holds the calls the
     module-level walk took. Such a call may run any number of times, at any moment."""
@@ -152,7 +149,7 @@ def hidden_includes(a: Analyser, recorded: frozenset[int]) -> tuple[Include, ...
     return tuple(found)
 
 
-def _owner(a: Analyser, node: ast.expr) -> tuple[str, str]:
+def _owner(a: ModuleState, node: ast.expr) -> tuple[str, str]:
     if isinstance(node, ast.Attribute) and node.attr == "router":
         local = a.object_of(node.value)
         if local is not None and local[0] == "local":
