@@ -19,7 +19,7 @@ from types import FunctionType
 
 from codemods import registry
 from codemods.api import run_paths
-from codemods.commands.hoist_imports.analysis import Candidate
+from codemods.commands.hoist_imports.candidate import Candidate
 from codemods.engine import TransformError, transform_source
 from codemods.types import Options
 

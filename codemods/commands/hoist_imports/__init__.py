@@ -204,7 +204,8 @@ from ...base import Codemod, Option
 from ...imports.style import style_for
 from ...project import ModuleInfo, ProjectFacts, imported_names
 from ...types import Safety
-from .analysis import Candidate, Planner
+from .analysis import Planner
+from .candidate import Candidate
 from .edits import Move, apply_edits, plan_edits
 from .excluded import OPTION, excluded_file, fixture_functions, fixture_reason
 

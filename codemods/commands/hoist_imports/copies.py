@@ -19,19 +19,16 @@ statement whose echo aliases would outlive their first copy loses just those ali
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 from libcst.metadata import Assignment, FunctionScope
 
 from ...base import SUPPRESSED
 from ...imports.nodes import Binding, bindings, has_inner_comments
+from .candidate import Candidate
+from .planner_state import PlannerState
 
-if TYPE_CHECKING:
-    from .analysis import Candidate, Planner
 
-
-def link_copies(planner: Planner) -> None:
+def link_copies(planner: PlannerState) -> None:
     """Fill in ``copies`` and ``echoes`` of every candidate."""
     groups: dict[tuple[int, str], list[tuple[Candidate, int]]] = {}
     by_function: dict[int, list[Candidate]] = {}
@@ -53,7 +50,7 @@ def link_copies(planner: Planner) -> None:
             _link_echoes(planner, entries, name)
 
 
-def _echoes_possible(planner: Planner, entries: list[tuple[Candidate, int]], name: str) -> bool:
+def _echoes_possible(planner: PlannerState, entries: list[tuple[Candidate, int]], name: str) -> bool:
     """No ``global``/``nonlocal``/``del``/walrus/``match`` binding of the name in the function
     (their order is not recorded), and no comment inside a name list that removing one alias
     could lose."""
@@ -66,7 +63,7 @@ def _echoes_possible(planner: Planner, entries: list[tuple[Candidate, int]], nam
     )
 
 
-def _link_echoes(planner: Planner, entries: list[tuple[Candidate, int]], name: str) -> None:
+def _link_echoes(planner: PlannerState, entries: list[tuple[Candidate, int]], name: str) -> None:
     """dedupe-imports' rule: an import directly in the body repeats the last such import of the
     name when only identical imports bound it in between."""
     scope = planner.scopes.get(entries[0][0].imp)
@@ -114,7 +111,7 @@ def _blocker(c: Candidate, alive: set[int]) -> Candidate | None:
     return None
 
 
-def settle(planner: Planner, survivors: list[Candidate]) -> list[Candidate]:
+def settle(planner: PlannerState, survivors: list[Candidate]) -> list[Candidate]:
     """The survivors whose copies all move too; sets ``strip`` on held statements and makes a
     group unsafe when one of its copies is."""
     codemod = planner.codemod
