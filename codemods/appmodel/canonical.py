@@ -1,7 +1,7 @@
 """The ``lifespan`` analyses with every module name spelled as the component's view names it.
 
 Each module's analysis names other modules as its imports spell them (``routers.users``); the
-cross-module questions of ``lifespan_project`` need one name per module (``backend.routers.users``).
+cross-module questions of ``project_view`` need one name per module (``backend.routers.users``).
 """
 
 from __future__ import annotations

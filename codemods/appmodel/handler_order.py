@@ -3,7 +3,7 @@
 Before the rewrite, ``include_router`` copied a router's handlers into the includer's lists at
 the include's position: everything runs in registration order, startup and shutdown alike (as
 FastAPI < 0.112.2 ran them; later releases also run them through the router's merged default
-lifespan, more than once in all: ``lifespan_runs``). A router's own lifespan is
+lifespan, more than once in all: ``commands.lifespan.runs``). A router's own lifespan is
 instead *merged* by ``include_router`` (FastAPI >= 0.112.2): entered after the includer's own
 startup code and left before its shutdown code, routers in include order on the way in and in
 reverse on the way out. So the order is kept only when, in each includer:

@@ -2,7 +2,7 @@
 
 Before FastAPI 0.112.2 ``include_router`` *copied* the router's ``on_startup``/``on_shutdown``
 lists, as they were at that moment, onto the includer's (later releases also run them through
-the router's merged default lifespan: ``lifespan_runs``, which makes the move unsafe there).
+the router's merged default lifespan: ``commands.lifespan.runs``, which makes the move unsafe there).
 A router included by a router is copied into it, and that router into the app: the app ran the
 whole tree flattened, each router's handlers at its include's position (FastAPI's own
 ``tests/test_router_events.py`` shape: app, router, sub-router). The lift plan moves them into
@@ -26,7 +26,7 @@ the app's new lifespan at the same positions, when every link of the tree is kno
 
 Only ``lifespan=`` on the app is relied on (FastAPI 0.93.0): the routers are left without
 handlers, so each runs once, where the copy ran; on FastAPI >= 0.112.2 that is fewer runs than
-before (``lifespan_runs.changed_runs``).
+before (``commands.lifespan.runs.changed_runs``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Such a module registers no handler, so only three things about it matter to other modules:
 which of its module-level functions are ``async def`` (handlers imported from it), which of its
 names are plain ``APIRouter(...)`` routers (without handlers), and where it uses routers of
-other modules as values (``fastapi_links.value_uses``).
+other modules as values (``links.value_uses``).
 """
 
 from __future__ import annotations

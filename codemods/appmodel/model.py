@@ -139,12 +139,12 @@ class ModuleAnalysis:
     #: Lines carrying a ``# codemod: skip`` that applies to the lifespan codemod.
     suppressed: frozenset[int] = frozenset()
     #: The module's text names no event API (``on_event``, ``on_startup``, ...): nothing in it
-    #: registers a handler, so its objects were not analysed (``fastapi_light.function_kinds``).
+    #: registers a handler, so its objects were not analysed (``light.function_kinds``).
     event_free: bool = False
     #: In such a module: the names bound once to a direct ``APIRouter(...)`` call.
     plain_routers: frozenset[str] = frozenset()
     #: Qualified names the module uses as values other than as the router of a module-level
-    #: ``include_router`` (``fastapi_links.value_uses``) -> first line: routers used so may be
+    #: ``include_router`` (``links.value_uses``) -> first line: routers used so may be
     #: included anywhere.
     escapes: Mapping[Ref, int] = field(default_factory=dict)
     #: ``include_router`` calls on a known app or router outside module-level statements.

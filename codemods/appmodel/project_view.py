@@ -79,7 +79,7 @@ class Project:
         self.includers: dict[Ref, list[tuple[str, Include]]] = defaultdict(list)
         #: Owner -> its ``include_router`` calls outside module-level statements.
         self.hidden: dict[Ref, list[tuple[str, Include]]] = defaultdict(list)
-        #: Ref -> the first (module, line) that uses it as a value (``fastapi_links``).
+        #: Ref -> the first (module, line) that uses it as a value (``links``).
         self.uses: dict[Ref, tuple[str, int]] = {}
         #: Lift plan -> the routers that get a ``lifespan=`` of their own under it.
         self._own: dict[frozenset[tuple[Ref, Ref]], frozenset[Ref]] = {}

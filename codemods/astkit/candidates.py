@@ -20,7 +20,7 @@ Key = tuple[str, str, str, str]  # kind ("import"/"from"), module, name, asname
 def repeats_key(key: Key, kind: str, seen: set[Key], module_keys: set[Key], function_keys: set[Key]) -> bool:
     """Record one imported ``key`` in a scope of ``kind`` (module, function or class; ``seen``:
     that scope's keys so far). True when the scope imported it already (a class body's repeats
-    do not count). Shared by the ``ast`` scan here and the libcst one in ``dedupe_scan``."""
+    do not count). Shared by the ``ast`` scan here and the libcst one in ``commands.dedupe_imports.scan``."""
     if kind != "class" and key in seen:
         return True
     seen.add(key)

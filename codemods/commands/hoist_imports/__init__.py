@@ -333,7 +333,7 @@ class Command(Codemod):
 
     def _strip(self, candidates: list[Candidate]) -> dict[int, list[int]]:
         """Remove the aliases of statements that stay in their function but repeat a copy that
-        moved: left there, they would keep the name local (``hoist_copies``)."""
+        moved: left there, they would keep the name local (``copies``)."""
         stripped: dict[int, list[int]] = {}
         for c in candidates:
             gone = [i for i in c.strip if c.echoes[i].applied]

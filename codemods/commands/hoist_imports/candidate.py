@@ -36,9 +36,9 @@ class Candidate:
     #: Enclosing-function candidates binding the same object: they must be hoisted first.
     needs: list[tuple[Candidate, str]] = field(default_factory=list)
     #: Other candidates of the same function binding a name of this one to the same object
-    #: (``import json`` twice): all of them move, or none. See ``hoist_copies``.
+    #: (``import json`` twice): all of them move, or none. See ``copies``.
     copies: list[Candidate] = field(default_factory=list)
-    #: binding index -> the first copy, for aliases that only repeat it (see ``hoist_copies``)
+    #: binding index -> the first copy, for aliases that only repeat it (see ``copies``)
     echoes: dict[int, Candidate] = field(default_factory=dict)
     #: Earlier imports of the function that touch import state (``import importlib``): this one
     #: moves only if they move too, and then after them (with the reason to give otherwise).

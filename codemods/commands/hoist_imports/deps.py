@@ -4,7 +4,7 @@ Inside a function, an import of a missing module fails only when the function ru
 level it makes the whole module fail to import. So ``hoist-imports`` moves an import only when
 what it loads is known to be there:
 
-- a standard-library module (``hoist_rules`` handles the platform-only ones);
+- a standard-library module (``rules`` handles the platform-only ones);
 - a module of the project that the import, *from this file*, resolves to exactly one file
   (``ProjectFacts.resolve``), of this component (or of one it requires); for ``from m import x``
   also each ``x``: a submodule, or a name ``m`` binds at module level;

@@ -100,7 +100,7 @@ class PlannerState:
 
     @cached_property
     def required_here(self) -> frozenset[str]:
-        """Modules the module imports unconditionally in its own body (``hoist_deps``)."""
+        """Modules the module imports unconditionally in its own body (``deps``)."""
         return unconditional_imports(self._tree)
 
     @cached_property
@@ -133,7 +133,7 @@ class PlannerState:
         return False
 
     def isolated(self, c: Candidate, name: str) -> bool:
-        """Is ``name`` isolated in ``c``'s function (``hoist_isolated``)? Then no question about
+        """Is ``name`` isolated in ``c``'s function (``isolated``)? Then no question about
         it needs libcst's scopes: it has no other binding, use before the import, enclosing
         function or binding elsewhere, and it is used."""
         found = self._isolated.get(c.line)
@@ -180,7 +180,7 @@ class PlannerState:
 
     @cached_property
     def effects(self) -> Effects:
-        """Import-time effects of the project's modules (``hoist_effects``)."""
+        """Import-time effects of the project's modules (``effects``)."""
         return Effects(self.codemod.context.project, self.codemod.context.module)
 
     @cached_property

@@ -61,7 +61,7 @@ class Reasons(PlannerState):
             return f"a comment says it is local on purpose: `{shown}`"
         own = c.own
         if not own:
-            return None  # only repeats an earlier copy, and goes with it (``hoist_copies``)
+            return None  # only repeats an earlier copy, and goes with it (``copies``)
         if c.guard is not None:
             return f"function `{c.function}` is {c.guard}: hoisting would take the import out of it"
         loads, reason = self.loads(own)
@@ -85,7 +85,7 @@ class Reasons(PlannerState):
                 earlier = self.by_imp.get(id(sole_import(stmt)))
                 if earlier is not None and earlier.fn is c.fn and not c.copies:
                     # An import that is hoisted too keeps its place before this one. Decided
-                    # when moving (``earlier.applied``), so not for copies (``hoist_copies``
+                    # when moving (``earlier.applied``), so not for copies (``copies``
                     # settles those before: all move or none).
                     c.after.append((earlier, f"{why} and which stays in the function"))
                 else:
@@ -277,7 +277,7 @@ class Reasons(PlannerState):
 
     def can_drop(self, c: Candidate) -> bool:
         """Can one alias of ``c`` be dropped while the rest moves? Not with copies in the
-        function (``hoist_copies`` decides those whole) or comments inside the statement."""
+        function (``copies`` decides those whole) or comments inside the statement."""
         return not c.copies and not c.echoes and not has_inner_comments(c.imp)
 
     def shadow_reason(self, c: Candidate, binding: Binding) -> str | None:
@@ -307,7 +307,7 @@ class Reasons(PlannerState):
 
     def dependency_reason(self, c: Candidate, own: list[Binding], loads: list[str]) -> str | None:
         """Would what the import loads be missing where this module is imported, or bind
-        another value there (``hoist_deps``)?"""
+        another value there (``deps``)?"""
         context = self.codemod.context
         if own[0].kind == "from":
             late = checked_for_none(self._tree, c.line, [b.bound for b in own])

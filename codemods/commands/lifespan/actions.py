@@ -1,5 +1,5 @@
 """What the ``lifespan`` codemod's plan produces: reportable actions and the line-keyed edits
-that apply them (plain data; ``lifespan_plan`` decides, ``lifespan_edit`` applies)."""
+that apply them (plain data; ``plan`` decides, ``edit`` applies)."""
 
 from __future__ import annotations
 

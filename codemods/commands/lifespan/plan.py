@@ -23,7 +23,7 @@ def _router_steps(
 ) -> dict[str, list[Step]]:
     """Steps for a lifted router's handlers, and for those of the routers lifted into it at
     their includes (where ``include_router`` copied them), spelled as the app's module can
-    call them (``lifespan_lift``: each lives in the app's module or in the included router's)."""
+    call them (``appmodel.lift``: each lives in the app's module or in the included router's)."""
     steps: dict[str, list[Step]] = {"startup": [], "shutdown": []}
     prefix = include.text.rpartition(".")[0]
     aliases: dict[str, str] = {}

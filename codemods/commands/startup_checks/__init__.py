@@ -196,7 +196,7 @@ class Command(Codemod):
     # -- decisions ---------------------------------------------------------------------------
 
     def _required(self, tree: ast.Module, apps: Sequence[AppObject]) -> tuple[str, ...]:
-        """The variables this file's apps surely read (``env_scope``); () after a skip."""
+        """The variables this file's apps surely read (``scope``); () after a skip."""
         scopes = self.facts
         project = self.context.project
         path = self.context.path

@@ -8,7 +8,7 @@ Only what the app's own code reads counts (docs/decisions.md, "startup-checks"):
    returns a reason to skip instead.
 2. What runs: the module level of every module of the closure, the app's lifespan, and the
    *entries* of every module of the closure (route handlers, endpoints, dependencies:
-   ``env_reach``), then every module-level function of the closure that one of those always
+   ``reach``), then every module-level function of the closure that one of those always
    calls (by its name, or through an import), transitively. A ``BaseSettings`` class called
    that way reads its required fields.
 3. A variable counts when one of those reads it without a default and the read always runs

@@ -1,4 +1,4 @@
-"""hoist_isolated: names hoist-imports decides without libcst's scopes, and that deciding them so
+"""hoist-imports' isolated.py: names hoist-imports decides without libcst's scopes, and that deciding them so
 changes no outcome."""
 
 from __future__ import annotations

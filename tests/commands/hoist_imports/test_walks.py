@@ -1,7 +1,7 @@
 """hoist-imports' statement-level walks find what a visitor over every node finds.
 
 ``extra_bindings`` (``global``/``nonlocal``/``del``/``match`` bindings) and the loop targets of
-``hoist_shadow`` read only statements and ``case`` patterns; the reference here is the full
+``shadow`` read only statements and ``case`` patterns; the reference here is the full
 libcst visitor they replaced, run on every fixture and on inline edge cases.
 """
 

@@ -13,7 +13,7 @@ Which "before" sequence an "after" run is compared with:
   app's copy plus the merged router lifespan; domain facts A4). The "before" run therefore
   emulates FastAPI < 0.112.2, whose ``include_router`` only copied the handlers: the sequence
   the rewrite keeps (an unsafe fix where the component allows 0.112.2 or later, whose double
-  runs it drops: ``test_lifespan_runs.py``). A separate test pins the double run of the
+  runs it drops: ``test_runs_real.py``). A separate test pins the double run of the
   unpatched "before".
 - Plain Starlette ``on_startup=``/``on_event`` and ``FastAPI.add_event_handler`` cannot run on
   the installed versions at all (TypeError / AttributeError, checked below). For those the

@@ -3,12 +3,12 @@ the app's lifespan with the same startup and shutdown sequence, and a router who
 not all known stays as it is.
 
 The "before" sequence is FastAPI < 0.112.2's (the rewrite is an unsafe fix where the component
-allows a later release: ``test_lifespan_runs.py``): ``include_router`` copied a router's
+allows a later release: ``test_runs_real.py``): ``include_router`` copied a router's
 handlers onto the includer's lists (and a router included by a router was copied into it
 first), so the app ran the whole tree flattened at the include positions. Each rewritten app is run three ways:
 
 - on the installed FastAPI, against the emulated copy semantics (``old_include``, as in
-  ``test_lifespan_behaviour``);
+  ``test_behaviour``);
 - on real FastAPI 0.93.0 (the first release with ``lifespan=``) and 0.112.1 (the last that only
   copied), before and after the rewrite, with no emulation: the sequences must be equal;
 - on real FastAPI 0.112.2, which also merges every router's default lifespan, so the unconverted

@@ -1,4 +1,4 @@
-"""blocking_names: the answers wrap-blocking-calls takes from ``ast`` are libcst's, node by node,
+"""wrap-blocking-calls' names.py: the answers wrap-blocking-calls takes from ``ast`` are libcst's, node by node,
 and taking them changes no outcome."""
 
 from __future__ import annotations
