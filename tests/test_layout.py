@@ -1,5 +1,6 @@
 """The package's layout stays readable: no import cycle inside ``codemods/``, no module past the
-size one person holds in their head (docs/architecture.md).
+size one person holds in their head, and each codemod's code in its own package
+(docs/architecture.md, "Layout rules").
 
 Imports are read with ``ast``, never by importing: every ``import`` and ``from ... import``
 statement counts, at module level and inside functions alike (a function-level import that closes
@@ -106,15 +107,44 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def test_no_import_cycle() -> None:
+#: Packages every codemod may use, which never use a codemod.
+SHARED = ("codemods.astkit", "codemods.cstkit", "codemods.imports", "codemods.appmodel")
+COMMANDS = "codemods.commands."
+
+
+def import_graph() -> dict[str, set[str]]:
     known = set(MODULES)
-    graph = {
+    return {
         name: imported_modules(
             name, path.read_text(encoding="utf-8"), path.name == "__init__.py", known
         )
         for name, path in MODULES.items()
     }
-    assert cycles(graph) == []
+
+
+def test_no_import_cycle() -> None:
+    assert cycles(import_graph()) == []
+
+
+def _codemod_of(module: str) -> str | None:
+    """``codemods.commands.<id>.x`` -> ``<id>`` (None outside ``commands/``)."""
+    return module[len(COMMANDS) :].partition(".")[0] if module.startswith(COMMANDS) else None
+
+
+def test_codemods_stay_in_their_package() -> None:
+    """A codemod's modules use the shared packages and its own, never another codemod's (what
+    two codemods share has a shared place: ``commands/_<name>/`` or a toolkit); the shared
+    packages never use a codemod."""
+    crossing = []
+    for name, imported in import_graph().items():
+        own = _codemod_of(name)
+        for target in imported:
+            other = _codemod_of(target)
+            if other is None or other.startswith("_") or other == own:
+                continue
+            if own is not None or name.startswith(SHARED):
+                crossing.append((name, target))
+    assert crossing == []
 
 
 def test_what_counts_as_an_import() -> None:

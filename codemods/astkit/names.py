@@ -263,3 +263,17 @@ def shares_line(tree: ast.Module, stmt: ast.stmt) -> bool:
         if stmt.lineno <= node.lineno <= (stmt.end_lineno or stmt.lineno):
             return True
     return False
+
+
+def unconditional_imports(tree: ast.Module | None) -> frozenset[str]:
+    """Absolute modules the module imports in its own body, outside any block: the module
+    cannot be imported without them."""
+    if tree is None:
+        return frozenset()
+    found: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            found.update(alias.name for alias in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+            found.add(stmt.module)
+    return frozenset(found)

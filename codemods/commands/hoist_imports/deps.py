@@ -30,20 +30,6 @@ from ...facts import ProjectFacts, resolved
 from ...project import STDLIB_MODULES
 
 
-def unconditional_imports(tree: ast.Module | None) -> frozenset[str]:
-    """Absolute modules the module imports in its own body, outside any block: the module
-    cannot be imported without them."""
-    if tree is None:
-        return frozenset()
-    found: set[str] = set()
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Import):
-            found.update(alias.name for alias in stmt.names)
-        elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
-            found.add(stmt.module)
-    return frozenset(found)
-
-
 def checked_for_none(tree: ast.Module | None, line: int, names: Sequence[str]) -> str | None:
     """The first of ``names`` that the function holding the import at ``line`` compares with
     ``None`` (``if BABEL is None:``): a module global that is set later, at run time, read

@@ -21,6 +21,7 @@ from libcst.metadata import (
 )
 
 from ...astkit import asts
+from ...astkit.names import unconditional_imports
 from ...cstkit.printing import code_for_node
 from ...cstkit.statement_lines import LazyPositions
 from ...imports.nodes import (
@@ -30,7 +31,6 @@ from ...imports.nodes import (
     sole_import,
 )
 from . import isolated as hoist_isolated
-from .deps import unconditional_imports
 from .effects import Effects
 from .insertion import insertion_point
 from .intent import (

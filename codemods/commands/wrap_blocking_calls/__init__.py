@@ -201,11 +201,11 @@ import libcst as cst
 
 from ...astkit import asts
 from ...astkit.candidates import has_async_def
+from ...astkit.names import unconditional_imports
 from ...base import Codemod, Option
 from ...imports.add import add_imports
 from ...imports.style import style_for
 from ...project import ModuleInfo, ProjectFacts, module_info
-from ..hoist_imports.deps import unconditional_imports
 from . import catalogue as cat
 from .combine import BlockingFacts, combine
 from .gather import ModuleFacts, gather_module
