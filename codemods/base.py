@@ -1,7 +1,7 @@
 """The codemod base class and the per-file context every codemod instance receives.
 
-A codemod is one module in ``codemods/commands/``; its module docstring (ruff's rule-doc shape)
-is its documentation, and its ``Command`` class does the work. The engine creates one fresh
+A codemod is one package in ``codemods/commands/``; its ``__init__`` docstring (ruff's rule-doc
+shape) is its documentation, and its ``Command`` class does the work. The engine creates one fresh
 ``Command`` per file, hands it the file's libcst tree, and collects what it reported.
 """
 
@@ -139,7 +139,7 @@ class Codemod:
     comments, ``--unsafe-fixes``); sites deliberately left alone go through :meth:`skip`.
     """
 
-    #: Codemod id; set by the registry from the module name (``hoist_imports`` -> ``hoist-imports``).
+    #: Codemod id; set by the registry from the package name (``hoist_imports`` -> ``hoist-imports``).
     ID: ClassVar[str] = ""
     #: Runs without ``--select``.
     DEFAULT_ON: ClassVar[bool] = True

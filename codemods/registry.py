@@ -1,8 +1,9 @@
 """Discovers the codemods in ``codemods/commands/`` and fixes the order they run in.
 
-A codemod is a module ``codemods/commands/<snake_id>.py`` whose docstring documents it and whose
-``Command`` class implements it; the id is the module name with ``-`` for ``_``. Nothing else
-has to be registered anywhere.
+A codemod is a package ``codemods/commands/<snake_id>/`` whose ``__init__`` docstring documents
+it and whose ``Command`` class implements it; the id is the package name with ``-`` for ``_``.
+Nothing else has to be registered anywhere. A name starting with ``_`` is not a codemod (code
+that several codemods share, such as ``_loop_policy``).
 """
 
 from __future__ import annotations
