@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import catalog, interrupts
-from .astkit import asts
+from .astkit.asts import Trees
 from .cache import Cache, digest
 from .diffs import display_path, make_diff
 from .facts import ProjectFacts, forget_paths, resolved
@@ -94,14 +94,16 @@ def _init_worker(
     _WORKER["options"] = options
     _WORKER["project"] = project
     _WORKER["write"] = write
+    _WORKER["trees"] = Trees()  # this worker's ``ast`` memo, for the files it transforms
 
 
 def _work(path: Path) -> FileResult:
     from .engine import run_file
 
     return run_file(
-        path, _WORKER["codemods"], _WORKER["options"], _WORKER["project"], _WORKER["write"]
-    )
+        path, _WORKER["codemods"], _WORKER["options"], _WORKER["project"], _WORKER["write"],
+        _WORKER["trees"],
+    )  # fmt: skip
 
 
 def _died(path: Path, reason: str) -> FileResult:
@@ -126,7 +128,6 @@ def run_paths(
     (``gather``, ``transform``), the files done and the files to do, in this process.
     """
     forget_paths()
-    asts.forget()
     forget_styles()
     codemods = catalog.selected_ids(options.select, options.ignore)
     found = discover(paths, options.exclude, options.follow_symlinks, options.respect_gitignore)
@@ -142,7 +143,8 @@ def run_paths(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
     cache = Cache(cache_dir) if cache_dir is not None else None
     try:
-        run = GatherRun(files, codemods, jobs, cache)
+        # the run's ``ast`` memo: a file gathered and transformed in this process is read once
+        run = GatherRun(files, codemods, jobs, cache, Trees())
         run.progress = progress
         yield from _transform_all(files, codemods, options, run, write, jobs, cache, progress)
     finally:
@@ -190,7 +192,7 @@ def _transform_all(
         from .isolation import run_file_here
 
         codemods, project = run.codemods, run.facts()
-        computed = (run_file_here(p, codemods, options, project, write) for p in todo)
+        computed = (run_file_here(p, codemods, options, project, write, run.trees) for p in todo)
     elif todo:
         from .engine import write_result
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from .astkit.asts import Trees
 from .cstkit.metadata import Wrapper
 from .project import ModuleInfo, ProjectFacts
 from .types import Change, Options, Safety, Skip
@@ -119,6 +120,9 @@ class FileContext:
     suppressions: Suppressions
     #: This codemod's input: the file as read, or as the codemods before it left it.
     source: str
+    #: The engine's ``ast`` memo: read :attr:`source` with ``trees.parse`` (never ``ast.parse``),
+    #: so that the prefilter, the printer and every codemod share one tree of each text.
+    trees: Trees
     #: Set for a re-run restricted to some of the changes (interactive review): whether a
     #: change that would be applied is (see :mod:`codemods.selection`).
     decide: Callable[[Change], bool] | None = None

@@ -19,7 +19,7 @@ from pathlib import Path
 import libcst as cst
 
 from . import preflight
-from .astkit import asts
+from .astkit.asts import Trees
 from .base import Codemod, FileContext, Suppressions
 from .collector import paused
 from .config import ConfigError
@@ -76,20 +76,30 @@ def triggered(codemods: Sequence[type[Codemod]], text: str) -> list[type[Codemod
     return [c for c in codemods if c.TRIGGER is None or c.TRIGGER.search(text)]
 
 
-def may_change(
-    active: Sequence[type[Codemod]], text: str, project: ProjectFacts | None, path: Path | None
-) -> frozenset[str] | None:
+def may_change(active: Sequence[type[Codemod]], text: str, trees: Trees) -> frozenset[str] | None:
     """The ids of the codemods in ``active`` whose :meth:`Codemod.may_change` holds for ``text``
-    (the second prefilter); None when ``ast`` cannot read it. Uses the gather phase's answer
-    when it is for this exact text; otherwise parses with ``ast`` here."""
-    known = project.candidates_for(path, text) if project is not None and path is not None else None
-    if known is None:
-        try:
-            tree = asts.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        known = frozenset(c.ID for c in active if c.may_change(tree))
-    return known
+    (the second prefilter), read with ``trees``; None when ``ast`` cannot read it."""
+    try:
+        tree = trees.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return frozenset(c.ID for c in active if c.may_change(tree))
+
+
+def prefilter_codemods(
+    codemods: Sequence[type[Codemod]], text: str, trees: Trees, gathered: frozenset[str] | None
+) -> tuple[list[type[Codemod]], frozenset[str] | None]:
+    """Both prefilters: :attr:`Codemod.TRIGGER` on the text, then :meth:`Codemod.may_change` on
+    its ``ast`` tree (``gathered``: the gather phase's answer, when it read this exact text).
+    Returns the codemods to run, from the first whose ``may_change`` holds, and the ids whose
+    ``may_change`` holds (None: ``ast`` cannot read the text, or no trigger matched)."""
+    active = triggered(codemods, text)
+    if not active:
+        return active, None
+    known = gathered if gathered is not None else may_change(active, text, trees)
+    if known is not None:
+        active = active[next((i for i, c in enumerate(active) if c.ID in known), len(active)) :]
+    return active, known
 
 
 def _compiles(text: str) -> bool:
@@ -131,14 +141,15 @@ def _libcst_error(code: str) -> str | None:
     return None
 
 
-def _parse(text: str, project: ProjectFacts, path: Path | None) -> cst.Module:
-    refused = preflight.check(text, project, path)
+def _parse(text: str, trees: Trees, gathered: bool) -> cst.Module:
+    """Preflight, then one libcst parse (``gathered``: the gather phase read this exact text)."""
+    refused = preflight.check(text, trees, gathered)
     if refused is not None:
         raise TransformError(refused)
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        raise TransformError(preflight.parse_failure(text, exc)) from None
+        raise TransformError(preflight.parse_failure(text, exc, trees)) from None
     except RecursionError:
         raise TransformError(Failure("parse", "too deeply nested to parse")) from None
 
@@ -151,12 +162,15 @@ def transform_source(
     path: Path | None = None,
     prefilter: bool = True,
     selection: Selection | None = None,
+    trees: Trees | None = None,
 ) -> SourceResult:
     """Run ``codemods`` on ``text`` and return the new code with what was changed and skipped.
 
     ``prefilter=False`` runs every codemod even when its textual trigger does not match (the
     tests use it to prove the prefilter never skips a file a full run would change).
-    ``selection`` applies only the changes it accepts (:mod:`codemods.selection`).
+    ``selection`` applies only the changes it accepts (:mod:`codemods.selection`). ``trees`` is
+    the caller's ``ast`` memo (a fresh one by default), handed to every step that reads ``ast``:
+    the prefilter, the preflight, the printer and the codemods (``FileContext.trees``).
 
     Raises :class:`TransformError` when the text does not parse, a codemod crashes, or the
     output fails verification; the caller keeps the original text in that case.
@@ -167,27 +181,29 @@ def transform_source(
         options = for_component(options, project.component)
     except ConfigError as exc:
         raise TransformError(Failure("config", str(exc))) from None
-    active = triggered(codemods, text) if prefilter else list(codemods)
-    #: code -> the ids whose ``may_change`` holds for it (None: ``ast`` cannot read it)
-    checked: dict[str, frozenset[str] | None] = {}
-    # The leading codemods whose ``may_change`` is false are dropped only after reading the text
-    # with ``ast``: if none is left, the text is known to parse and need not be read again below.
-    read_by_ast = False
+    trees = Trees() if trees is None else trees
+    #: the gather phase's prefilter answer, when it read this exact text (it then parses)
+    gathered = project.candidates_for(path, text) if path is not None else None
     first_known: frozenset[str] | None = None
-    if prefilter and active:
-        known = first_known = checked[text] = may_change(active, text, project, path)
-        if known is not None:
-            active = active[next((i for i, c in enumerate(active) if c.ID in known), len(active)) :]
-            read_by_ast = not active
+    if prefilter:
+        active, first_known = prefilter_codemods(codemods, text, trees, gathered)
+    else:
+        active = list(codemods)
+    #: code -> the ids whose ``may_change`` holds for it (None: ``ast`` cannot read it)
+    checked: dict[str, frozenset[str] | None] = {text: first_known}
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
     if not active:
         # Nothing to run, but a file ``ast`` cannot read is still parsed with libcst: either it
-        # reads it (newer syntax than this interpreter's) or the syntax error is reported.
-        if not read_by_ast and not preflight.ast_parses(text, project, path):
-            _parse(text, project, path)
+        # reads it (newer syntax than this interpreter's) or the syntax error is reported. A
+        # ``may_change`` answer means ``ast`` read it.
+        opaque = gathered is None and path is not None and project.is_opaque(path)
+        if first_known is None and not preflight.ast_parses(
+            text, trees, gathered is not None, opaque
+        ):
+            _parse(text, trees, gathered is not None)
         return SourceResult(text, (), ())
-    module = _parse(text, project, path)
+    module = _parse(text, trees, gathered is not None)
     context = FileContext(
         path=path,
         module=project.module_for(path) if path else None,
@@ -195,12 +211,13 @@ def transform_source(
         project=project,
         suppressions=Suppressions.scan(text),
         source=text,
+        trees=trees,
     )
     changes: list[Change] = []
     skips: list[Skip] = []
     volatile = False
     code = text
-    printer = Printer(text, module)
+    printer = Printer(text, module, trees)
     #: (input, output) of every codemod that changed the code, and their line maps (made lazily)
     edits: list[tuple[str, str]] = []
     #: the codemod behind each of ``edits``
@@ -213,7 +230,7 @@ def transform_source(
             # may change the text as read: reading the new code with ``ast`` again (a sixth of a
             # libcst parse) would at most spare a run that then finds nothing.
             if code not in checked:
-                checked[code] = may_change(active[position:], code, None, None)
+                checked[code] = may_change(active[position:], code, trees)
             known = checked[code]
             if known is not None and codemod.ID not in known:
                 continue
@@ -266,11 +283,13 @@ def run_file(
     options: Options,
     project: ProjectFacts | None = None,
     write: bool = False,
+    trees: Trees | None = None,
 ) -> FileResult:
-    """Process one file end to end. Never raises: every problem becomes ``FileResult.failure``."""
+    """Process one file end to end, reading ``ast`` trees with ``trees`` (the caller's memo; a
+    fresh one by default). Never raises: every problem becomes ``FileResult.failure``."""
     try:
         with paused():
-            return _run_file(path, codemods, options, project, write)
+            return _run_file(path, codemods, options, project, write, trees)
     except Exception as exc:  # the last line of defence: one file never takes the run down
         return FileResult(str(path), failure=Failure("internal", f"{type(exc).__name__}: {exc}"))
 
@@ -281,6 +300,7 @@ def _run_file(
     options: Options,
     project: ProjectFacts | None,
     write: bool,
+    trees: Trees | None,
 ) -> FileResult:
     shown = display_path(path)
     if not options.follow_symlinks and os.path.islink(path):
@@ -295,7 +315,7 @@ def _run_file(
             shown, encoding=encoding, skipped=GENERATED, source_digest=source_digest
         )
     try:
-        result = transform_source(text, codemods, options, project, path)
+        result = transform_source(text, codemods, options, project, path, trees=trees)
     except TransformError as exc:
         return FileResult(shown, failure=exc.failure, encoding=encoding)
     except Exception as exc:  # the engine itself must never take the run down

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import catalog
+from .astkit.asts import Trees
 from .cache import Cache, digest
 from .components.modules import listing
 from .facts import FACTS_FORMAT, ProjectFacts, resolved
@@ -63,8 +64,11 @@ class GatherRun:
         codemods: Sequence[str] | Sequence[type[Codemod]],
         jobs: int,
         cache: Cache | None,
+        trees: Trees | None = None,
     ) -> None:
         self.paths = list(paths)
+        #: the ``ast`` memo of the files gathered in this process (the run's: see run_paths)
+        self.trees = Trees() if trees is None else trees
         #: the codemods by id; their classes are imported only when something is gathered
         self.ids = [c if isinstance(c, str) else c.ID for c in codemods]
         self._codemods: list[type[Codemod]] | None = [
@@ -193,7 +197,7 @@ class GatherRun:
             facts = gather_project(
                 self.paths, gatherers, combiners,
                 map_fn=lambda fn, items: run(items, lambda batch: map(fn, batch)),
-                candidates=checks, finder=finder, index=index,
+                candidates=checks, finder=finder, index=index, trees=self.trees,
             )  # fmt: skip
         else:
             with pool(self.jobs, _init_gather_worker, (list(self.ids),)) as workers:
@@ -236,12 +240,13 @@ def _init_gather_worker(codemod_ids: list[str]) -> None:
     codemods = load(codemod_ids)
     _WORKER["gatherers"] = _gatherers(codemods)
     _WORKER["checks"] = _candidate_checks(codemods)
+    _WORKER["trees"] = Trees()  # this worker's ``ast`` memo, for the files it gathers
 
 
 def _gather_work(item: Item) -> FileFacts:
     from .project import gather_file
 
-    return gather_file(item[0], _WORKER["gatherers"], _WORKER["checks"], item[1])
+    return gather_file(item[0], _WORKER["gatherers"], _WORKER["checks"], item[1], _WORKER["trees"])
 
 
 def _gather_died(item: Item, _reason: str) -> FileFacts:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .astkit.asts import Trees
 from .base import Codemod
 from .diffs import display_path
 from .engine import (
@@ -81,11 +82,13 @@ def run_file_here(
     options: Options,
     project: ProjectFacts,
     write: bool,
+    trees: Trees | None = None,
 ) -> FileResult:
     """:func:`~codemods.engine.run_file` in this process when the preflight can vet the file
-    (``ast`` read it in the gather phase), in a child process otherwise; never raises."""
+    (``ast`` read it in the gather phase), reading ``ast`` with the caller's ``trees``; in a child
+    process (with a memo of its own) otherwise; never raises."""
     if not project.view_for(path).is_opaque(path):
-        return run_file(path, codemods, options, project, write)
+        return run_file(path, codemods, options, project, write, trees)
     with _pool(codemods, options, project) as pool:
         result = pool.run_one(_run, path, _file_died)
     return write_result(path, result, options.follow_symlinks) if write else result

@@ -8,20 +8,18 @@ working program: it is reported as Python reports it, without calling libcst; so
 nesting makes Python's own parser give up, and one nested deeper than
 :data:`~codemods.nesting.MAX_DEPTH` is refused. Everything here is cheap for ordinary files: the
 gather phase already read them with ``ast`` and measured their nesting; any other text is read
-with ``ast`` here (the engine's prefilter has usually just done so: :mod:`codemods.astkit.asts` keeps
-the tree). Text ``ast`` cannot read (syntax newer than the running Python) is not measured: only
-libcst reads it, in a process whose crash costs nothing (docs/decisions.md).
+with ``ast`` here, through the engine's :class:`~codemods.astkit.asts.Trees` (its prefilter has
+usually just done so). Text ``ast`` cannot read (syntax newer than the running Python) is not
+measured: only libcst reads it, in a process whose crash costs nothing (docs/decisions.md).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import libcst as cst
 
 from . import nesting
-from .astkit import astnodes, asts
-from .project import ProjectFacts
+from .astkit import astnodes
+from .astkit.asts import Trees
 from .types import Failure
 
 #: libcst needs a few KB per syntax node; a file above this many ``ast`` nodes is reported.
@@ -36,32 +34,29 @@ TOO_DEEP_FOR_PYTHON = "too deeply nested: Python's own parser gives up on this f
 _AST_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
 
 
-def _gathered(text: str, project: ProjectFacts, path: Path | None) -> bool:
-    """The gather phase read this exact text with ``ast`` (and so found it parsable)."""
-    return path is not None and project.candidates_for(path, text) is not None
-
-
-def ast_parses(text: str, project: ProjectFacts, path: Path | None) -> bool:
-    """Whether ``text`` parses with ``ast``; the gather phase's answer when it has one."""
-    if _gathered(text, project, path):
+def ast_parses(text: str, trees: Trees, gathered: bool, opaque: bool) -> bool:
+    """Whether ``text`` parses with ``ast``; the gather phase's answer when it has one
+    (``gathered``: it read this exact text; ``opaque``: it tried to read the file and failed)."""
+    if gathered:
         return True
-    if path is not None and project.is_opaque(path):
-        return False  # the gather phase tried and failed
+    if opaque:
+        return False
     try:
-        asts.parse(text)
+        trees.parse(text)
     except _AST_FAILURES:
         return False
     return True
 
 
-def check(text: str, project: ProjectFacts, path: Path | None) -> Failure | None:
+def check(text: str, trees: Trees, gathered: bool = False) -> Failure | None:
     """The failure to report instead of giving ``text`` to libcst, if any (see the module
-    docstring); None when libcst may parse it."""
+    docstring); None when libcst may parse it. ``gathered``: the gather phase read this exact
+    text with ``ast``."""
     small = len(text) <= COUNT_NODES_ABOVE
-    if small and _gathered(text, project, path):
+    if small and gathered:
         return None  # read by the gather phase, which refuses a text nested too deeply
     try:
-        tree = asts.parse(text)
+        tree = trees.parse(text)
     except SyntaxError as exc:
         if exc.msg.startswith(NESTING_MESSAGE):
             return Failure("parse", exc.msg, line=exc.lineno)
@@ -87,7 +82,7 @@ def check(text: str, project: ProjectFacts, path: Path | None) -> Failure | None
     return None
 
 
-def parse_failure(text: str, exc: cst.ParserSyntaxError) -> Failure:
+def parse_failure(text: str, exc: cst.ParserSyntaxError, trees: Trees) -> Failure:
     """The failure to report for text libcst cannot parse.
 
     When Python cannot parse it either, Python's message and line are reported: they are what
@@ -95,7 +90,7 @@ def parse_failure(text: str, exc: cst.ParserSyntaxError) -> Failure:
     for ``def f(:``). When Python can parse it, the file uses something libcst does not read.
     """
     try:
-        asts.parse(text)
+        trees.parse(text)
     except SyntaxError as py:
         line = py.lineno
         if "\0" in text and "null bytes" in py.msg:  # Python gives no line for this one

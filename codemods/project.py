@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import nesting
-from .astkit import astnodes, asts
+from .astkit import astnodes
+from .astkit.asts import Trees
 from .astkit.names import bound_names, scope_statements
 from .collector import paused
 from .components.index import ComponentIndex
@@ -155,11 +156,20 @@ def gather_file(
     gatherers: Mapping[str, GatherFn],
     candidates: Mapping[str, CandidateFn] | None = None,
     info: ModuleInfo | None = None,
+    trees: Trees | None = None,
 ) -> FileFacts:
     """The gather phase for one file, named ``info`` (default: its classic name, as when no
-    component is known). Never raises; an unparsable file is ``parsed=False``."""
+    component is known), read with ``trees`` (the ``ast`` memo of the process, so that the
+    transform reads the tree again for free; a fresh one by default). Never raises; an
+    unparsable file is ``parsed=False``."""
     with paused():
-        return _gather_file(path, gatherers, candidates, info or classic_info(path))
+        return _gather_file(
+            path,
+            gatherers,
+            candidates,
+            info or classic_info(path),
+            Trees() if trees is None else trees,
+        )
 
 
 def _gather_file(
@@ -167,8 +177,9 @@ def _gather_file(
     gatherers: Mapping[str, GatherFn],
     candidates: Mapping[str, CandidateFn] | None,
     info: ModuleInfo,
+    trees: Trees,
 ) -> FileFacts:
-    text, tree = _parse(path)
+    text, tree = _parse(path, trees)
     if tree is None:
         return FileFacts(resolved(path), info, parsed=False)
     may_change = frozenset(cid for cid, check in (candidates or {}).items() if check(tree))
@@ -209,13 +220,13 @@ def module_exports(tree: ast.Module) -> frozenset[str] | None:
     return None if "__getattr__" in found else frozenset(found)
 
 
-def _parse(path: Path) -> tuple[str, ast.Module | None]:
+def _parse(path: Path, trees: Trees) -> tuple[str, ast.Module | None]:
     try:
         text, _ = decode_source(read_regular(path))
     except (OSError, ValueError, UnicodeError, SourceError):
         return "", None
     try:
-        tree = asts.parse(text)
+        tree = trees.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text, None
     # nested too deeply for libcst: not analysed, as if unparsable (the transform reports why)
@@ -282,6 +293,7 @@ def gather_project(
     candidates: Mapping[str, CandidateFn] | None = None,
     finder: ModuleFinder | None = None,
     index: ComponentIndex | None = None,
+    trees: Trees | None = None,
 ) -> ProjectFacts:
     """Build :class:`ProjectFacts` for ``paths`` and the first-party modules they import.
 
@@ -289,12 +301,14 @@ def gather_project(
     (path, name) items; the API passes a process pool's ``map``. First-party imports are
     followed in rounds, so facts are complete even when only part of a project was given.
     ``finder`` and ``index`` (fresh ones by default) keep the directory listings and
-    declaration files the answer depended on.
+    declaration files the answer depended on. ``trees``: the ``ast`` memo of the files gathered
+    in this process (the default ``map_fn``'s); a fresh one by default.
     """
     gatherers = gatherers or {}
+    trees = Trees() if trees is None else trees
 
     def one(item: Item) -> FileFacts:
-        return gather_file(item[0], gatherers, candidates, item[1])
+        return gather_file(item[0], gatherers, candidates, item[1], trees)
 
     mapper: MapFn = map_fn or (lambda fn, items: map(fn, items))
     records: dict[str, FileFacts] = {}

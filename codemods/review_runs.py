@@ -14,6 +14,7 @@ from pathlib import Path
 import libcst as cst
 
 from .api import gather
+from .astkit.asts import Trees
 from .base import Codemod
 from .engine import TransformError, transform_source
 from .files import discover
@@ -50,6 +51,8 @@ class Reruns:
         self.options = options
         self._gather = gather
         self._facts: ProjectFacts | None = None
+        #: the review's ``ast`` memo: a file run again reads its text with ``ast`` once
+        self.trees = Trees()
 
     @property
     def facts(self) -> ProjectFacts:
@@ -100,6 +103,7 @@ class Reruns:
                 self.facts,
                 Path(result.path),
                 selection=selection,
+                trees=self.trees,
             ).code
         except TransformError as exc:
             return exc.failure

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import registry
+from ..astkit.asts import Trees
 from ..base import Codemod
 from ..engine import TransformError, transform_source
 from ..io import SourceError, read_source
@@ -72,8 +73,11 @@ def run_codemods(
     codemods: Sequence[type[Codemod]],
     options: Options,
     project: ProjectFacts,
+    trees: Trees | None = None,
 ) -> PassResult:
-    """Each codemod on each file, separately, nothing written, unsafe fixes not applied."""
+    """Each codemod on each file, separately, nothing written, unsafe fixes not applied
+    (``trees``: the audit's ``ast`` memo, so that each text is read once by all of them)."""
+    trees = Trees() if trees is None else trees
     sites: dict[str, tuple[CodemodSite, ...]] = {}
     failures: dict[str, str] = {}
     for path in files:
@@ -86,7 +90,7 @@ def run_codemods(
         found: list[CodemodSite] = []
         for codemod in codemods:
             try:
-                result = transform_source(text, [codemod], options, project, path)
+                result = transform_source(text, [codemod], options, project, path, trees=trees)
             except TransformError as exc:
                 failures.setdefault(key, exc.failure.describe())
                 if exc.failure.stage == "parse":

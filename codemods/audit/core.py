@@ -15,9 +15,10 @@ from pathlib import Path
 import libcst as cst
 
 from .. import preflight, registry
+from ..astkit.asts import Trees
 from ..files import discover
 from ..io import SourceError, read_source
-from ..project import FileFacts, GatherFn, Item, ProjectFacts, gather_file, gather_project
+from ..project import FileFacts, GatherFn, Item, gather_file, gather_project
 from ..types import Options
 from .codemod_pass import AUDIT_CODEMODS, available_codemods, run_codemods
 from .context import AuditContext
@@ -80,10 +81,11 @@ def audit_paths(
     gatherers[SCAN_KEY] = scan_module
     combiners = {c.ID: c.combine for c in codemods if c.has_gather()}
     records: dict[str, FileFacts] = {}
+    trees = Trees()  # the gather phase and the codemod pass read each text once
 
     def capture(fn: object, items: list[Item]) -> Iterable[FileFacts]:
         for path, info in items:
-            record = gather_file(path, gatherers, info=info)
+            record = gather_file(path, gatherers, info=info, trees=trees)
             records[record.path] = record
             yield record
 
@@ -110,7 +112,7 @@ def audit_paths(
         p for p in files if str(p.resolve()) in audited and display(str(p.resolve())) not in broken
     ]
     pass_options = replace(options, unsafe_fixes=False, select=None)
-    result = run_codemods(runnable, codemods, pass_options, project)
+    result = run_codemods(runnable, codemods, pass_options, project, trees)
     for path, message in sorted(result.failures.items()):
         if display(path) not in broken:
             errors.append(FileError(display(path), message))
@@ -199,7 +201,7 @@ def _unparsed(paths: list[str], display: Callable[[str], str]) -> tuple[list[Fil
         except SourceError as exc:
             errors.append(FileError(display(path), f"{exc.stage} error: {exc.message}"))
             continue
-        refused = preflight.check(text, ProjectFacts(), None)  # what would crash libcst
+        refused = preflight.check(text, Trees())  # what would crash libcst
         if refused is not None:
             errors.append(FileError(display(path), f"{refused.stage} error: {refused.message}"))
             continue

@@ -31,7 +31,7 @@ from itertools import accumulate
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from ..astkit import asts
+from ..astkit.asts import Trees
 from .statement_lines import same_kind
 
 #: Off: every module is printed with ``Module.code``.
@@ -65,11 +65,13 @@ def code_for_node(module: cst.Module, node: cst.CSTNode) -> str:
 
 
 class Printer:
-    """Prints ``module`` (read from ``source``) and the modules transformed from it."""
+    """Prints ``module`` (read from ``source``) and the modules transformed from it; ``source``
+    is read with ``trees`` (the engine's ``ast`` memo; a fresh one by default) when first needed."""
 
-    def __init__(self, source: str, module: cst.Module) -> None:
+    def __init__(self, source: str, module: cst.Module, trees: Trees | None = None) -> None:
         self._source = source
         self._module = module
+        self._trees = Trees() if trees is None else trees
         self._config = (module.default_indent, module.default_newline)
         #: id of a top-level statement -> (the statement, kept alive so its id stays its own;
         #: its text). Seeded from the source on the first print.
@@ -86,7 +88,10 @@ class Printer:
         ):
             return code_for_node(module, module)
         if self._texts is None:
-            self._texts = {id(s): (s, text) for s, text in source_texts(self._source, self._module)}
+            self._texts = {
+                id(s): (s, text)
+                for s, text in source_texts(self._source, self._module, self._trees)
+            }
         texts = self._texts
         parts = [code_for_node(module, line) for line in module.header]
         for statement in module.body:
@@ -98,13 +103,16 @@ class Printer:
         return "".join(parts)
 
 
-def source_texts(source: str, module: cst.Module) -> list[tuple[cst.BaseStatement, str]]:
+def source_texts(
+    source: str, module: cst.Module, trees: Trees | None = None
+) -> list[tuple[cst.BaseStatement, str]]:
     """Each top-level statement of ``module`` (``source`` read by libcst) with its text cut
-    from ``source``; empty when the cut cannot be proved consistent (see the module doc)."""
+    from ``source`` (read with ``trees``); empty when the cut cannot be proved consistent (see
+    the module doc)."""
     if not module.body or not module.has_trailing_newline or "\r" in source.replace("\r\n", ""):
         return []
     try:
-        tree = asts.parse(source)
+        tree = (Trees() if trees is None else trees).parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     lines = source.split("\n")  # the last item is the text after the final newline: ""

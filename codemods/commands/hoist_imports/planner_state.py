@@ -20,7 +20,6 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ...astkit import asts
 from ...astkit.names import unconditional_imports
 from ...cstkit.printing import code_for_node
 from ...cstkit.statement_lines import LazyPositions
@@ -94,7 +93,7 @@ class PlannerState:
     @cached_property
     def _tree(self) -> ast.Module | None:
         try:
-            return asts.parse(self.codemod.context.source)
+            return self.codemod.context.trees.parse(self.codemod.context.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 

@@ -199,7 +199,6 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from ...astkit import asts
 from ...astkit.candidates import has_async_def
 from ...astkit.names import unconditional_imports
 from ...base import Codemod, Option
@@ -285,7 +284,7 @@ class Command(Codemod):
         if info.name in facts.modules:
             return facts
         try:
-            tree = asts.parse(self.context.source)
+            tree = self.context.trees.parse(self.context.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return facts  # newer syntax than this interpreter: no project facts, catalogue only
         return facts.merged(gather_module(tree, info))
@@ -296,7 +295,7 @@ class Command(Codemod):
         if self.option("scripts-and-tests") != "report":
             return None
         try:
-            tree: ast.Module | None = asts.parse(self.context.source)
+            tree: ast.Module | None = self.context.trees.parse(self.context.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         path = self.context.path
@@ -310,7 +309,7 @@ class Command(Codemod):
         if choice != "auto":
             return from_threadpool(choice, f'the `threadpool` option is "{choice}"')
         try:
-            tree: ast.Module | None = asts.parse(self.context.source)
+            tree: ast.Module | None = self.context.trees.parse(self.context.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             tree = None
         return choose(

@@ -44,7 +44,8 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import QualifiedName, QualifiedNameSource
 
-from ...astkit import astnodes, asts
+from ...astkit import astnodes
+from ...astkit.asts import Trees
 from ...astkit.names import scope_statements
 
 #: Off: every question goes to libcst's scopes (the tests compare both ways).
@@ -124,13 +125,13 @@ class FileBindings:
                 self.simple[name].append(Binding(node, alias, top))
 
     @classmethod
-    def read(cls, source: str) -> FileBindings | None:
-        """The bindings of ``source``; None when ``ast`` cannot read it, or reads an identifier
-        differently from libcst."""
+    def read(cls, source: str, trees: Trees) -> FileBindings | None:
+        """The bindings of ``source`` (read with ``trees``); None when ``ast`` cannot read it, or
+        reads an identifier differently from libcst."""
         if not ENABLED or (not source.isascii() and normalisation_differs(source)):
             return None
         try:
-            tree = asts.parse(source)
+            tree = trees.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         return cls(tree)

@@ -291,6 +291,7 @@ class Rewriter(ScopeWalk):
             self.sleep_names,
             self._bindings,
             self.command.context.source,
+            self.command.context.trees,
             self.info,
             self.facts,
             str(self.command.context.path) if self.command.context.path is not None else None,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, QualifiedName, Scope, ScopeProvider
 
+from ...astkit.asts import Trees
 from ...cstkit.positions import FastPositionProvider
 from ...cstkit.statement_lines import Table, one_line, usable_lines
 from ...cstkit.statements import walk_statements
@@ -54,13 +55,14 @@ _Hook = Callable[[Any, Any], Any]
 class _Lazy:
     """What the rewriter reads about the whole file only on the first question."""
 
-    def __init__(self, wrapper: MetadataWrapper, source: str) -> None:
+    def __init__(self, wrapper: MetadataWrapper, source: str, trees: Trees) -> None:
         self._wrapper = wrapper
         self._source = source
+        self._trees = trees
 
     @cached_property
     def bindings(self) -> FileBindings | None:
-        return FileBindings.read(self._source)
+        return FileBindings.read(self._source, self._trees)
 
     @cached_property
     def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
@@ -145,7 +147,8 @@ class ScopeWalk(cst.CSTVisitor):
 
     @cached_property
     def _lazy(self) -> _Lazy:
-        return _Lazy(self.wrapper, self.command.context.source)
+        context = self.command.context
+        return _Lazy(self.wrapper, context.source, context.trees)
 
     @property
     def _bindings(self) -> FileBindings | None:

@@ -26,7 +26,8 @@ from collections.abc import Iterable
 import libcst as cst
 
 from ... import mentions
-from ...astkit import astnodes, asts
+from ...astkit import astnodes
+from ...astkit.asts import Trees
 from ...facts import ProjectFacts
 from ...project import ModuleInfo
 from .combine import BlockingFacts
@@ -38,6 +39,7 @@ def removable(
     names: Counter[str],
     bindings: FileBindings | None,
     source: str,
+    trees: Trees,
     info: ModuleInfo,
     facts: BlockingFacts,
     path: str | None,
@@ -51,7 +53,7 @@ def removable(
     if outside is None or path is None:
         return set()
     if bindings is None:  # not read for the rewrite (``blocking_names.ENABLED`` off)
-        bindings = _read(source)
+        bindings = _read(source, trees)
         if bindings is None:
             return set()
     tree = bindings.tree
@@ -113,11 +115,11 @@ def _seen_elsewhere(name: str, module: str, facts: BlockingFacts, starred: bool)
     return False
 
 
-def _read(source: str) -> FileBindings | None:
+def _read(source: str, trees: Trees) -> FileBindings | None:
     if not source.isascii() and normalisation_differs(source):
         return None  # ``ast`` and libcst read an identifier differently
     try:
-        return FileBindings(asts.parse(source))
+        return FileBindings(trees.parse(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

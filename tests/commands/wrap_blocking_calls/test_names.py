@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from libcst.metadata import GlobalScope, MetadataWrapper, Scope, ScopeProvider
 
+from codemods.astkit.asts import Trees
 from codemods.commands.wrap_blocking_calls import Command
 from codemods.commands.wrap_blocking_calls import names as blocking_names
 from codemods.commands.wrap_blocking_calls.edit import IntroducedNames
@@ -78,7 +79,7 @@ def _compare(source: str) -> int:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
         return 0
-    bindings = FileBindings.read(source)
+    bindings = FileBindings.read(source, Trees())
     if bindings is None:
         return 0
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -116,7 +117,7 @@ def test_each_case_is_libcsts(source: str) -> None:
 
 def test_what_is_left_to_the_scopes() -> None:
     def ask(source: str, dotted: str) -> object:
-        bindings = FileBindings.read(source)
+        bindings = FileBindings.read(source, Trees())
         assert bindings is not None
         return bindings.qualified(cst.parse_expression(dotted))
 
@@ -135,9 +136,9 @@ def test_what_is_left_to_the_scopes() -> None:
     assert ask(CASES[21], "__name__") is None  # dunder
     assert ask(CASES[24], "x.sleep") is None  # annotation only
     fullwidth, accented = (next(c for c in CASES if c.startswith(f"import {w}")) for w in ("\uff52", "r\u00e9"))
-    assert FileBindings.read(fullwidth) is None  # identifiers NFKC changes
-    assert FileBindings.read(accented) is not None  # non-ASCII, but NFKC keeps it
-    assert FileBindings.read("def f(:\n") is None
+    assert FileBindings.read(fullwidth, Trees()) is None  # identifiers NFKC changes
+    assert FileBindings.read(accented, Trees()) is not None  # non-ASCII, but NFKC keeps it
+    assert FileBindings.read("def f(:\n", Trees()) is None
 
 
 @pytest.mark.parametrize("unsafe", [False, True])
