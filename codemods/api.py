@@ -66,7 +66,18 @@ def component_facts(path: Path) -> ProjectFacts:
 
 
 def select_codemods(options: Options) -> list[type[Codemod]]:
-    return load(catalog.selected_ids(options.select, options.ignore))
+    return load(selected_ids(options))
+
+
+def selected_ids(options: Options) -> tuple[str, ...]:
+    """The catalog's selection; for an id it does not list (a codemod registered at run time
+    through the API), the registry's, which imports every codemod."""
+    try:
+        return catalog.selected_ids(options.select, options.ignore)
+    except catalog.UnknownCodemod:
+        from . import registry
+
+        return tuple(command.ID for command in registry.selected(options.select, options.ignore))
 
 
 def gather(
@@ -129,7 +140,7 @@ def run_paths(
     """
     forget_paths()
     forget_styles()
-    codemods = catalog.selected_ids(options.select, options.ignore)
+    codemods = selected_ids(options)
     found = discover(paths, options.exclude, options.follow_symlinks, options.respect_gitignore)
     for path, reason in found.ignored + found.passed:
         yield FileResult(str(path), skipped=reason)

@@ -9,7 +9,7 @@ added, renamed or changed without updating it fails the suite.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -55,12 +55,20 @@ def ids() -> list[str]:
 
 def selected_ids(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> tuple[str, ...]:
     """The ids of the codemods a run uses, in run order; raise :class:`UnknownCodemod` for a bad id."""
-    wanted = list(select) if select is not None else [e.id for e in CODEMODS if e.default_on]
+    return choose(ids(), [e.id for e in CODEMODS if e.default_on], select, ignore)
+
+
+def choose(
+    known: Sequence[str], defaults: Sequence[str], select: Iterable[str] | None, ignore: Iterable[str]
+) -> tuple[str, ...]:
+    """``select`` (None: ``defaults``) minus ``ignore`` among the ``known`` ids (in their order;
+    ``ALL`` for every one); raise :class:`UnknownCodemod` for an id not ``known``."""
+    wanted = list(select) if select is not None else list(defaults)
     skipped = list(ignore)
     for codemod_id in [*wanted, *skipped]:
-        if codemod_id != "ALL" and codemod_id not in BY_ID:
+        if codemod_id != "ALL" and codemod_id not in known:
             raise UnknownCodemod(codemod_id)
     if "ALL" in wanted:
-        wanted = ids()
-    skip = set(BY_ID) if "ALL" in skipped else set(skipped)
-    return tuple(cid for cid in BY_ID if cid in wanted and cid not in skip)
+        wanted = list(known)
+    skip = set(known) if "ALL" in skipped else set(skipped)
+    return tuple(cid for cid in known if cid in wanted and cid not in skip)

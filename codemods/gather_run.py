@@ -78,7 +78,8 @@ class GatherRun:
         self.cache = cache
         #: told ``("gather", files done, files)`` as the given files are gathered
         self.progress: Tick | None = None
-        if self._codemods is not None:
+        if self._codemods is not None or not set(self.ids) <= catalog.BY_ID.keys():
+            # (one the catalog does not list, registered at run time: only its class can tell)
             gathering = [c.ID for c in self.codemods if c.has_gather()]
         else:
             gathering = [c for c in self.ids if catalog.BY_ID[c].gathers]

@@ -15,7 +15,7 @@ from functools import cache
 
 from . import commands
 from .base import Codemod
-from .catalog import UnknownCodemod, selected_ids
+from .catalog import UnknownCodemod, choose
 
 __all__ = ["RUN_ORDER", "UnknownCodemod", "all_codemods", "get", "selected", "summary"]
 
@@ -61,8 +61,12 @@ def get(codemod_id: str) -> type[Codemod]:
 
 
 def selected(select: Iterable[str] | None, ignore: Iterable[str] = ()) -> list[type[Codemod]]:
-    """The codemods a run uses, in run order; raise :class:`UnknownCodemod` for a bad id."""
-    return [get(cid) for cid in selected_ids(select, ignore)]
+    """The codemods a run uses, in run order; raise :class:`UnknownCodemod` for a bad id. The ids
+    are the catalog's, plus any codemod found here that it does not list (one added at run time
+    through the API, or a new package whose catalog line is missing: tests/test_startup.py says so)."""
+    found = all_codemods()
+    defaults = [cid for cid, command in found.items() if command.DEFAULT_ON]
+    return [found[cid] for cid in choose(list(found), defaults, select, ignore)]
 
 
 def summary(codemod: type[Codemod]) -> str:
