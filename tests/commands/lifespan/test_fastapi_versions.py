@@ -37,7 +37,7 @@ import pytest
 from ... import venvs
 from ...venvs import FASTAPI_PINS, Venv, ensure_venv, fastapi_venv, run_in_venv
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 
 # Two apps per run: the on_event original and its hand-written lifespan conversion. A request
 # made while the app runs reports what had run by then.
