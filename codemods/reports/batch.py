@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..batch import Outcome, Settings
+    from ..batch_settings import Outcome, Settings
 
 STATUSES = ("changed", "unchanged", "already-done", "dirty", "failed", "verify-failed", "push-failed", "pr-failed")
 TRAILER = "Codemod-Batch:"
