@@ -30,33 +30,50 @@ from ...facts import ProjectFacts, resolved
 from ...project import STDLIB_MODULES
 
 
-def checked_for_none(tree: ast.Module | None, line: int, names: Sequence[str]) -> str | None:
-    """The first of ``names`` that the function holding the import at ``line`` compares with
-    ``None`` (``if BABEL is None:``): a module global that is set later, at run time, read
-    through a function-level ``from m import BABEL`` each time the function runs. At module level
-    the import would bind the value the name had when the module was imported, once."""
-    if tree is None or not names:
-        return None
-    holder: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-    for node in astnodes.nodes(tree):
-        if (
-            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and node.lineno <= line <= (node.end_lineno or node.lineno)
-            and (holder is None or node.lineno > holder.lineno)
-        ):
-            holder = node
-    if holder is None:
-        return None
-    wanted = set(names)
-    for node in ast.walk(holder):
+class NoneChecks:
+    """Which names each function of a module compares with ``None``, read once per module (a
+    module with many function-level imports asks once per import)."""
+
+    def __init__(self, tree: ast.Module | None) -> None:
+        self._functions = [
+            node
+            for node in (astnodes.nodes(tree) if tree is not None else ())
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        self._compared: dict[int, list[str]] = {}
+
+    def first(self, line: int, names: Sequence[str]) -> str | None:
+        """The first of ``names`` that the function holding the import at ``line`` compares with
+        ``None`` (``if BABEL is None:``): a module global that is set later, at run time, read
+        through a function-level ``from m import BABEL`` each time the function runs. At module
+        level the import would bind the value the name had when the module was imported, once."""
+        if not names:
+            return None
+        holder: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+        for node in self._functions:
+            if node.lineno <= line <= (node.end_lineno or node.lineno) and (
+                holder is None or node.lineno > holder.lineno
+            ):
+                holder = node
+        if holder is None:
+            return None
+        compared = self._compared.get(id(holder))
+        if compared is None:
+            compared = self._compared[id(holder)] = _compared_with_none(holder)
+        wanted = set(names)
+        return next((name for name in compared if name in wanted), None)
+
+
+def _compared_with_none(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The names ``function`` compares with ``None``, in the order ``ast.walk`` meets them."""
+    found: list[str] = []
+    for node in ast.walk(function):
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:
             continue
         sides = [node.left, *node.comparators]
         if any(isinstance(n, ast.Constant) and n.value is None for n in sides):
-            for side in sides:
-                if isinstance(side, ast.Name) and side.id in wanted:
-                    return side.id
-    return None
+            found.extend(side.id for side in sides if isinstance(side, ast.Name))
+    return found
 
 
 def dependency_reason(

@@ -30,6 +30,7 @@ from ...imports.nodes import (
     sole_import,
 )
 from . import isolated as hoist_isolated
+from .deps import NoneChecks
 from .effects import Effects
 from .insertion import insertion_point
 from .intent import (
@@ -96,6 +97,11 @@ class PlannerState:
             return self.codemod.context.trees.parse(self.codemod.context.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
+
+    @cached_property
+    def none_checks(self) -> NoneChecks:
+        """The names each function compares with None (``deps``), read once."""
+        return NoneChecks(self._tree)
 
     @cached_property
     def required_here(self) -> frozenset[str]:

@@ -24,7 +24,7 @@ from ...imports.nodes import (
 )
 from ...project import resolve_relative
 from .candidate import Candidate
-from .deps import checked_for_none, dependency_reason
+from .deps import dependency_reason
 from .intent import (
     block_comments,
     build_reason,
@@ -310,7 +310,7 @@ class Reasons(PlannerState):
         another value there (``deps``)?"""
         context = self.codemod.context
         if own[0].kind == "from":
-            late = checked_for_none(self._tree, c.line, [b.bound for b in own])
+            late = self.none_checks.first(c.line, [b.bound for b in own])
             if late is not None:
                 return (
                     f"function `{c.function}` checks `{late}` for None: it reads a value set at run "
