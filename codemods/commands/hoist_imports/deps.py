@@ -20,6 +20,7 @@ or two files answer (docs/decisions.md, "hoist-imports: dependencies").
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,11 +36,16 @@ class NoneChecks:
     module with many function-level imports asks once per import)."""
 
     def __init__(self, tree: ast.Module | None) -> None:
-        self._functions = [
-            node
-            for node in (astnodes.nodes(tree) if tree is not None else ())
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        ]
+        #: by first line (no two functions that hold one line start on the same line)
+        self._functions = sorted(
+            (
+                node
+                for node in (astnodes.nodes(tree) if tree is not None else ())
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            ),
+            key=lambda node: node.lineno,
+        )
+        self._starts = [node.lineno for node in self._functions]
         self._compared: dict[int, list[str]] = {}
 
     def first(self, line: int, names: Sequence[str]) -> str | None:
@@ -49,12 +55,13 @@ class NoneChecks:
         level the import would bind the value the name had when the module was imported, once."""
         if not names:
             return None
+        # the innermost function holding the line: the latest to start before it that ends after
         holder: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-        for node in self._functions:
-            if node.lineno <= line <= (node.end_lineno or node.lineno) and (
-                holder is None or node.lineno > holder.lineno
-            ):
+        for index in range(bisect_right(self._starts, line) - 1, -1, -1):
+            node = self._functions[index]
+            if line <= (node.end_lineno or node.lineno):
                 holder = node
+                break
         if holder is None:
             return None
         compared = self._compared.get(id(holder))
