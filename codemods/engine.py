@@ -274,6 +274,8 @@ def transform_source(
     if edits:
         _verify(text, [after for _, after in edits], authors)
     changes = with_columns(text, changes)
+    if selection is not None:
+        selection.add_columns(text)  # its changes compare equal to these
     return SourceResult(code, tuple(sorted(changes)), tuple(sorted(skips)), volatile)
 
 

@@ -18,7 +18,6 @@ from .astkit.asts import Trees
 from .base import Codemod
 from .engine import TransformError, transform_source
 from .files import discover
-from .linemap import with_columns
 from .project import ProjectFacts
 from .selection import ChangeKey, Selection
 from .types import Change, Failure, FileResult, Options
@@ -96,7 +95,7 @@ class Reruns:
     def _run(self, result: FileResult, selection: Selection) -> str | Failure:
         assert result.before is not None
         try:
-            code = transform_source(
+            return transform_source(
                 result.before,
                 self.codemods,
                 self.options,
@@ -107,10 +106,6 @@ class Reruns:
             ).code
         except TransformError as exc:
             return exc.failure
-        # the engine gives its own changes their columns last; these must compare equal to them
-        columned = with_columns(result.before, [change for _, change in selection.seen])
-        selection.seen[:] = [(key, c) for (key, _), c in zip(selection.seen, columned, strict=True)]
-        return code
 
 
 def unresolved_names(text: str) -> set[str] | None:

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .linemap import LineMap, to_original
+from .linemap import LineMap, to_original, with_columns
 from .types import Change
 
 #: (codemod, line of the file as read, fix title, safety, rank)
@@ -37,6 +37,12 @@ class Selection:
     #: each change the codemods would apply, in report order: its key, and the change with
     #: the line of the file as read and whether it was applied
     seen: list[tuple[ChangeKey, Change]] = field(default_factory=list)
+
+    def add_columns(self, text: str) -> None:
+        """Give the changes seen their columns in ``text`` (the file as read), as the engine
+        gives its own."""
+        columned = with_columns(text, [change for _, change in self.seen])
+        self.seen[:] = [(key, change) for (key, _), change in zip(self.seen, columned, strict=True)]
 
     def decider(self, maps: Sequence[LineMap]) -> Callable[[Change], bool]:
         """Whether one codemod applies each change it would apply; ``maps`` take its input's
