@@ -37,8 +37,7 @@ UNKNOWN = "?"
 #: Calls whose result holds their argument and closes it (``with closing(connect()) as c``): the
 #: argument flows into the result rather than escaping.
 _TRANSPARENT = frozenset({"contextlib.closing"})
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_SCOPE_TYPES = frozenset(_SCOPES)
+_SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
