@@ -46,6 +46,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Sequence
 
+from .astkit import astnodes
 from .astkit.names import bound_names, name_chain, scope_statements
 from .pure_calls import (
     CONFIGURATION_READS,
@@ -323,7 +324,7 @@ class _Module:
                 if any(qualified.startswith(f"{r}.") for r in CONFIGURATION_READS):
                     return (f"reads `{qualified}`", node.lineno)
                 return (f"runs `{_shown(node.func)}()`", node.lineno)
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(astnodes.children(node))
         return None
 
     def qualified(self, node: ast.expr) -> str | None:

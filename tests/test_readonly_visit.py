@@ -321,3 +321,93 @@ def test_tokens_hold_only_tokens() -> None:
         except cst.ParserSyntaxError:
             continue
         module.visit(Under())
+
+
+def test_holds_agrees_with_a_visitor_on_every_node() -> None:
+    """:func:`readonly_visit.holds` (a plain walk) finds a comment, a name or a comma exactly
+    where a ``CSTVisitor`` with libcst's own walk finds one, under every node of every fixture."""
+
+    class Finds(cst.CSTVisitor):
+        def __init__(self, kind: type[cst.CSTNode]) -> None:
+            super().__init__()
+            self.kind, self.found, self.nodes = kind, False, []  # type: ignore[var-annotated]
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            self.nodes.append(node)
+            self.found = self.found or type(node) is self.kind
+            return True
+
+    def finds(node: cst.CSTNode, kind: type[cst.CSTNode]) -> bool:
+        finder = Finds(kind)
+        node.visit(finder)
+        return finder.found
+
+    checked = {True: 0, False: 0}
+    for source in fixture_texts(EDGES, TOKEN_EDGES):
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue
+        every = Finds(cst.Comment)
+        module.visit(every)
+        for node in every.nodes[:3000]:
+            for kind in (cst.Comment, cst.Name, cst.Comma):
+                expected = finds(node, kind)
+                assert readonly_visit.holds(node, kind) is expected, (type(node).__name__, kind)
+                checked[expected] += 1
+    assert checked[True] > 1000 and checked[False] > 1000
+
+
+def _every_hook() -> type[cst.CSTVisitor]:
+    """A visitor with libcst's own dispatch and a ``visit_``/``leave_`` hook for every node
+    class (tokens too); ``visit_Lambda`` returns False, so its children are skipped."""
+
+    def hook(prefix: str, name: str) -> Any:
+        def logged(self: Any, node: cst.CSTNode) -> bool | None:
+            self.seen.append((prefix, name, id(node)))
+            return False if (prefix, name) == ("visit", "Lambda") else None
+
+        return logged
+
+    namespace: dict[str, Any] = {}
+    for kind in vars(cst).values():
+        if isinstance(kind, type) and issubclass(kind, cst.CSTNode) and not inspect.isabstract(kind):
+            for prefix in ("visit", "leave"):
+                namespace[f"{prefix}_{kind.__name__}"] = hook(prefix, kind.__name__)
+
+    def init(self: Any) -> None:
+        cst.CSTVisitor.__init__(self)
+        self.seen = []
+
+    namespace["__init__"] = init
+    return type("EveryHook", (cst.CSTVisitor,), namespace)
+
+
+def test_libcst_dispatch_by_table_calls_the_same_hooks() -> None:
+    """A visitor that dispatches as libcst does is walked with a hook table (learnt once per
+    node class): every hook is called on the same nodes in the same order, on every fixture."""
+    every = _every_hook()
+    checked = 0
+    for module in libcst_modules(sources()):
+        for make in (every, Hooks):
+            plain, fast = make(), make()
+            module.visit(plain)
+            with readonly_visits():
+                module.visit(fast)
+            assert plain.seen == fast.seen  # type: ignore[attr-defined]
+        checked += 1
+    assert checked > 100
+    assert every in readonly_visit._TABLES and Hooks in readonly_visit._TABLES
+
+
+def test_hooks_set_on_the_instance_are_not_tabled() -> None:
+    """A hook that is an attribute of the instance (or a class with its own ``on_visit``) is
+    looked up by libcst's own dispatch, node by node."""
+    visitor = Hooks()
+    seen: list[str] = []
+    visitor.visit_Integer = lambda node: seen.append(node.value)  # type: ignore[attr-defined]
+    assert readonly_visit._table(visitor) is None
+    assert readonly_visit._table(Recorder()) is None
+    with readonly_visits():
+        cst.parse_module("x = f(1, 2)\n").visit(visitor)
+    assert seen == ["1", "2"]

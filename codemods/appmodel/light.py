@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
+from ..astkit import astnodes
 from ..astkit.names import (
     ModuleNames,
     simple_assignment,
@@ -32,13 +33,15 @@ def function_kinds(tree: ast.Module, info: ModuleInfo | None) -> ModuleAnalysis:
     names = ModuleNames(tree, info, walk=False)
     bindings = names.bindings
     functions: dict[str, bool | None] = {}
+    # one look at the node list instead of a walk of every ``async def`` when nothing yields
+    generators = not _YIELDS.isdisjoint(map(type, astnodes.nodes(tree)))
     for stmt in tree.body:
         if (
             isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
             and bindings.get(stmt.name) == 1
         ):
             plain = not stmt.decorator_list and not (
-                isinstance(stmt, ast.AsyncFunctionDef) and yields(stmt)
+                generators and isinstance(stmt, ast.AsyncFunctionDef) and yields(stmt)
             )
             functions[stmt.name] = isinstance(stmt, ast.AsyncFunctionDef) if plain else None
     return ModuleAnalysis(
@@ -84,6 +87,10 @@ def _imported_qualname(node: ast.expr, imported: Mapping[str, str]) -> str | Non
     if not isinstance(node, ast.Name) or node.id not in imported:
         return None
     return ".".join([imported[node.id], *attrs])
+
+
+#: exact classes: no ``ast`` node class is subclassed
+_YIELDS = frozenset({ast.Yield, ast.YieldFrom})
 
 
 def yields(func: ast.AsyncFunctionDef) -> bool:

@@ -70,9 +70,21 @@ def _left(
     transformer: cst.CSTTransformer,
     leaves: tuple[type[cst.CSTNode], ...],
 ) -> cst.CSTNode:
-    if not isinstance(original, leaves):
+    if not _is_a(type(original), leaves):
         return updated
     return _node(transformer.on_leave(original, updated), original)
+
+
+#: (class, classes) -> ``issubclass``: libcst's node classes are ``ABCMeta`` classes, whose
+#: ``isinstance`` runs Python code, once per node of every tree rebuilt
+_SUBCLASS: dict[tuple[type, object], bool] = {}
+
+
+def _is_a(kind: type, classes: type | tuple[type, ...]) -> bool:
+    found = _SUBCLASS.get((kind, classes))
+    if found is None:
+        found = _SUBCLASS[(kind, classes)] = issubclass(kind, classes)
+    return found
 
 
 def _node(result: object, original: cst.CSTNode) -> cst.CSTNode:

@@ -46,18 +46,47 @@ def same_kind(node: cst.CSTNode, other: ast.stmt) -> bool:
     return type(other).__name__ in _KINDS.get(name, (name,))
 
 
-def _ast_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+def _ast_statements(body: list[ast.stmt], out: list[ast.stmt] | None = None) -> list[ast.stmt]:
+    """Every statement of ``body`` and of the blocks in it, in source order (a list built in
+    one pass: a generator per statement and block was most of the pairing's cost)."""
+    found: list[ast.stmt] = [] if out is None else out
     for stmt in body:
-        yield stmt
+        found.append(stmt)
         if isinstance(stmt, ast.Match):
             for case in stmt.cases:
-                yield from _ast_statements(case.body)
+                _ast_statements(case.body, found)
             continue
-        yield from _ast_statements(getattr(stmt, "body", []))
-        for handler in getattr(stmt, "handlers", ()):
-            yield from _ast_statements(handler.body)
-        yield from _ast_statements(getattr(stmt, "orelse", []))
-        yield from _ast_statements(getattr(stmt, "finalbody", []))
+        kind = type(stmt)
+        blocks = _BLOCKS.get(kind)
+        if blocks is None:
+            blocks = _BLOCKS[kind] = tuple(
+                f for f in ("body", "handlers", "orelse", "finalbody") if f in kind._fields
+            )
+        for name in blocks:
+            if name == "handlers":
+                for handler in getattr(stmt, name):
+                    _ast_statements(handler.body, found)
+            else:
+                _ast_statements(getattr(stmt, name), found)
+    return found
+
+
+#: ``ast`` statement class -> which of its fields hold statements
+_BLOCKS: dict[type, tuple[str, ...]] = {}
+#: libcst class -> how :func:`statement_lines` treats it (an ``isinstance`` of libcst's
+#: ``ABCMeta`` classes runs Python code: three per statement were half the pairing's cost)
+_LINE, _PATTERN, _SMALL, _COMPOUND = range(4)
+_ROLES: dict[type, int] = {}
+
+
+def _role(kind: type) -> int:
+    found = _ROLES[kind] = (
+        _LINE if issubclass(kind, cst.SimpleStatementLine)
+        else _PATTERN if issubclass(kind, cst.MatchPattern)
+        else _SMALL if issubclass(kind, cst.BaseSmallStatement)
+        else _COMPOUND
+    )  # fmt: skip
+    return found
 
 
 #: statement -> (first line, last line of its code, whether libcst's range ends there too)
@@ -70,18 +99,21 @@ def statement_lines(module: cst.Module, tree: ast.Module) -> Table:
     see: only a simple statement's last line is libcst's."""
     found: Table = {}
     lines: list[cst.SimpleStatementLine] = []
-    theirs = _ast_statements(tree.body)
+    theirs = iter(_ast_statements(tree.body))
+    roles = _ROLES
     for node in walk_statements(module, True):
-        if isinstance(node, cst.SimpleStatementLine):
-            lines.append(node)
+        role = roles.get(node.__class__)
+        if role is None:
+            role = _role(node.__class__)
+        if role == _LINE:
+            lines.append(node)  # type: ignore[arg-type]
             continue
-        if isinstance(node, cst.MatchPattern):
+        if role == _PATTERN:
             continue
         other = next(theirs, None)
         if other is None or not same_kind(node, other):
             return {}
-        small = isinstance(node, cst.BaseSmallStatement)
-        found[node] = (other.lineno, other.end_lineno or other.lineno, small)
+        found[node] = (other.lineno, other.end_lineno or other.lineno, role == _SMALL)
     if next(theirs, None) is not None:
         return {}
     for line in lines:  # from its first small statement to its last

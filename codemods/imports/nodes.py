@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from ..cstkit.readonly_visit import holds
+
 
 @dataclass(frozen=True, order=True)
 class Binding:
@@ -145,18 +147,9 @@ def trailing_comment(stmt: cst.SimpleStatementLine) -> str | None:
     return comment.value if comment is not None else None
 
 
-class _CommentFinder(cst.CSTVisitor):
-    found = False
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.found = True
-
-
 def has_inner_comments(node: cst.CSTNode) -> bool:
     """Comments inside ``node`` itself (e.g. in a parenthesised, multi-line name list)."""
-    finder = _CommentFinder()
-    node.visit(finder)
-    return finder.found
+    return holds(node, cst.Comment)
 
 
 # -- alias-list edits ----------------------------------------------------------------------------

@@ -225,7 +225,7 @@ def _pieces(stmt: cst.SimpleStatementLine) -> list[cst.SimpleStatementLine]:
     one line per module, ``from m import a as x, b`` as one line per ``as`` name and one for
     the other names."""
     imp = sole_import(stmt)
-    if imp is None or has_inner_comments(stmt) or stmt.trailing_whitespace.comment is not None:
+    if imp is None or stmt.trailing_whitespace.comment is not None:
         return [stmt]
     groups: list[list[cst.ImportAlias]]
     if isinstance(imp, cst.Import):
@@ -235,7 +235,7 @@ def _pieces(stmt: cst.SimpleStatementLine) -> list[cst.SimpleStatementLine]:
     else:
         plain = [a for a in imp.names if a.asname is None]
         groups = ([plain] if plain else []) + [[a] for a in imp.names if a.asname is not None]
-    if len(groups) == 1:
+    if len(groups) == 1 or has_inner_comments(stmt):
         return [stmt]
     lines = []
     for group in groups:

@@ -47,13 +47,17 @@ class NoneChecks:
         )
         self._starts = [node.lineno for node in self._functions]
         self._compared: dict[int, list[str]] = {}
+        #: whether the module compares anything with ``None`` at all (most do not)
+        self._any = tree is not None and any(
+            _with_none(node) for node in astnodes.nodes(tree) if type(node) is ast.Compare
+        )
 
     def first(self, line: int, names: Sequence[str]) -> str | None:
         """The first of ``names`` that the function holding the import at ``line`` compares with
         ``None`` (``if BABEL is None:``): a module global that is set later, at run time, read
         through a function-level ``from m import BABEL`` each time the function runs. At module
         level the import would bind the value the name had when the module was imported, once."""
-        if not names:
+        if not names or not self._any:
             return None
         # the innermost function holding the line: the latest to start before it that ends after
         holder: ast.FunctionDef | ast.AsyncFunctionDef | None = None
@@ -74,13 +78,20 @@ class NoneChecks:
 def _compared_with_none(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     """The names ``function`` compares with ``None``, in the order ``ast.walk`` meets them."""
     found: list[str] = []
-    for node in ast.walk(function):
-        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
-            continue
-        sides = [node.left, *node.comparators]
-        if any(isinstance(n, ast.Constant) and n.value is None for n in sides):
-            found.extend(side.id for side in sides if isinstance(side, ast.Name))
+    # ``ast.walk``'s breadth-first order, over the children lists the node list keeps
+    queue: list[ast.AST] = [function]
+    for node in queue:
+        queue.extend(astnodes.children(node))
+        if isinstance(node, ast.Compare) and _with_none(node):
+            found.extend(side.id for side in [node.left, *node.comparators] if isinstance(side, ast.Name))
     return found
+
+
+def _with_none(node: ast.Compare) -> bool:
+    """``x is None``, ``None != y``: one operator, ``None`` on a side."""
+    return len(node.ops) == 1 and any(
+        isinstance(n, ast.Constant) and n.value is None for n in [node.left, *node.comparators]
+    )
 
 
 def dependency_reason(

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from ...imports.nodes import bindings, is_docstring, is_type_checking, sole_import, trailing_comment
+from .rules import matches
 
 #: Standard-library modules a CPython build leaves out when a third-party library is missing at
 #: build time: the table "Requirements for optional modules" of CPython's ``Doc/using/
@@ -39,21 +40,21 @@ BUILD_OPTIONAL = {
 
 #: Modules of one operating system only, beyond ``hoist_rules.PLATFORM_ONLY``.
 MORE_PLATFORM_ONLY = ("_posixsubprocess", "_posixshmem", "_scproxy", "_msi", "msilib")
+_BUILD_OPTIONAL = tuple(BUILD_OPTIONAL)
 
 
 def build_reason(loads: Sequence[str]) -> str | None:
     """Why a module ``loads`` names may be missing from a working Python, if one may be."""
     for name in loads:
-        for module, library in BUILD_OPTIONAL.items():
-            if name == module or name.startswith(module + "."):
-                return (
-                    f"`{module}` is an optional part of a CPython build (it needs {library} when "
-                    "Python is built): hoisted, the whole module would fail to import on a Python "
-                    "built without it"
-                )
-        for module in MORE_PLATFORM_ONLY:
-            if name == module or name.startswith(module + "."):
-                return f"`{module}` is a platform-only module: hoisting would make the app fail at startup elsewhere"
+        if module := matches(name, _BUILD_OPTIONAL):
+            library = BUILD_OPTIONAL[module]
+            return (
+                f"`{module}` is an optional part of a CPython build (it needs {library} when "
+                "Python is built): hoisted, the whole module would fail to import on a Python "
+                "built without it"
+            )
+        if module := matches(name, MORE_PLATFORM_ONLY):
+            return f"`{module}` is a platform-only module: hoisting would make the app fail at startup elsewhere"
     return None
 
 

@@ -37,10 +37,21 @@ ENABLED = True
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPES = frozenset({*_FUNCTIONS, ast.Lambda, ast.ClassDef})
+_COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
+#: Node classes with no fields that are not statements (contexts, operators): the walk has
+#: nothing to read in them.
+_EMPTY = frozenset(
+    kind
+    for kind in vars(ast).values()
+    if isinstance(kind, type) and issubclass(kind, ast.AST) and not kind._fields
+    and not issubclass(kind, ast.stmt)
+)
 #: Fields holding an identifier that binds or reads a name (``attr``, keyword names and
 #: ``from`` module paths do not; an aliased import's ``name`` is the imported attribute).
 _NAME_FIELDS = ("id", "arg", "name", "rest")
+#: node class -> which of :data:`_NAME_FIELDS` it has
+_NAMES_IN: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass
@@ -112,84 +123,102 @@ class _Walk:
     def visit(self, node: ast.AST, owner: ast.AST | None, in_function: bool) -> None:
         """``owner``: the function whose own scope (or comprehension in it) holds ``node``;
         None when that scope is not a function's."""
+        kind = type(node)  # exact classes: no ``ast`` node class is subclassed
+        if kind is ast.Name:  # the most common node first
+            if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                self.names[node.id].loads.append((owner, node.lineno))  # type: ignore[attr-defined]
+            else:
+                self.names[node.id].other = True  # type: ignore[attr-defined]
+            return
+        if kind is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            if isinstance(value, str) and id(node) not in self.docstrings:
+                self.in_strings.update(_IDENTIFIER.findall(value))
+            return
+        if kind in _EMPTY:  # ``Load``, ``Store``, the operators: nothing in them
+            return
         if isinstance(node, ast.stmt):
             self.statements_on[node.lineno] += 1
-        if isinstance(node, ast.keyword):
-            self.visit(node.value, owner, in_function)  # ``f(name=...)`` names no variable
+        if kind is ast.keyword:
+            self.visit(node.value, owner, in_function)  # type: ignore[attr-defined]  # ``f(name=...)`` names no variable
             return
-        if isinstance(node, (*_FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-                self.names[node.name].other = True
-                for decorator in node.decorator_list:
-                    self.visit(decorator, owner, in_function)
-                for param in getattr(node, "type_params", ()):  # PEP 695, Python 3.12+
-                    self.visit(param, None, in_function)
-            if isinstance(node, ast.ClassDef):
-                for base in [*node.bases, *node.keywords]:
-                    self.visit(base, owner, in_function)
-                _docstring(node.body, self.docstrings)
-                for stmt in node.body:
-                    self.visit(stmt, None, in_function)
-                return
-            args = node.args
-            for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-                self.visit(default, owner, in_function)
-            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                if arg is not None:
-                    self.names[arg.arg].other = True
-                    if arg.annotation is not None:
-                        self.visit(arg.annotation, owner, in_function)
-            if isinstance(node, ast.Lambda):
-                self.visit(node.body, None, True)
-                return
-            if node.returns is not None:
-                self.visit(node.returns, owner, in_function)
-            if in_function:
-                self.nested.add(id(node))
-            _docstring(node.body, self.docstrings)
-            for stmt in node.body:
-                self.visit(stmt, node, True)
+        if kind in _SCOPES:
+            self._scope(node, owner, in_function)  # type: ignore[arg-type]
             return
-        if isinstance(node, _COMPREHENSIONS):
+        if kind in _COMPREHENSIONS:
             # the first iterable is evaluated in the enclosing scope, the rest in the
             # comprehension's: both belong to the same function (or to none)
             for child in astnodes.children(node):
                 self.visit(child, owner, in_function)
             return
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
-                if alias.asname is not None:
-                    bound = alias.asname
-                elif isinstance(node, ast.Import) and "." in alias.name:
-                    self.names[alias.name.split(".")[0]].other = True
-                    continue
-                else:
-                    bound = alias.name
-                if owner is None:
-                    self.names[bound].other = True
-                else:
-                    self.names[bound].imports.append((node, owner))
+        if kind is ast.Import or kind is ast.ImportFrom:
+            self._import(node, owner)  # type: ignore[arg-type]
             return
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                self.names[node.id].loads.append((owner, node.lineno))
-            else:
-                self.names[node.id].other = True
-            return
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and id(node) not in self.docstrings:
-                self.in_strings.update(_IDENTIFIER.findall(node.value))
-            return
-        if isinstance(node, ast.Global | ast.Nonlocal):
-            for name in node.names:
+        if kind is ast.Global or kind is ast.Nonlocal:
+            for name in node.names:  # type: ignore[attr-defined]
                 self.names[name].other = True
             return
-        for name in _NAME_FIELDS:
+        fields = _NAMES_IN.get(kind)
+        if fields is None:
+            fields = _NAMES_IN[kind] = tuple(f for f in _NAME_FIELDS if f in kind._fields)
+        for name in fields:
             value = getattr(node, name, None)
             if isinstance(value, str):
                 self.names[value].other = True
         for child in astnodes.children(node):
             self.visit(child, owner, in_function)
+
+    def _scope(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef,
+        owner: ast.AST | None,
+        in_function: bool,
+    ) -> None:
+        if not isinstance(node, ast.Lambda):
+            self.names[node.name].other = True
+            for decorator in node.decorator_list:
+                self.visit(decorator, owner, in_function)
+            for param in getattr(node, "type_params", ()):  # PEP 695, Python 3.12+
+                self.visit(param, None, in_function)
+        if isinstance(node, ast.ClassDef):
+            for base in [*node.bases, *node.keywords]:
+                self.visit(base, owner, in_function)
+            _docstring(node.body, self.docstrings)
+            for stmt in node.body:
+                self.visit(stmt, None, in_function)
+            return
+        args = node.args
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit(default, owner, in_function)
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None:
+                self.names[arg.arg].other = True
+                if arg.annotation is not None:
+                    self.visit(arg.annotation, owner, in_function)
+        if isinstance(node, ast.Lambda):
+            self.visit(node.body, None, True)
+            return
+        if node.returns is not None:
+            self.visit(node.returns, owner, in_function)
+        if in_function:
+            self.nested.add(id(node))
+        _docstring(node.body, self.docstrings)
+        for stmt in node.body:
+            self.visit(stmt, node, True)
+
+    def _import(self, node: ast.Import | ast.ImportFrom, owner: ast.AST | None) -> None:
+        for alias in node.names:
+            if alias.asname is not None:
+                bound = alias.asname
+            elif isinstance(node, ast.Import) and "." in alias.name:
+                self.names[alias.name.split(".")[0]].other = True
+                continue
+            else:
+                bound = alias.name
+            if owner is None:
+                self.names[bound].other = True
+            else:
+                self.names[bound].imports.append((node, owner))
 
 
 def _docstring(body: list[ast.stmt], docstrings: set[int]) -> None:

@@ -8,6 +8,7 @@ import builtins
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -32,9 +33,29 @@ GUARDS = {"ImportError", "ModuleNotFoundError", "BaseException"}
 BUILTINS = frozenset(dir(builtins))
 
 
-def matches(name: str, entries: Iterable[str]) -> str | None:
-    """The entry naming ``name`` or one of its parent packages."""
-    return next((e for e in entries if name == e or name.startswith(e + ".")), None)
+def matches(name: str, entries: tuple[str, ...]) -> str | None:
+    """The first of ``entries`` naming ``name`` or one of its parent packages."""
+    if not entries:
+        return None
+    index = _positions(entries)
+    found = [index[p] for p in _packages(name) if p in index]
+    return entries[min(found)] if found else None
+
+
+@lru_cache(maxsize=64)
+def _positions(entries: tuple[str, ...]) -> dict[str, int]:
+    """Each entry's first position (looked up by the ``name``'s packages instead of tried in turn:
+    asked once per import, of lists of 20 to 40 entries)."""
+    index: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        index.setdefault(entry, i)
+    return index
+
+
+def _packages(name: str) -> list[str]:
+    """``a``, ``a.b`` and ``a.b.c`` for ``a.b.c``."""
+    parts = name.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 @dataclass

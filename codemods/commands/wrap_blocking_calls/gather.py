@@ -117,7 +117,7 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
                 functions.append(_function(mod, top, node, key, owner))
     stars: list[str | None] = []
     dotted: set[str] = set()
-    for node in astnodes.nodes(tree):
+    for node in [n for n in astnodes.nodes(tree) if type(n) in _STARS_AND_STRINGS]:
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             stars.append(resolve_relative(info, node.module, node.level))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value):
@@ -136,6 +136,9 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
 
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+#: The node classes ``gather_module`` reads from the whole tree (by exact type: no ``ast`` node
+#: class is subclassed).
+_STARS_AND_STRINGS = frozenset({ast.ImportFrom, ast.Constant})
 
 
 def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: str | None) -> FunctionFacts:
@@ -152,17 +155,18 @@ def _function(mod: ModuleScope, top: Env, fn: ast.FunctionDef, key: str, owner: 
     generator = keeps = False
     nodes = mod.own_nodes(fn)
     for node in nodes:
-        if isinstance(node, ast.Call):
-            callee = env.callee_key(node)
+        kind_of = type(node)  # exact types: no ``ast`` node class is subclassed
+        if kind_of is ast.Call:
+            callee = env.callee_key(node)  # type: ignore[arg-type]
             if callee:
-                calls.append((callee, node.lineno))
+                calls.append((callee, node.lineno))  # type: ignore[attr-defined]
                 callees[id(node)] = callee
-        elif isinstance(node, ast.Yield | ast.YieldFrom):
+        elif kind_of is ast.Yield or kind_of is ast.YieldFrom:
             generator = True
-        elif isinstance(node, ast.Global | ast.Nonlocal):
+        elif kind_of is ast.Global or kind_of is ast.Nonlocal:
             keeps = True
-        elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Store) and not keeps:
-            keeps = local_root(mod, fn, node) is None
+        elif (kind_of is ast.Attribute or kind_of is ast.Subscript) and type(node.ctx) is ast.Store and not keeps:  # type: ignore[attr-defined]
+            keeps = local_root(mod, fn, node) is None  # type: ignore[arg-type]
     # a builtin never makes a thread-bound object, and no module can stand in for ``builtins``
     makers = {k: v for k, v in callees.items() if not v.startswith("builtins.")}
     escapes = () if keeps or not makers else escaping_callees(env, fn, nodes, lambda c: makers.get(id(c)))

@@ -60,6 +60,13 @@ _NAMED: tuple[type[ast.AST], ...] = (
     *(getattr(ast, n) for n in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, n)),
 )
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+#: Every node class :class:`FileBindings` reads.
+_READ = frozenset(
+    {
+        ast.Name, ast.arg, ast.Import, ast.ImportFrom, *_DEFS, ast.Global, ast.Nonlocal,
+        ast.Assign, ast.AnnAssign, *_NAMED, ast.MatchMapping,
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,8 @@ class FileBindings:
         self.simple: defaultdict[str, list[Binding]] = defaultdict(list)
         top = {id(s) for s in tree.body}
         module_level = {id(stmt) for stmt in scope_statements(tree.body)}
-        for node in astnodes.nodes(tree):
+        # by exact type (no ``ast`` node class is subclassed): most nodes are none of these
+        for node in [n for n in astnodes.nodes(tree) if type(n) in _READ]:
             if isinstance(node, ast.Name):
                 if not isinstance(node.ctx, ast.Load):
                     self.count[node.id] += 1

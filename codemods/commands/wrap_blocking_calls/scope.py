@@ -20,6 +20,10 @@ from .infer import Attr, BinOp, Call, Inference, Name, NoneValue, Sub, View
 
 _BUILTINS = frozenset(dir(builtins))
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+#: The node classes :class:`ModuleScope` reads from a module's whole tree.
+_MODULE_FACTS = frozenset(
+    {ast.NamedExpr, ast.comprehension, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom}
+)
 
 #: A binding site: (kind, payload). Kinds: import (qualname), value/annotation/with (expr),
 #: def, class, unknown.
@@ -275,7 +279,8 @@ class ModuleScope:
         self.nonlocals = False
         #: the module has a ``:=`` or a comprehension (see :func:`scope_bindings`)
         self.inline = False
-        for node in astnodes.nodes(tree):
+        # by exact type (no node class is subclassed): this runs on every module
+        for node in [n for n in astnodes.nodes(tree) if type(n) in _MODULE_FACTS]:
             if isinstance(node, ast.NamedExpr | ast.comprehension):
                 self.inline = True
             elif isinstance(node, ast.Global):
