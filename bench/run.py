@@ -260,7 +260,9 @@ class Bench:
         self.results["e"] = data
         print(
             f"[e] codemod {data['codemod']['min_s']:.3f} s vs parse+print "
-            f"{data['parse_print']['min_s']:.3f} s: {data['ratio_min']:.2f}x  {data['summary']}",
+            f"{data['parse_print']['min_s']:.3f} s: {data['ratio_min']:.2f}x (a fresh process's "
+            f"parse+print {data['parse_print_fresh']['min_s']:.3f} s: {data['ratio_fresh_min']:.2f}x)"
+            f"  {data['summary']}",
             file=sys.stderr,
             flush=True,
         )

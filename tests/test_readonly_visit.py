@@ -360,16 +360,19 @@ def test_holds_agrees_with_a_visitor_on_every_node() -> None:
 
 def _every_hook() -> type[cst.CSTVisitor]:
     """A visitor with libcst's own dispatch and a ``visit_``/``leave_`` hook for every node
-    class (tokens too); ``visit_Lambda`` returns False, so its children are skipped."""
+    class (tokens too), opted in to the hook table (``HOOK_TABLE``): ``visit_Lambda`` returns
+    False, so its children are skipped; ``visit_Call`` and ``visit_Attribute`` return falsy
+    values that are not False (0, ""), so theirs are not."""
+    returns: dict[str, object] = {"Lambda": False, "Call": 0, "Attribute": ""}
 
     def hook(prefix: str, name: str) -> Any:
-        def logged(self: Any, node: cst.CSTNode) -> bool | None:
+        def logged(self: Any, node: cst.CSTNode) -> object:
             self.seen.append((prefix, name, id(node)))
-            return False if (prefix, name) == ("visit", "Lambda") else None
+            return returns.get(name) if prefix == "visit" else None
 
         return logged
 
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"HOOK_TABLE": True}
     for kind in vars(cst).values():
         if isinstance(kind, type) and issubclass(kind, cst.CSTNode) and not inspect.isabstract(kind):
             for prefix in ("visit", "leave"):
@@ -383,13 +386,17 @@ def _every_hook() -> type[cst.CSTVisitor]:
     return type("EveryHook", (cst.CSTVisitor,), namespace)
 
 
+class Tabled(Hooks):
+    HOOK_TABLE = True
+
+
 def test_libcst_dispatch_by_table_calls_the_same_hooks() -> None:
     """A visitor that dispatches as libcst does is walked with a hook table (learnt once per
     node class): every hook is called on the same nodes in the same order, on every fixture."""
     every = _every_hook()
     checked = 0
     for module in libcst_modules(sources()):
-        for make in (every, Hooks):
+        for make in (every, Tabled):
             plain, fast = make(), make()
             module.visit(plain)
             with readonly_visits():
@@ -397,17 +404,51 @@ def test_libcst_dispatch_by_table_calls_the_same_hooks() -> None:
             assert plain.seen == fast.seen  # type: ignore[attr-defined]
         checked += 1
     assert checked > 100
-    assert every in readonly_visit._TABLES and Hooks in readonly_visit._TABLES
+    for kind in (every, Tabled):  # the tables were used: they learnt the classes they met
+        table = readonly_visit._TABLES[kind]
+        assert table is not None and cst.Name in table
 
 
-def test_hooks_set_on_the_instance_are_not_tabled() -> None:
-    """A hook that is an attribute of the instance (or a class with its own ``on_visit``) is
-    looked up by libcst's own dispatch, node by node."""
-    visitor = Hooks()
-    seen: list[str] = []
-    visitor.visit_Integer = lambda node: seen.append(node.value)  # type: ignore[attr-defined]
-    assert readonly_visit._table(visitor) is None
-    assert readonly_visit._table(Recorder()) is None
+class Static(cst.CSTVisitor):
+    HOOK_TABLE = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    @staticmethod
+    def visit_Integer(node: cst.Integer) -> None:
+        SEEN.append(node.value)
+
+
+SEEN: list[str] = []
+
+
+def test_visitors_whose_hooks_cannot_be_tabled_are_walked_by_libcst_s_dispatch() -> None:
+    """Hooks that are not plain functions of the class (a ``staticmethod``), hooks or an
+    ``on_visit`` set on the instance, and classes that are not this tool's: each node is
+    dispatched as libcst does, and every hook is called as before."""
+    module = cst.parse_module("x = f(1, 2)\n")
+    SEEN.clear()
     with readonly_visits():
-        cst.parse_module("x = f(1, 2)\n").visit(visitor)
+        module.visit(Static())
+    assert SEEN == ["1", "2"] and readonly_visit._table(Static()) is None
+
+    on_instance = Tabled()
+    seen: list[str] = []
+    on_instance.visit_Integer = lambda node: seen.append(node.value)  # type: ignore[attr-defined]
+    assert readonly_visit._table(on_instance) is None
+    with readonly_visits():
+        module.visit(on_instance)
     assert seen == ["1", "2"]
+
+    own_on_visit = Tabled()
+    visited: list[str] = []
+    own_on_visit.on_visit = lambda node: visited.append(type(node).__name__) or True  # type: ignore[method-assign]
+    assert readonly_visit._table(own_on_visit) is None
+    with readonly_visits():
+        module.visit(own_on_visit)
+    assert "Integer" in visited
+
+    assert readonly_visit._table(Hooks()) is None  # a class of the tests, not opted in
+    assert readonly_visit._table(Recorder()) is None  # its own on_visit

@@ -21,12 +21,18 @@ libcst's own ``on_visit``/``on_leave`` (which only dispatch to ``visit_<Node>``/
 or one that says its own ignore them (``SKIPS_TOKENS = True``), with no attribute hooks and no
 hook of its own for any of these classes (a comment is inside whitespace inside a comma). Its
 hooks are called exactly as they are when every node is walked (``tests/test_readonly_visit.py``).
+
+This tool's own visitors that dispatch with libcst's ``on_visit``/``on_leave`` (a ``getattr``
+of an f-string per node and hook) are walked with their hooks learnt once per node class, and
+libcst's no-op stubs not called (:func:`_new_table` says which classes qualify).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FunctionType
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -186,28 +192,47 @@ def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, hooks: bool, skip: frozens
 #: node class -> (its ``visit_*`` hook, its ``leave_*`` hook), None where libcst's no-op stub or
 #: nothing would be called; one table per visitor class that dispatches the way libcst does
 _Table = dict[type, tuple[Any, Any]]
-_TABLES: WeakKeyDictionary[type, _Table] = WeakKeyDictionary()
+#: visitor class -> its table, or None: walked with its own ``on_visit``/``on_leave``
+_TABLES: WeakKeyDictionary[type, _Table | None] = WeakKeyDictionary()
 
 
 def _table(visitor: cst.CSTVisitor) -> _Table | None:
-    """The hook table of ``visitor`` when it dispatches exactly as libcst's ``on_visit`` and
-    ``on_leave`` do (their ``getattr`` of an f-string per node, learnt once per node class);
-    None when it may not: its own ``on_visit``/``on_leave`` or ``__getattr__``, or a hook set on
-    the instance."""
+    """The hook table of ``visitor`` (see :func:`_new_table`); None when it is walked the way
+    libcst walks it, node by node: also when the instance has an attribute named like a hook."""
     kind = type(visitor)
-    found = _TABLES.get(kind)
+    if kind in _TABLES:
+        found = _TABLES[kind]
+    else:
+        found = _TABLES[kind] = _new_table(kind)
     if found is None:
-        if (
-            kind.on_visit is not cst.CSTVisitor.on_visit
-            or kind.on_leave is not cst.CSTVisitor.on_leave
-            or hasattr(kind, "__getattr__")
-        ):
-            return None
-        found = _TABLES[kind] = {}
+        return None
     own = getattr(visitor, "__dict__", None)
-    if own is None or any(name.startswith(("visit_", "leave_")) for name in own):
+    if own is None or any(name.startswith(("visit_", "leave_", "on_")) for name in own):
         return None
     return found
+
+
+def _new_table(kind: type[cst.CSTVisitor]) -> _Table | None:
+    """An empty table for a visitor class whose hooks can be learnt once per node class: a class
+    of this tool (or one that sets ``HOOK_TABLE = True``: the tests), which dispatches with
+    libcst's own ``on_visit``/``on_leave`` (a ``getattr`` of an f-string per node), looks
+    attributes up the usual way, and whose every ``visit_*``/``leave_*`` is a plain function.
+    Such a class is never changed after its first use. Anything else (a user's codemod, a
+    ``staticmethod`` hook, libcst's matcher visitors) is walked by :func:`_walk`."""
+    if not getattr(kind, "HOOK_TABLE", kind.__module__.startswith("codemods.")):
+        return None
+    if (
+        kind.on_visit is not cst.CSTVisitor.on_visit
+        or kind.on_leave is not cst.CSTVisitor.on_leave
+        or any("__getattr__" in vars(k) or "__getattribute__" in vars(k) for k in kind.__mro__[:-1])
+    ):
+        return None
+    for name in dir(kind):
+        if name.startswith(("visit_", "leave_")) and not isinstance(
+            inspect.getattr_static(kind, name), FunctionType
+        ):
+            return None
+    return {}
 
 
 def _hooks(kind: type, node_class: type) -> tuple[Any, Any]:
