@@ -247,7 +247,7 @@ class Rewriter(ScopeWalk):
         self.rewrites[original_node] = (sleep, partial, original_node in self._primary)
         if sleep and (root := root_name(original_node.func)):
             self.sleep_names[root] += 1
-        self.path.update(self._stack)
+        self.path.update(map(id, self._stack))
 
     def _kept(self, target: Target, line: int, end: int) -> str | None:
         """Why the author's comment keeps the call on ``line``..``end``, if it does."""
@@ -309,7 +309,7 @@ class _Rewrite(cst.CSTTransformer):
         self.rewriter = rewriter
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        return node in self.rewriter.path
+        return id(node) in self.rewriter.path
 
     def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode

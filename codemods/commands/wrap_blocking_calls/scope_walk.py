@@ -104,9 +104,10 @@ class ScopeWalk(cst.CSTVisitor):
         self.rewrites: dict[cst.Call, tuple[bool, bool, bool]] = {}
         #: the names the ``time.sleep`` calls to rewrite are read through (``time``, ``sleep``)
         self.sleep_names: Counter[str] = Counter()
-        #: the nodes being visited, outermost first; and every ancestor of a call to rewrite
+        #: the nodes being visited, outermost first; and the ids of every ancestor of a call to
+        #: rewrite (ids: a libcst node's ``__hash__`` is Python code, asked for every node)
         self._stack: list[cst.CSTNode] = []
-        self.path: set[cst.CSTNode] = set()
+        self.path: set[int] = set()
         #: node class -> its (visit, leave) hooks, or None where this visitor has none: the
         #: class's functions, as bound methods kept here would make a cycle through ``self``
         self._hooks: dict[type[cst.CSTNode], tuple[_Hook | None, _Hook | None]] = {}
