@@ -195,8 +195,44 @@ def test_the_repository_cannot_rewrite_a_url_to_a_local_repository(tmp_path: Pat
         tmp_path, "svc", "--push", "https://example.invalid/svc.git", "--summary-json", "s.json"
     )
     assert done.returncode == 3
-    assert "transport 'file' not allowed" in str(summary(tmp_path / "s.json")["svc"]["detail"])
+    detail = str(summary(tmp_path / "s.json")["svc"]["detail"])
+    assert f"sets url.{shipped}/.insteadof = https://example.invalid/" in detail
     assert out(shipped, "for-each-ref") == ""
+
+
+def test_the_repository_cannot_redirect_a_url_given_on_the_command_line(tmp_path: Path) -> None:
+    """A URL on the command line is where the user wants the branch: the repository's own
+    insteadOf/pushInsteadOf that would rewrite it (to another host, or to a local path the
+    user named for something else) is refused before git connects anywhere."""
+    elsewhere = bare(tmp_path, "elsewhere.git")
+    wanted = bare(tmp_path, "wanted.git")
+    cases = {
+        "https": ("url.https://attacker.invalid/.insteadOf", "https://example.invalid/", "https://example.invalid/svc.git"),
+        "push": ("url.https://attacker.invalid/.pushInsteadOf", "https://example.", "https://example.invalid/svc.git"),
+        "path": (f"url.{elsewhere}.insteadOf", str(wanted), str(wanted)),
+    }  # fmt: skip
+    for name, (key, value, target) in cases.items():
+        repo = make_repo(tmp_path, name, {"app.py": HOIST})
+        git(repo, "config", key, value)
+        done = batch(tmp_path, name, "--push", target, "--summary-json", "s.json")
+        assert done.returncode == 3
+        record = summary(tmp_path / "s.json")[name]
+        assert record["status"] == "push-failed"
+        assert f"own git configuration sets {key.lower()} = {value}, which rewrites the URL given on the command line" in str(record["detail"])
+        assert "attacker.invalid" not in str(record["detail"]).split("sets", 1)[0]
+    assert out(elsewhere, "for-each-ref") == "" and out(wanted, "for-each-ref") == ""
+    # a rewrite of other URLs is not this refusal (a local push stays refused by git while the
+    # repository configures any rewrite, as before); --trust-repo-config follows the rewrite
+    repo = make_repo(tmp_path, "other", {"app.py": HOIST})
+    git(repo, "config", "url.https://attacker.invalid/.insteadOf", "https://unrelated.invalid/")
+    done = batch(tmp_path, "other", "--push", str(wanted), "--summary-json", "s.json")
+    detail = str(summary(tmp_path / "s.json")["other"]["detail"])
+    assert "transport 'file' not allowed" in detail and "rewrites the URL" not in detail
+    path = make_repo(tmp_path, "trusted", {"app.py": HOIST})
+    git(path, "config", f"url.{elsewhere}.insteadOf", str(wanted))
+    done = batch(tmp_path, "trusted", "--push", str(wanted), "--trust-repo-config", "--summary-json", "s.json")
+    assert done.returncode == 0, done.stdout
+    assert remote_tip(elsewhere) == out(path, "rev-parse", BRANCH)
 
 
 def test_the_repository_s_ssh_command_is_replaced_by_ssh(tmp_path: Path) -> None:
