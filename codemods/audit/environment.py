@@ -22,20 +22,8 @@ from ..components.distributions import KNOWN_DISTRIBUTIONS as KNOWN_DISTRIBUTION
 from ..components.distributions import NAMESPACE_PREFIXES as NAMESPACE_PREFIXES
 from ..components.distributions import normalize as normalize
 from ..components.distributions import requirement_name as requirement_name
+from ..components.modules import REMOVED_STDLIB as REMOVED_STDLIB
 from .model import CheckedEnvironment
-
-_REMOVED_IN_313 = (
-    "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "lib2to3", "mailcap", "msilib",
-    "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
-)  # fmt: skip
-
-#: Standard-library modules that no longer exist, and the Python version that removed them.
-REMOVED_STDLIB: Mapping[str, tuple[int, int]] = {
-    # PEP 594 ("dead batteries"), removed in 3.13; lib2to3 went in 3.13 too.
-    **dict.fromkeys(_REMOVED_IN_313, (3, 13)),
-    # removed in 3.12: asynchat/asyncore/smtpd (PEP 594), distutils (PEP 632), imp
-    **dict.fromkeys(("asynchat", "asyncore", "distutils", "imp", "smtpd"), (3, 12)),
-}
 
 
 @dataclass(frozen=True)

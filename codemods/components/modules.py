@@ -30,6 +30,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STDLIB_MODULES: frozenset[str] = frozenset(sys.stdlib_module_names)
+_REMOVED_IN_313 = (
+    "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "lib2to3", "mailcap", "msilib",
+    "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
+)  # fmt: skip
+#: Standard-library modules that no longer exist, and the Python version that removed them
+#: (whatever Python runs this tool: a module it still has may be gone where the app runs).
+REMOVED_STDLIB: Mapping[str, tuple[int, int]] = {
+    # PEP 594 ("dead batteries"), removed in 3.13; lib2to3 went in 3.13 too
+    **dict.fromkeys(_REMOVED_IN_313, (3, 13)),
+    # removed in 3.12: asynchat, asyncore, smtpd (PEP 594), distutils (PEP 632), imp
+    **dict.fromkeys(("asynchat", "asyncore", "distutils", "imp", "smtpd"), (3, 12)),
+}
 #: Roots an import is searched in, stage by stage (see ``project.Namer.stages``).
 Stages = tuple[tuple[str, ...], ...]
 

@@ -111,7 +111,8 @@ reason in the skip report (`--show-skips`), wherever that is not provably harmle
   `readline`, `curses`, `dbm.gnu`, `dbm.ndbm`, `compression.zstd` and their `_` modules: the
   table of CPython's "Requirements for optional modules"; and `dbm.sqlite3`, `compression.gzip`,
   `compression.bz2`, `compression.lzma`, `compression.zlib`, which import one), standard-library modules removed in
-  Python 3.13 (PEP 594, and `lib2to3`), modules in `keep-lazy`, star and `__future__` imports;
+  Python 3.12 (`asyncore`, `asynchat`, `smtpd`, `distutils`, `imp`) or 3.13 (PEP 594, and
+  `lib2to3`), whatever Python runs the tool, modules in `keep-lazy`, star and `__future__` imports;
 - imports that follow a statement of the function touching import state (`sys.path`,
   `sys.modules`, `os.environ`, `importlib`, `site.addsitedir`, `django.setup()`,
   `matplotlib.use(...)`, `patch_all()`), and all imports of a module that changes such state at

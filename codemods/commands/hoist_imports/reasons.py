@@ -14,6 +14,7 @@ from libcst.metadata import (
     GlobalScope,
 )
 
+from ...components.modules import REMOVED_STDLIB
 from ...imports.nodes import (
     Binding,
     bindings,
@@ -35,7 +36,7 @@ from .planner_state import PlannerState
 from .rules import (
     BUILTINS,
     PLATFORM_ONLY,
-    REMOVED_IN_313,
+    REMOVED,
     guard_reason,
     matches,
     with_parents,
@@ -141,8 +142,9 @@ class Reasons(PlannerState):
         for name in loads:
             if entry := matches(name, PLATFORM_ONLY):
                 return f"`{entry}` is a platform-only module: hoisting would make the app fail at startup elsewhere"
-            if entry := matches(name, REMOVED_IN_313):
-                return f"`{entry}` was removed from the standard library in Python 3.13 (PEP 594): hoisting would make the app fail at startup there"
+            if entry := matches(name, REMOVED):
+                version = ".".join(map(str, REMOVED_STDLIB[entry]))
+                return f"`{entry}` was removed from the standard library in Python {version}: hoisting would make the app fail at startup there"
             if entry := matches(name, self.keep_lazy):
                 return f"`{entry}` is in `keep-lazy` (deferred on purpose)"
         return build_reason(loads)

@@ -13,6 +13,7 @@ from functools import lru_cache
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from ...components.modules import REMOVED_STDLIB
 from ...cstkit.statements import walk_statements
 from ...imports.nodes import sole_import
 from ...project import ModuleInfo
@@ -24,11 +25,8 @@ PLATFORM_ONLY = (
     "pwd", "grp", "posix", "crypt", "spwd", "nis", "syslog", "readline", "curses", "_curses",
     "dbm.gnu", "dbm.ndbm", "uvloop",
 )  # fmt: skip
-REMOVED_IN_313 = (
-    "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "mailcap", "msilib", "nis",
-    "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
-    "lib2to3",
-)  # fmt: skip
+#: Removed standard-library modules, in the order :func:`matches` tries them.
+REMOVED = tuple(REMOVED_STDLIB)
 GUARDS = {"ImportError", "ModuleNotFoundError", "BaseException"}
 BUILTINS = frozenset(dir(builtins))
 
