@@ -1,7 +1,8 @@
 """A content-hash cache (``.codemod_cache/``) for gather facts and per-file results.
 
 Keys are SHA-256 digests of everything the answer depends on: the file's bytes and resolved path,
-the tool version, the selected codemods and the effective options; results also depend on the
+the tool version, the interpreter and libcst (:func:`environment`), the selected codemods and
+the effective options; results also depend on the
 project facts, keyed by the gather keys of *every* file in the run, so editing any file
 invalidates cached results (per-file gather facts stay valid); a result that read files outside
 the run (``FileResult.volatile``: who else names a module, for a run given part of a project) is
@@ -28,12 +29,15 @@ database can hold a view named ``entries`` whose query never ends, or triggers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
+import importlib.util
 import os
 import secrets
 import sqlite3
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -117,6 +121,26 @@ def _user_key() -> bytes:
         return key
     # another process may have renamed its own key over ours in the meantime: use the one kept
     return _read_key(path) or key
+
+
+@functools.cache
+def environment() -> str:
+    """What every cached answer also depends on: the interpreter (its ``ast``, the names of its
+    standard library, its builtins) and libcst, found but not imported (a fully cached run
+    imports neither libcst nor a codemod): the text of its ``_version.py``, else where it is
+    and when it was installed. A cache shared by two Pythons (a project's ``.codemod_cache``
+    used by a developer's and by pre-commit's) keeps one set of answers per interpreter."""
+    parts = [sys.implementation.name, repr(tuple(sys.version_info))]
+    spec = importlib.util.find_spec("libcst")
+    origin = spec.origin if spec is not None else None
+    if origin is not None:
+        try:
+            parts.append((Path(origin).parent / "_version.py").read_text(encoding="utf-8"))
+        except (OSError, UnicodeError):
+            with contextlib.suppress(OSError):
+                found = os.stat(origin)
+                parts.append(f"{origin} {found.st_size} {found.st_mtime_ns}")
+    return digest(*parts)
 
 
 def digest(*parts: str | bytes) -> str:
@@ -276,7 +300,7 @@ class Cache:
             self._db = None
 
     def salt(self, *parts: str) -> str:
-        return digest(__version__, str(SCHEMA), *parts)
+        return digest(__version__, str(SCHEMA), environment(), *parts)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}

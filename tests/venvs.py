@@ -156,30 +156,47 @@ def normalize_requirements(requirements: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(lines, key=str.lower))
 
 
-def requirements_key(requirements: Sequence[str]) -> str:
-    """The cache key: a hash of the normalized requirements and of the running base Python."""
+def requirements_key(requirements: Sequence[str], base: str | None = None) -> str:
+    """The cache key: a hash of the normalized requirements and of the base Python (the running
+    one, or the interpreter ``base``)."""
     payload = {
         "requirements": normalize_requirements(requirements),
         "python": sys.version,
         "base": os.path.realpath(sys.base_prefix),
         "implementation": sys.implementation.cache_tag,
     }
+    if base is not None:
+        payload = {"requirements": payload["requirements"], "interpreter": _describe(base)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def ensure_venv(requirements: Sequence[str], *, root: Path | None = None) -> Venv:
-    """The cached virtualenv with exactly ``requirements``, built first if needed (see the module doc)."""
+def _describe(base: str) -> str:
+    """``sys.version`` and ``sys.base_prefix`` of the interpreter ``base``."""
+    done = subprocess.run(
+        [base, "-I", "-c", "import sys; print(sys.version, sys.base_prefix)"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise VenvBuildError(f"{base} does not run: {done.stderr}")
+    return done.stdout.strip()
+
+
+def ensure_venv(
+    requirements: Sequence[str], *, root: Path | None = None, base: str | None = None
+) -> Venv:
+    """The cached virtualenv with exactly ``requirements``, built first if needed (see the module
+    doc); on the interpreter ``base`` (another Python installed here) instead of the running one."""
     pins = normalize_requirements(requirements)
     root = venvs_root() if root is None else root
     root.mkdir(parents=True, exist_ok=True)
-    final = root / requirements_key(pins)
+    final = root / requirements_key(pins, base)
     wanted = Venv(final, pins)
     if _complete(wanted):
         return wanted
     _remove_leftovers(root)
     build = Path(tempfile.mkdtemp(prefix=f"{_BUILD_PREFIX}{final.name}-", dir=root))
     try:
-        _build(Venv(build, pins))
+        _build(Venv(build, pins), base)
         _move_into_place(build, final, wanted)
     finally:
         if build.exists():
@@ -242,15 +259,28 @@ def _complete(venv: Venv) -> bool:
     return isinstance(recorded, dict) and recorded.get("requirements") == list(venv.requirements)
 
 
-def _build(target: Venv) -> None:
-    """Create a virtualenv at ``target.path`` (an empty directory) and install the pins into it."""
+def _build(target: Venv, base: str | None = None) -> None:
+    """Create a virtualenv at ``target.path`` (an empty directory) with the running Python, or
+    with ``base``, and install the pins into it."""
     own_pip = importlib.util.find_spec("pip") is not None
-    try:
-        venv_module.EnvBuilder(with_pip=not own_pip, symlinks=os.name != "nt", clear=True).create(
-            target.path
-        )
-    except (OSError, subprocess.CalledProcessError) as error:
-        raise VenvBuildError(f"creating a virtualenv in {target.path} failed: {error}") from error
+    if base is not None:
+        if not own_pip:
+            raise VenvBuildError("a virtualenv on another interpreter is filled by this one's pip")
+        done = subprocess.run(
+            [base, "-I", "-m", "venv", "--without-pip", "--clear", str(target.path)],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise VenvBuildError(f"creating a virtualenv with {base} failed: {done.stderr}")
+    else:
+        try:
+            venv_module.EnvBuilder(
+                with_pip=not own_pip, symlinks=os.name != "nt", clear=True
+            ).create(target.path)
+        except (OSError, subprocess.CalledProcessError) as error:
+            raise VenvBuildError(
+                f"creating a virtualenv in {target.path} failed: {error}"
+            ) from error
     if target.requirements:
         requirements_file = target.path / "requirements.txt"
         requirements_file.write_text("\n".join(target.requirements) + "\n", encoding="utf-8")
