@@ -23,9 +23,11 @@ URL the repository configures for it. Unless ``--trust-repo-config``:
   (``cookieFile`` with ``saveCookies`` overwrites any file the user can write; without it, sends
   a file's lines as cookies). Refused rather than overridden: a command-scope ``http.proxy``
   loses to the repository's ``http.<url>.proxy``, git taking the most specific URL match;
-- refused before git runs, naming the key: a ``url.<base>.insteadOf`` or ``pushInsteadOf`` of
-  the repository's own that would rewrite a URL or path given on the command line (its value
-  begins it); a remote name's URL is the repository's to choose anyway;
+- refused before git runs, naming the key: a setting of the repository's own that may send a
+  push to a URL or path given on the command line elsewhere: ``remote.<URL>.url`` or
+  ``pushurl`` (git takes the argument for a remote's name first), or a ``url.<base>.insteadOf``
+  or ``pushInsteadOf`` whose value begins it; a remote name's URL is the repository's to
+  choose anyway;
 - ``core.sshCommand`` and ``core.askPass`` are the user's or git's default (see
   :data:`codemods.batch_git.PROGRAMS`); no hook runs (``pre-push``).
 
@@ -105,12 +107,12 @@ def policy(entries: Sequence[tuple[str, str, str]], remote: str) -> list[tuple[s
                 f"not pushed: the repository's own git configuration sets {key} ({why}); "
                 "push it yourself, or pass --trust-repo-config"
             )
-    rewrite = _rewrite_of(entries, remote)
-    if rewrite is not None:
+    redirect = _redirect_of(entries, remote)
+    if redirect is not None:
         raise BatchError(
-            f"not pushed: the repository's own git configuration sets {rewrite}, which rewrites the "
-            f"URL given on the command line ({remote}) to another destination; push it yourself, "
-            "or pass --trust-repo-config"
+            f"not pushed: the repository's own git configuration sets {redirect}, which may send "
+            f"the push to another destination than the one given on the command line ({remote}); "
+            "push it yourself, or pass --trust-repo-config"
         )
     destinations = {canonical(f"remote.{remote}.{var}") for var in ("url", "pushurl")}
     named = any(
@@ -122,18 +124,19 @@ def policy(entries: Sequence[tuple[str, str, str]], remote: str) -> list[tuple[s
     ]
 
 
-def _rewrite_of(entries: Sequence[tuple[str, str, str]], remote: str) -> str | None:
-    """``key = value`` of the repository's own ``url.<base>.insteadOf``/``pushInsteadOf`` that
-    would rewrite ``remote`` when the command line gave a URL or path (a value that begins it:
-    git rewrites any URL that starts with it); None for a remote name, whose URL the
-    repository chooses anyway."""
+def _redirect_of(entries: Sequence[tuple[str, str, str]], remote: str) -> str | None:
+    """``key = value`` of the repository's own setting that may send a push to a URL or path
+    given on the command line elsewhere; None for a remote name, whose URL the repository
+    chooses anyway. git looks the argument up as a remote name first, so a ``remote.<URL>.url``
+    or ``pushurl`` replaces it; and a ``url.<base>.insteadOf``/``pushInsteadOf`` whose value
+    begins it rewrites it (unless a longer match of the user's wins: refused all the same)."""
     if is_name(remote):
         return None
+    named = {canonical(f"remote.{remote}.{var}") for var in ("url", "pushurl")}
     for scope, key, value in entries:
-        if (
-            scope in UNTRUSTED_SCOPES
-            and re.fullmatch(r"url\..+\.(?:push)?insteadof", key)
-            and remote.startswith(value)
+        if scope in UNTRUSTED_SCOPES and (
+            key in named
+            or (re.fullmatch(r"url\..+\.(?:push)?insteadof", key) and remote.startswith(value))
         ):
             return f"{key} = {value}"
     return None

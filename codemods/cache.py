@@ -1,8 +1,8 @@
 """A content-hash cache (``.codemod_cache/``) for gather facts and per-file results.
 
 Keys are SHA-256 digests of everything the answer depends on: the file's bytes and resolved path,
-the tool version, the interpreter and libcst (:func:`environment`), the selected codemods and
-the effective options; results also depend on the
+the tool version, the interpreter and the runtime distributions (:func:`environment`), the
+selected codemods and the effective options; results also depend on the
 project facts, keyed by the gather keys of *every* file in the run, so editing any file
 invalidates cached results (per-file gather facts stay valid); a result that read files outside
 the run (``FileResult.volatile``: who else names a module, for a run given part of a project) is
@@ -123,24 +123,34 @@ def _user_key() -> bytes:
     return _read_key(path) or key
 
 
+#: The distributions whose code decides answers: libcst reads and prints, packaging reads the
+#: dependency declarations hoist-imports decides with, pathspec picks the files.
+RUNTIME = ("libcst", "packaging", "pathspec", "yaml")
+
+
 @functools.cache
 def environment() -> str:
     """What every cached answer also depends on: the interpreter (its ``ast``, the names of its
-    standard library, its builtins) and libcst, found but not imported (a fully cached run
-    imports neither libcst nor a codemod): the text of its ``_version.py``, else where it is
-    and when it was installed. A cache shared by two Pythons (a project's ``.codemod_cache``
-    used by a developer's and by pre-commit's) keeps one set of answers per interpreter."""
+    standard library, its builtins) and the runtime distributions (:data:`RUNTIME`), found but
+    not imported (a fully cached run imports neither libcst nor a codemod): each by the size
+    and time of its ``__init__.py``, which a new install changes. A cache shared by two Pythons
+    or two environments (a project's ``.codemod_cache`` used by a developer's and by
+    pre-commit's) keeps one set of answers for each."""
+    return digest(*environment_parts())
+
+
+def environment_parts() -> list[str]:
+    """What :func:`environment` digests."""
     parts = [sys.implementation.name, repr(tuple(sys.version_info))]
-    spec = importlib.util.find_spec("libcst")
-    origin = spec.origin if spec is not None else None
-    if origin is not None:
+    for name in RUNTIME:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
         try:
-            parts.append((Path(origin).parent / "_version.py").read_text(encoding="utf-8"))
-        except (OSError, UnicodeError):
-            with contextlib.suppress(OSError):
-                found = os.stat(origin)
-                parts.append(f"{origin} {found.st_size} {found.st_mtime_ns}")
-    return digest(*parts)
+            found = os.stat(origin) if origin is not None else None
+        except OSError:
+            found = None
+        parts.append(f"{name} {origin} {found.st_size} {found.st_mtime_ns}" if found else f"{name} {origin}")
+    return parts
 
 
 def digest(*parts: str | bytes) -> str:

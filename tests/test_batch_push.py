@@ -196,7 +196,7 @@ def test_the_repository_cannot_rewrite_a_url_to_a_local_repository(tmp_path: Pat
     )
     assert done.returncode == 3
     detail = str(summary(tmp_path / "s.json")["svc"]["detail"])
-    assert f"sets url.{shipped}/.insteadof = https://example.invalid/" in detail
+    assert f"sets url.{shipped}/.insteadof = https://example.invalid/, which may send" in detail
     assert out(shipped, "for-each-ref") == ""
 
 
@@ -218,16 +218,33 @@ def test_the_repository_cannot_redirect_a_url_given_on_the_command_line(tmp_path
         assert done.returncode == 3
         record = summary(tmp_path / "s.json")[name]
         assert record["status"] == "push-failed"
-        assert f"own git configuration sets {key.lower()} = {value}, which rewrites the URL given on the command line" in str(record["detail"])
-        assert "attacker.invalid" not in str(record["detail"]).split("sets", 1)[0]
+        assert f"own git configuration sets {key.lower()} = {value}, which may send the push to another destination" in str(record["detail"])
+    # git takes the argument for a remote's name first: a section named after the URL
+    for var in ("url", "pushurl"):
+        repo = make_repo(tmp_path, var, {"app.py": HOIST})
+        git(repo, "config", f"remote.{wanted}.{var}", str(elsewhere))
+        done = batch(tmp_path, var, "--push", str(wanted), "--summary-json", "s.json")
+        assert done.returncode == 3
+        detail = str(summary(tmp_path / "s.json")[var]["detail"])
+        assert f"sets remote.{wanted}.{var} = {elsewhere}, which may send the push" in detail
     assert out(elsewhere, "for-each-ref") == "" and out(wanted, "for-each-ref") == ""
+    # the user's own rewrite (here their global config) is theirs: followed
+    mine = make_repo(tmp_path, "mine", {"app.py": HOIST})
+    config = tmp_path / "user.gitconfig"
+    config.write_text(f'[url "{wanted}"]\n\tinsteadOf = https://example.invalid/svc.git\n', encoding="utf-8")
+    done = batch(
+        tmp_path, "mine", "--push", "https://example.invalid/svc.git", "--summary-json", "s.json",
+        env={**GIT_ENV, "GIT_CONFIG_GLOBAL": str(config)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    assert remote_tip(wanted) == out(mine, "rev-parse", BRANCH)
     # a rewrite of other URLs is not this refusal (a local push stays refused by git while the
     # repository configures any rewrite, as before); --trust-repo-config follows the rewrite
     repo = make_repo(tmp_path, "other", {"app.py": HOIST})
     git(repo, "config", "url.https://attacker.invalid/.insteadOf", "https://unrelated.invalid/")
     done = batch(tmp_path, "other", "--push", str(wanted), "--summary-json", "s.json")
     detail = str(summary(tmp_path / "s.json")["other"]["detail"])
-    assert "transport 'file' not allowed" in detail and "rewrites the URL" not in detail
+    assert "transport 'file' not allowed" in detail and "may send the push" not in detail
     path = make_repo(tmp_path, "trusted", {"app.py": HOIST})
     git(path, "config", f"url.{elsewhere}.insteadOf", str(wanted))
     done = batch(tmp_path, "trusted", "--push", str(wanted), "--trust-repo-config", "--summary-json", "s.json")

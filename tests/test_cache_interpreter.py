@@ -88,3 +88,33 @@ def test_a_shared_cache_gives_each_interpreter_its_own_answers(tmp_path: Path) -
     assert (project / ".codemod_cache").is_dir()
     assert there() == truth_there  # the other Python: its own answer, not the cached one
     assert here() == truth_here and there() == truth_there  # each finds its own entries
+
+
+def test_the_environment_part_of_every_key_is_the_same_in_every_run() -> None:
+    """``cache.environment()`` is computed the same way by two processes of one interpreter (a
+    warm cache is found again), names this interpreter's full version, and imports none of
+    the distributions it identifies."""
+    from codemods import cache
+
+    probe = (
+        "import sys; from codemods import cache; print(cache.environment()); "
+        "print(*sorted(set(cache.RUNTIME) & set(sys.modules)))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60,
+            check=True, cwd=ROOT.parent,
+        ).stdout.split("\n")
+        for _ in range(2)
+    ]  # fmt: skip
+    assert runs[0] == runs[1] and runs[0][0] == cache.environment()
+    assert runs[0][1] == ""  # found, not imported
+    # the full version (a micro release is another environment), and each distribution found
+    # where this process would import it from, with its size and time
+    parts = cache.environment_parts()
+    assert parts[:2] == [sys.implementation.name, repr(tuple(sys.version_info))]
+    import libcst
+
+    assert any(part.startswith(f"libcst {libcst.__file__} ") for part in parts[2:])
+    assert [part.split()[0] for part in parts[2:]] == list(cache.RUNTIME)

@@ -5,7 +5,8 @@ every line must be ``name==version`` and the list must be complete, because it i
 ``pip install --no-deps --only-binary=:all:`` (nothing floats, nothing is built) and then checked
 with ``pip check``. The environment is built once and cached under
 ``$CODEMOD_TEST_VENVS/<key>`` (default ``~/.cache/codemod-test-venvs/<key>``), where ``<key>``
-hashes the sorted requirement lines and the running Python's version and base installation.
+hashes the sorted requirement lines and the base Python's version and installation (the running
+Python's, or those of another interpreter given as ``base``).
 
 A venv is built in a temporary directory beside its final place, the marker file
 ``.codemod-venv-complete`` is written last, and the directory is then renamed into place. A
