@@ -114,14 +114,21 @@ def policy(entries: Sequence[tuple[str, str, str]], remote: str) -> list[tuple[s
             f"the push to another destination than the one given on the command line ({remote}); "
             "push it yourself, or pass --trust-repo-config"
         )
-    destinations = {canonical(f"remote.{remote}.{var}") for var in ("url", "pushurl")}
-    named = any(
-        key in destinations or re.fullmatch(r"url\..+\.(?:push)?insteadof", key) for key in own
-    )
+    destinations = _destinations(remote)
+    named = any(key in destinations or _REWRITE.fullmatch(key) for key in own)
     return [
         *((f"protocol.{name}.allow", "always") for name in NETWORK),
         ("protocol.file.allow", "never" if named else "always"),
     ]
+
+
+#: ``url.<base>.insteadOf`` and ``pushInsteadOf``, canonical: they rewrite any URL they begin
+_REWRITE = re.compile(r"url\..+\.(?:push)?insteadof")
+
+
+def _destinations(remote: str) -> set[str]:
+    """The keys that say where a push to the remote named ``remote`` goes."""
+    return {canonical(f"remote.{remote}.{var}") for var in ("url", "pushurl")}
 
 
 def _redirect_of(entries: Sequence[tuple[str, str, str]], remote: str) -> str | None:
@@ -132,11 +139,10 @@ def _redirect_of(entries: Sequence[tuple[str, str, str]], remote: str) -> str | 
     begins it rewrites it (unless a longer match of the user's wins: refused all the same)."""
     if is_name(remote):
         return None
-    named = {canonical(f"remote.{remote}.{var}") for var in ("url", "pushurl")}
+    destinations = _destinations(remote)
     for scope, key, value in entries:
         if scope in UNTRUSTED_SCOPES and (
-            key in named
-            or (re.fullmatch(r"url\..+\.(?:push)?insteadof", key) and remote.startswith(value))
+            key in destinations or (_REWRITE.fullmatch(key) and remote.startswith(value))
         ):
             return f"{key} = {value}"
     return None

@@ -34,7 +34,7 @@ def function_kinds(tree: ast.Module, info: ModuleInfo | None) -> ModuleAnalysis:
     bindings = names.bindings
     functions: dict[str, bool | None] = {}
     # one look at the node list instead of a walk of every ``async def`` when nothing yields
-    generators = not _YIELDS.isdisjoint(map(type, astnodes.nodes(tree)))
+    generators = bool(astnodes.of_classes(tree, _YIELDS))
     for stmt in tree.body:
         if (
             isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
@@ -89,8 +89,7 @@ def _imported_qualname(node: ast.expr, imported: Mapping[str, str]) -> str | Non
     return ".".join([imported[node.id], *attrs])
 
 
-#: exact classes: no ``ast`` node class is subclassed
-_YIELDS = frozenset({ast.Yield, ast.YieldFrom})
+_YIELDS: frozenset[type[ast.AST]] = frozenset({ast.Yield, ast.YieldFrom})
 
 
 def yields(func: ast.AsyncFunctionDef) -> bool:

@@ -70,7 +70,7 @@ def _left(
     transformer: cst.CSTTransformer,
     leaves: tuple[type[cst.CSTNode], ...],
 ) -> cst.CSTNode:
-    if not _is_a(type(original), leaves):
+    if not is_a(type(original), leaves):
         return updated
     return _node(transformer.on_leave(original, updated), original)
 
@@ -80,7 +80,9 @@ def _left(
 _SUBCLASS: dict[tuple[type, object], bool] = {}
 
 
-def _is_a(kind: type, classes: type | tuple[type, ...]) -> bool:
+def is_a(kind: type, classes: type | tuple[type, ...]) -> bool:
+    """``issubclass(kind, classes)``, answered once per pair (an ``isinstance`` of libcst's
+    node classes, which are ``ABCMeta`` classes, runs Python code)."""
     found = _SUBCLASS.get((kind, classes))
     if found is None:
         found = _SUBCLASS[(kind, classes)] = issubclass(kind, classes)

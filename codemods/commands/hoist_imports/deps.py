@@ -49,7 +49,7 @@ class NoneChecks:
         self._compared: dict[int, list[str]] = {}
         #: whether the module compares anything with ``None`` at all (most do not)
         self._any = tree is not None and any(
-            _with_none(node) for node in astnodes.nodes(tree) if type(node) is ast.Compare
+            _with_none(node) for node in astnodes.of_classes(tree, _COMPARE)  # type: ignore[arg-type]
         )
 
     def first(self, line: int, names: Sequence[str]) -> str | None:
@@ -85,6 +85,9 @@ def _compared_with_none(function: ast.FunctionDef | ast.AsyncFunctionDef) -> lis
         if isinstance(node, ast.Compare) and _with_none(node):
             found.extend(side.id for side in [node.left, *node.comparators] if isinstance(side, ast.Name))
     return found
+
+
+_COMPARE: frozenset[type[ast.AST]] = frozenset({ast.Compare})
 
 
 def _with_none(node: ast.Compare) -> bool:

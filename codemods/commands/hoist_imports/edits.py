@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ...cstkit.path_rebuild import rebuild
+from ...cstkit.path_rebuild import is_a, rebuild
 from ...imports.nodes import (
     Binding,
     append_aliases,
@@ -175,19 +175,6 @@ _HOLDERS = (
 _STATEMENT_FIELDS = frozenset({"body", "orelse", "handlers", "finalbody", "cases"})
 
 
-#: class -> whether it is one of :data:`_HOLDERS` (an ``isinstance`` of eight ``ABCMeta``
-#: classes per statement of the module was most of :func:`_on_the_way`)
-_HOLDER_CLASSES: dict[type, bool] = {}
-
-
-def _holds(node: object) -> bool:
-    kind = type(node)
-    found = _HOLDER_CLASSES.get(kind)
-    if found is None:
-        found = _HOLDER_CLASSES[kind] = issubclass(kind, _HOLDERS)
-    return found
-
-
 def _on_the_way(node: cst.CSTNode, targets: Collection[int], path: set[int]) -> bool:
     """Add to ``path`` the ids of ``node`` and of the holders under it that hold (at any depth)
     a statement whose id is in ``targets``; True when ``node`` does."""
@@ -197,7 +184,7 @@ def _on_the_way(node: cst.CSTNode, targets: Collection[int], path: set[int]) -> 
         for child in (
             value if isinstance(value, tuple | list) else () if value is None else (value,)
         ):
-            if id(child) in targets or (_holds(child) and _on_the_way(child, targets, path)):
+            if id(child) in targets or (is_a(type(child), _HOLDERS) and _on_the_way(child, targets, path)):
                 found = True
     if found:
         path.add(id(node))

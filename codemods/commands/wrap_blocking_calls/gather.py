@@ -117,7 +117,7 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
                 functions.append(_function(mod, top, node, key, owner))
     stars: list[str | None] = []
     dotted: set[str] = set()
-    for node in [n for n in astnodes.nodes(tree) if type(n) in _STARS_AND_STRINGS]:
+    for node in astnodes.of_classes(tree, _STARS_AND_STRINGS):
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             stars.append(resolve_relative(info, node.module, node.level))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value):
@@ -136,8 +136,7 @@ def gather_module(tree: ast.Module, info: ModuleInfo) -> ModuleFacts:
 
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
-#: The node classes ``gather_module`` reads from the whole tree (by exact type: no ``ast`` node
-#: class is subclassed).
+#: The node classes ``gather_module`` reads from the whole tree.
 _STARS_AND_STRINGS = frozenset({ast.ImportFrom, ast.Constant})
 
 

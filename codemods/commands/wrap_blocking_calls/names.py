@@ -92,8 +92,7 @@ class FileBindings:
         self.simple: defaultdict[str, list[Binding]] = defaultdict(list)
         top = {id(s) for s in tree.body}
         module_level = {id(stmt) for stmt in scope_statements(tree.body)}
-        # by exact type (no ``ast`` node class is subclassed): most nodes are none of these
-        for node in [n for n in astnodes.nodes(tree) if type(n) in _READ]:
+        for node in astnodes.of_classes(tree, _READ):
             if isinstance(node, ast.Name):
                 if not isinstance(node.ctx, ast.Load):
                     self.count[node.id] += 1

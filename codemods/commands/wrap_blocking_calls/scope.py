@@ -279,8 +279,7 @@ class ModuleScope:
         self.nonlocals = False
         #: the module has a ``:=`` or a comprehension (see :func:`scope_bindings`)
         self.inline = False
-        # by exact type (no node class is subclassed): this runs on every module
-        for node in [n for n in astnodes.nodes(tree) if type(n) in _MODULE_FACTS]:
+        for node in astnodes.of_classes(tree, _MODULE_FACTS):
             if isinstance(node, ast.NamedExpr | ast.comprehension):
                 self.inline = True
             elif isinstance(node, ast.Global):
